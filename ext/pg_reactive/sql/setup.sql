@@ -1,0 +1,2 @@
+-- the extension loads and reports its library version
+SELECT pgr.library_version() ~ '^\d+\.\d+\.\d+$' AS has_version;
