@@ -1,0 +1,70 @@
+// Configuration from the environment, validated with TypeBox. One place for every setting the
+// process reads; a wrong value stops start-up with a message that names the variable.
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL' })
+
+export const ConfigSchema = Type.Object({
+  DATABASE_URL: PostgresUrl,
+  /** Connection with rights to run migrations (owner or superuser); defaults to DATABASE_URL. */
+  PGSTACK_ADMIN_DATABASE_URL: Type.Optional(PostgresUrl),
+  PGSTACK_JWT_SECRET: Type.String({ minLength: 32, description: 'at least 32 characters' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'a TCP port (0–65535)' }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'an address to listen on' }),
+  PGSTACK_DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'an integer from 1 to 1000' }),
+  PGSTACK_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024, description: 'an integer ≥ 1024' }),
+  PGSTACK_REST_SCHEMAS: Type.String({ pattern: '^\\s*[^,\\s]+(\\s*,\\s*[^,\\s]+)*\\s*$', default: 'public', description: 'a comma-separated list of schema names' }),
+})
+
+export type Env = Static<typeof ConfigSchema>
+
+export interface Config {
+  databaseUrl: string
+  adminDatabaseUrl: string
+  jwtSecret: string
+  port: number
+  host: string
+  poolSize: number
+  maxBodyBytes: number
+  restSchemas: string[]
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES'])
+
+/** Reads and validates the configuration; throws ConfigError naming every wrong variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(ConfigSchema.properties)) {
+    const value = env[key]
+    if (value === undefined || value === '') continue
+    raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value.trim()) ? Number(value) : value
+  }
+  const withDefaults = Value.Default(ConfigSchema, raw) as Record<string, unknown>
+  const problems = [...Value.Errors(ConfigSchema, withDefaults)].map((error) => {
+    const key = error.path.replace(/^\//, '')
+    const schema = (ConfigSchema.properties as Record<string, { description?: string }>)[key]
+    if (!key) return error.message
+    if (withDefaults[key] === undefined) return `${key} is required (${schema?.description ?? error.message})`
+    return `${key} must be ${schema?.description ?? error.message} (got ${JSON.stringify(env[key])})`
+  })
+  if (problems.length) {
+    const unique = [...new Set(problems)]
+    throw new ConfigError(`Invalid configuration: ${unique.join('; ')}.`)
+  }
+  const env2 = withDefaults as Env
+  return {
+    databaseUrl: env2.DATABASE_URL,
+    adminDatabaseUrl: env2.PGSTACK_ADMIN_DATABASE_URL ?? env2.DATABASE_URL,
+    jwtSecret: env2.PGSTACK_JWT_SECRET,
+    port: env2.PORT,
+    host: env2.HOST,
+    poolSize: env2.PGSTACK_DB_POOL_SIZE,
+    maxBodyBytes: env2.PGSTACK_MAX_BODY_BYTES,
+    restSchemas: env2.PGSTACK_REST_SCHEMAS.split(',').map((s) => s.trim()),
+  }
+}

@@ -1,0 +1,163 @@
+// The uWebSockets.js adapter: turns a uWS request into a plain HttpRequest (headers copied out
+// before any await, body read with a size limit) and writes a plain HttpResponse back, corked,
+// streaming async-iterable bodies with backpressure. Handlers never see uWS objects.
+import { STATUS_CODES } from 'node:http'
+import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse } from 'uWebSockets.js'
+import { ApiError, errorBody } from './errors.ts'
+
+export interface HttpRequest {
+  /** Upper-case method. */
+  method: string
+  /** Full URL path, still percent-encoded. */
+  path: string
+  /** The part of `path` after the route's prefix ('' or starting with '/'). */
+  routePath: string
+  /** Raw query string without the leading '?'. */
+  query: string
+  /** Lower-case header names; repeated headers joined with ', '. */
+  headers: Record<string, string>
+  body: Buffer
+  remoteAddress: string
+}
+
+export type ResponseBody = string | Uint8Array | AsyncIterable<string | Uint8Array>
+
+export interface HttpResponse {
+  status: number
+  headers?: Record<string, string>
+  body?: ResponseBody
+}
+
+export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>
+
+interface PendingRequest {
+  request: Omit<HttpRequest, 'body' | 'routePath'>
+  aborted: boolean
+}
+
+export function readRequest(res: UwsResponse, req: UwsRequest): PendingRequest {
+  const headers: Record<string, string> = {}
+  req.forEach((name, value) => {
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
+  })
+  const pending: PendingRequest = {
+    request: {
+      method: req.getCaseSensitiveMethod().toUpperCase(),
+      path: req.getUrl(),
+      query: req.getQuery() ?? '',
+      headers,
+      remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    },
+    aborted: false,
+  }
+  res.onAborted(() => {
+    pending.aborted = true
+  })
+  return pending
+}
+
+/** Reads the whole body; rejects with 413 past `limit` bytes. */
+export function readBody(res: UwsResponse, pending: PendingRequest, limit: number): Promise<Buffer> {
+  const { headers } = pending.request
+  const length = headers['content-length']
+  if (!headers['transfer-encoding'] && (length === undefined || length === '0')) {
+    return Promise.resolve(Buffer.alloc(0))
+  }
+  if (length !== undefined && Number(length) > limit) {
+    return Promise.reject(payloadTooLarge(limit))
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let failed = false
+    res.onData((chunk, isLast) => {
+      if (failed) return
+      size += chunk.byteLength
+      if (size > limit) {
+        failed = true
+        reject(payloadTooLarge(limit))
+        return
+      }
+      chunks.push(Buffer.from(chunk.slice(0))) // uWS reuses the chunk's memory after this call
+      if (isLast) resolve(Buffer.concat(chunks))
+    })
+  })
+}
+
+function payloadTooLarge(limit: number): ApiError {
+  return new ApiError(413, 'PGRST413', `Request body is larger than the limit of ${limit} bytes`)
+}
+
+function statusLine(status: number): string {
+  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`
+}
+
+function writeHead(res: UwsResponse, response: HttpResponse): void {
+  res.writeStatus(statusLine(response.status))
+  for (const [name, value] of Object.entries(response.headers ?? {})) res.writeHeader(name, value)
+}
+
+function isStream(body: ResponseBody | undefined): body is AsyncIterable<string | Uint8Array> {
+  return typeof body === 'object' && body !== null && Symbol.asyncIterator in body
+}
+
+/** Waits until uWS can take more bytes, or the client went away. */
+function drained(res: UwsResponse, pending: PendingRequest): Promise<void> {
+  return new Promise((resolve) => {
+    if (pending.aborted) return resolve()
+    res.onWritable(() => {
+      resolve()
+      return true
+    })
+    res.onAborted(() => {
+      pending.aborted = true
+      resolve()
+    })
+  })
+}
+
+export async function writeResponse(
+  res: UwsResponse,
+  pending: PendingRequest,
+  response: HttpResponse,
+): Promise<void> {
+  const { body } = response
+  if (!isStream(body)) {
+    if (pending.aborted) return
+    res.cork(() => {
+      writeHead(res, response)
+      res.end(body ?? '')
+    })
+    return
+  }
+  const iterator = body[Symbol.asyncIterator]()
+  try {
+    if (pending.aborted) return
+    res.cork(() => writeHead(res, response))
+    for (;;) {
+      const next = await iterator.next()
+      if (pending.aborted) return
+      if (next.done) break
+      let ok = true
+      res.cork(() => {
+        ok = res.write(next.value)
+      })
+      if (!ok) await drained(res, pending)
+    }
+    if (!pending.aborted) res.cork(() => res.end())
+  } catch (error) {
+    // Headers are gone already: all we can do is cut the response short.
+    if (!pending.aborted) res.close()
+    throw error
+  } finally {
+    await iterator.return?.()
+  }
+}
+
+export function errorResponse(error: ApiError): HttpResponse {
+  return {
+    status: error.status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(errorBody(error)),
+  }
+}

@@ -1,0 +1,99 @@
+// The composition root: one uWebSockets.js app, one pg pool shared by every handler, one LISTEN
+// connection, one route table. It owns them all and closes them all.
+import pg from 'pg'
+import uWS from 'uWebSockets.js'
+import type { Config } from './config.ts'
+import { ApiError, internalError, notFound } from './errors.ts'
+import { healthHandler } from './health.ts'
+import { errorResponse, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
+import { PgListener } from './listener.ts'
+import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
+import { matchRoute, type Route } from './routes.ts'
+
+export interface HubOptions {
+  config: Config
+  log?: (line: string) => void
+  /** Migrations of other packages, applied after the core ones. */
+  migrations?: Migration[]
+}
+
+export interface Hub {
+  url: string
+  port: number
+  pool: pg.Pool
+  listener: PgListener
+  close(): Promise<void>
+}
+
+export const LISTEN_CHANNELS = ['pgr', 'pgrst'] as const
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const { config } = options
+  const log = options.log ?? ((line: string) => console.log(line))
+  const startedAt = Date.now()
+
+  await applyMigrations(config.adminDatabaseUrl, productMigrations(options.migrations), log)
+
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize })
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', (error) => log(`database connection lost: ${error.message}`))
+  const listener = new PgListener(config.databaseUrl, LISTEN_CHANNELS, log)
+  try {
+    await listener.start()
+  } catch (error) {
+    await pool.end()
+    throw error
+  }
+
+  const routes: Route[] = [{ prefix: '/health', handler: healthHandler(pool, startedAt) }]
+
+  const app = uWS.App()
+  app.any('/*', (res, req) => {
+    const pending = readRequest(res, req)
+    const match = matchRoute(routes, pending.request.path)
+    void (async () => {
+      let response: HttpResponse
+      try {
+        if (!match) throw notFound(pending.request.path)
+        const body = await readBody(res, pending, config.maxBodyBytes)
+        response = await match.route.handler({ ...pending.request, body, routePath: match.routePath })
+      } catch (error) {
+        if (!(error instanceof ApiError)) log(`unhandled error on ${pending.request.method} ${pending.request.path}: ${(error as Error).stack ?? String(error)}`)
+        response = errorResponse(error instanceof ApiError ? error : internalError())
+      }
+      await writeResponse(res, pending, response).catch((error: Error) =>
+        log(`response to ${pending.request.path} failed: ${error.message}`),
+      )
+    })()
+  })
+
+  const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
+    app.listen(config.host, config.port, (socket) => {
+      if (socket) resolve(socket)
+      else reject(new Error(`Could not listen on ${config.host}:${config.port} (is the port in use? set PORT)`))
+    })
+  }).catch(async (error) => {
+    await listener.stop()
+    await pool.end()
+    throw error
+  })
+  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket)
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host
+
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    pool,
+    listener,
+    close() {
+      closing ??= (async () => {
+        uWS.us_listen_socket_close(listenSocket)
+        app.close()
+        await listener.stop()
+        await pool.end()
+      })()
+      return closing
+    },
+  }
+}

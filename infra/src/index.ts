@@ -1,0 +1,12 @@
+// @pgstack/infra: provisioning of PostgreSQL for local development, tests and images.
+export { findPgBinaries, InfraError, SUPPORTED_MAJORS, type PgBinaries } from './pg-binaries.ts'
+export { ensureExtensionInstalled, EXTENSION_SOURCE_DIR } from './extension-build.ts'
+export {
+  startCluster,
+  stopClusterSync,
+  freePort,
+  processAlive,
+  type ClusterOptions,
+  type RunningCluster,
+} from './cluster.ts'
+export { isRoot, serverOsUser } from './os-user.ts'

@@ -1,0 +1,122 @@
+// `npm test`: builds pg_reactive when needed, starts one throwaway cluster for the whole run,
+// migrates a template database that each test file clones, runs every tap test file and the
+// extension's pg_regress suite against that cluster, and ends with one line `N passed, M failed`.
+import { spawn, spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import pg from 'pg'
+import { EXTENSION_SOURCE_DIR, ensureExtensionInstalled, findPgBinaries } from '@pgstack/infra'
+import { TEMPLATE_DATABASE, TEST_CLUSTER_ENV, clusterUrls, startTestCluster } from '@pgstack/infra/testing'
+import { applyMigrations, productMigrations } from '@pgstack/hub'
+
+const root = join(import.meta.dirname, '..')
+const PACKAGES = ['infra', 'hub', 'rest', 'auth', 'sdk', 'cli', 'studio', 'bench']
+
+function findTestFiles(): string[] {
+  const found: string[] = []
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name.startsWith('.')) continue
+      const full = join(dir, entry.name)
+      if (entry.isDirectory()) visit(full)
+      else if (/\.test\.(ts|tsx|mts)$/.test(entry.name)) found.push(relative(root, full))
+    }
+  }
+  for (const pkg of PACKAGES) {
+    try {
+      if (statSync(join(root, pkg)).isDirectory()) visit(join(root, pkg))
+    } catch {
+      // package not present yet
+    }
+  }
+  return found.sort()
+}
+
+interface Counts {
+  passed: number
+  failed: number
+}
+
+/** Runs tap, echoing its output, and reads its closing `# { total: …, pass: …, fail: … }` line. */
+function runTap(files: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
+  return new Promise((resolve) => {
+    const tap = spawn(join(root, 'node_modules/.bin/tap'), ['--reporter=tap', ...files], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let tail = ''
+    tap.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      tail = (tail + chunk.toString()).slice(-4000)
+    })
+    tap.on('exit', (code) => {
+      let passed = 0
+      let failed = 0
+      const summary = [...tail.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop()
+      if (summary) {
+        passed = Number(summary[2] ?? 0)
+        failed = Number(summary[3] ?? 0)
+        const total = Number(summary[1])
+        if (passed + failed < total && code !== 0) failed = Math.max(failed, 1)
+      }
+      if (code !== 0 && failed === 0) failed = 1 // tap itself failed (a file crashed, a timeout)
+      resolve({ passed, failed })
+    })
+  })
+}
+
+/** pg_regress through PGXS's installcheck; counts its per-test ok/FAILED lines. */
+function runRegress(port: number, socketDir: string): Counts {
+  const bins = findPgBinaries()
+  const result = spawnSync(
+    'make',
+    ['-C', EXTENSION_SOURCE_DIR, `PG_CONFIG=${bins.pgConfig}`, 'with_llvm=no', 'installcheck'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, PGHOST: socketDir, PGPORT: String(port), PGUSER: 'postgres' },
+    },
+  )
+  const output = `${result.stdout}${result.stderr}`
+  process.stdout.write(output)
+  const passed = (output.match(/^(ok|test) .*\.\.\. ok|^ok +\d+ /gm) ?? []).length
+  const failed = (output.match(/\.\.\. FAILED|^not ok +\d+ /gm) ?? []).length
+  if (result.status !== 0 && failed === 0) return { passed, failed: 1 }
+  return { passed, failed }
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2)
+  const files = requested.length ? requested : findTestFiles()
+  const bins = findPgBinaries()
+  if (ensureExtensionInstalled(bins, (line) => console.log(line))) console.log('pg_reactive built and installed.')
+  console.log(`Starting a throwaway PostgreSQL ${bins.major} cluster for the tests…`)
+  const run = await startTestCluster()
+  const counts: Counts = { passed: 0, failed: 0 }
+  try {
+    const urls = clusterUrls(run.info)
+    const admin = new pg.Client({ connectionString: urls.admin('postgres') })
+    await admin.connect()
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`)
+    await admin.end()
+    await applyMigrations(urls.admin(TEMPLATE_DATABASE), productMigrations())
+
+    const env = { ...process.env, [TEST_CLUSTER_ENV]: JSON.stringify(run.info) }
+    if (files.length) {
+      const tap = await runTap(files, env)
+      counts.passed += tap.passed
+      counts.failed += tap.failed
+    }
+    if (!requested.length) {
+      const regress = runRegress(run.info.port, run.info.socketDir)
+      counts.passed += regress.passed
+      counts.failed += regress.failed
+    }
+  } finally {
+    await run.dispose()
+  }
+  console.log(`${counts.passed} passed, ${counts.failed} failed`)
+  process.exitCode = counts.failed ? 1 : 0
+}
+
+await main()
