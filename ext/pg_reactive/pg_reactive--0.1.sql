@@ -1,6 +1,655 @@
-/* pg_reactive--0.1.sql */
+/* pg_reactive--0.1.sql — catalog, SQL API, diff and publish for pg_reactive 0.1.
+ *
+ * The diff (EXCEPT ALL over jsonb rows) and publish (delta log + NOTIFY) steps live
+ * here as SQL because they are set operations; the C side (src/) owns analysis,
+ * evaluation, change capture and the worker. Only the worker calls pgr._process().
+ */
 \echo Use "CREATE EXTENSION pg_reactive" to load this file. \quit
 
-CREATE FUNCTION @extschema@.library_version() RETURNS text
+CREATE FUNCTION pgr.library_version() RETURNS text
   AS 'MODULE_PATHNAME', 'pgr_library_version'
   LANGUAGE C STRICT IMMUTABLE;
+
+-- ------------------------------------------------------------------ catalog
+
+-- A named live query: SQL text, its parameters, key and the tables it reads.
+CREATE TABLE pgr.live_query (
+  id            bigserial PRIMARY KEY,
+  name          text NOT NULL UNIQUE,
+  sql           text NOT NULL,
+  param_types   regtype[] NOT NULL,
+  key           text[],
+  refresh       interval,
+  tables        oid[] NOT NULL,
+  columns       text[] NOT NULL,
+  search_path   text NOT NULL,
+  adhoc         boolean NOT NULL DEFAULT false,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+-- A feed is one shared evaluation: (query, params, role, claims). Subscriptions
+-- with the same four share a feed, its result, its sequence and its delta log.
+CREATE TABLE pgr.feed (
+  id            bigserial PRIMARY KEY,
+  query_id      bigint NOT NULL REFERENCES pgr.live_query ON DELETE CASCADE,
+  context       text NOT NULL,                 -- md5 of params, role, claims
+  params        jsonb NOT NULL,
+  role          name NOT NULL,
+  claims        jsonb NOT NULL,
+  seq           bigint NOT NULL DEFAULT 0,
+  result        jsonb NOT NULL,                -- rows as of seq
+  evaluations   bigint NOT NULL DEFAULT 0,
+  deltas        bigint NOT NULL DEFAULT 0,
+  errors        bigint NOT NULL DEFAULT 0,
+  last_error    text,
+  evaluated_at  timestamptz NOT NULL DEFAULT now(),
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  UNIQUE (query_id, context)
+);
+
+CREATE TABLE pgr.subscription (
+  id            bigserial PRIMARY KEY,
+  feed_id       bigint NOT NULL REFERENCES pgr.feed ON DELETE CASCADE,
+  owner         name NOT NULL DEFAULT session_user,
+  start_seq     bigint NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON pgr.subscription (feed_id);
+
+-- Every delta of every feed, for resume and replay; pruned by pg_reactive.log_retention.
+CREATE TABLE pgr.delta_log (
+  feed_id       bigint NOT NULL REFERENCES pgr.feed ON DELETE CASCADE,
+  seq           bigint NOT NULL,
+  ops           jsonb NOT NULL,
+  inline        boolean NOT NULL,              -- false: NOTIFY carried a reference
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (feed_id, seq)
+);
+CREATE INDEX ON pgr.delta_log (created_at);
+
+-- Tables on which the capture trigger is installed.
+CREATE TABLE pgr.captured (
+  relid         oid PRIMARY KEY
+);
+
+SELECT pg_catalog.pg_extension_config_dump('pgr.live_query', 'WHERE NOT adhoc');
+
+-- ------------------------------------------------------------------ C entry points
+
+CREATE FUNCTION pgr._analyze(sql text, param_types regtype[],
+  OUT tables oid[], OUT param_types regtype[], OUT changes_alone boolean, OUT why text,
+  OUT key text[], OUT columns text[])
+  AS 'MODULE_PATHNAME', 'pgr_analyze' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgr._eval(sql text, param_types regtype[], params jsonb) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_eval' LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION pgr._capture() RETURNS trigger
+  AS 'MODULE_PATHNAME', 'pgr_capture' LANGUAGE C;
+
+CREATE FUNCTION pgr._mark_dirty(relids oid[], subscribe boolean) RETURNS void
+  AS 'MODULE_PATHNAME', 'pgr_mark_dirty' LANGUAGE C VOLATILE;
+
+-- Wait until the worker has handled every commit made before the call; false on timeout.
+CREATE FUNCTION pgr.wait_idle(timeout_ms integer DEFAULT 10000) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgr_wait_idle' LANGUAGE C STRICT VOLATILE;
+
+CREATE FUNCTION pgr.worker_pid() RETURNS integer
+  AS 'MODULE_PATHNAME', 'pgr_worker_pid' LANGUAGE C VOLATILE;
+
+-- ------------------------------------------------------------------ diff
+
+CREATE FUNCTION pgr._key(row_ jsonb, key text[]) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT pg_catalog.jsonb_agg(row_ -> k ORDER BY o) FROM unnest(key) WITH ORDINALITY AS u(k, o) $$;
+
+-- The ops that turn prev into cur: keyed (insert/update/delete by key) or multiset
+-- (insert/delete). Deterministic order: deletes, updates, inserts, each by row text.
+CREATE FUNCTION pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$
+  WITH
+  gone AS (SELECT e FROM pg_catalog.jsonb_array_elements(prev) e
+           EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(cur) e),
+  came AS (SELECT e FROM pg_catalog.jsonb_array_elements(cur) e
+           EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(prev) e),
+  d AS (SELECT e, CASE WHEN key IS NULL THEN NULL ELSE pgr._key(e, key) END AS k FROM gone),
+  i AS (SELECT e, CASE WHEN key IS NULL THEN NULL ELSE pgr._key(e, key) END AS k FROM came),
+  ops AS (
+    SELECT 1 AS o, 'delete' AS op, d.e FROM d
+     WHERE key IS NULL OR NOT EXISTS (SELECT FROM i WHERE i.k = d.k)
+    UNION ALL
+    SELECT 2, 'update', i.e FROM i
+     WHERE key IS NOT NULL AND EXISTS (SELECT FROM d WHERE d.k = i.k)
+    UNION ALL
+    SELECT 3, 'insert', i.e FROM i
+     WHERE key IS NULL OR NOT EXISTS (SELECT FROM d WHERE d.k = i.k))
+  SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('op', op, 'row', e)
+                                       ORDER BY o, e::text), '[]'::jsonb)
+    FROM ops
+$$;
+
+-- Apply ops to rows (the consumer's side of pgr.diff), for tests and replay.
+CREATE FUNCTION pgr.apply(rows_ jsonb, ops jsonb, key text[] DEFAULT NULL) RETURNS jsonb
+  LANGUAGE plpgsql IMMUTABLE
+  AS $$
+DECLARE
+  op jsonb;
+  kept jsonb;
+BEGIN
+  FOR op IN SELECT x FROM pg_catalog.jsonb_array_elements(ops) x LOOP
+    IF key IS NULL THEN
+      IF op->>'op' = 'delete' THEN
+        -- remove one occurrence
+        SELECT coalesce(pg_catalog.jsonb_agg(e ORDER BY n), '[]'::jsonb) INTO kept
+          FROM pg_catalog.jsonb_array_elements(rows_) WITH ORDINALITY AS t(e, n)
+         WHERE n <> (SELECT min(n2) FROM pg_catalog.jsonb_array_elements(rows_) WITH ORDINALITY AS t2(e2, n2)
+                      WHERE e2 = op->'row');
+        rows_ := kept;
+      ELSE
+        rows_ := rows_ || pg_catalog.jsonb_build_array(op->'row');
+      END IF;
+    ELSE
+      SELECT coalesce(pg_catalog.jsonb_agg(e ORDER BY n), '[]'::jsonb) INTO kept
+        FROM pg_catalog.jsonb_array_elements(rows_) WITH ORDINALITY AS t(e, n)
+       WHERE pgr._key(e, key) IS DISTINCT FROM pgr._key(op->'row', key);
+      rows_ := kept;
+      IF op->>'op' <> 'delete' THEN
+        rows_ := rows_ || pg_catalog.jsonb_build_array(op->'row');
+      END IF;
+    END IF;
+  END LOOP;
+  RETURN rows_;
+END
+$$;
+
+-- ------------------------------------------------------------------ capture
+
+-- Install the capture trigger on every table a live query with feeds reads, and
+-- remove it where none does any more. Runs as the extension owner.
+CREATE FUNCTION pgr._sync_capture(also_query bigint DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  r oid;
+BEGIN
+  FOR r IN
+    SELECT DISTINCT t FROM pgr.live_query q, unnest(q.tables) t
+     WHERE (q.id = also_query OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))
+       AND NOT EXISTS (SELECT FROM pgr.captured c WHERE c.relid = t)
+     ORDER BY t
+  LOOP
+    IF EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
+      EXECUTE format('CREATE TRIGGER pgr_capture AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
+                     'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+      INSERT INTO pgr.captured VALUES (r);
+    END IF;
+  END LOOP;
+
+  FOR r IN
+    SELECT c.relid FROM pgr.captured c
+     WHERE NOT EXISTS (SELECT FROM pgr.live_query q
+                        WHERE c.relid = ANY (q.tables)
+                          AND (q.id = also_query
+                               OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id)))
+     ORDER BY 1
+  LOOP
+    IF EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
+      EXECUTE format('DROP TRIGGER IF EXISTS pgr_capture ON %s', r::regclass);
+    END IF;
+    DELETE FROM pgr.captured WHERE relid = r;
+  END LOOP;
+END
+$$;
+
+-- DDL on a captured table: re-evaluate the live queries that read it at commit, so a
+-- dropped or altered table reaches subscribers as an error or a delta.
+CREATE FUNCTION pgr._on_ddl() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  hit oid[];
+BEGIN
+  IF tg_event = 'sql_drop' THEN
+    SELECT array_agg(o.objid) INTO hit FROM pg_event_trigger_dropped_objects() o
+     WHERE o.classid = 'pg_class'::regclass AND o.objsubid = 0
+       AND o.objid IN (SELECT relid FROM pgr.captured);
+    IF hit IS NOT NULL THEN
+      DELETE FROM pgr.captured WHERE relid = ANY (hit);
+    END IF;
+  ELSE
+    SELECT array_agg(c.objid) INTO hit FROM pg_event_trigger_ddl_commands() c
+     WHERE c.classid = 'pg_class'::regclass AND c.objid IN (SELECT relid FROM pgr.captured);
+  END IF;
+  IF hit IS NOT NULL THEN
+    PERFORM pgr._mark_dirty(hit, false);
+  END IF;
+END
+$$;
+
+CREATE EVENT TRIGGER pgr_on_drop ON sql_drop EXECUTE FUNCTION pgr._on_ddl();
+CREATE EVENT TRIGGER pgr_on_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE')
+  EXECUTE FUNCTION pgr._on_ddl();
+
+-- ------------------------------------------------------------------ define
+
+-- Analyse and store a live query. Runs as the extension owner; analysis resolves names
+-- with the caller's search_path, which is stored and used for every evaluation.
+CREATE FUNCTION pgr._define(name text, sql text, param_types regtype[], key_columns text[],
+                            refresh interval, adhoc boolean, caller_path text) RETURNS pgr.live_query
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  a record;
+  q pgr.live_query;
+BEGIN
+  IF refresh IS NOT NULL AND refresh < interval '10 milliseconds' THEN
+    RAISE EXCEPTION 'refresh interval must be at least 10 milliseconds'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass NULL for a live query that changes only with writes.';
+  END IF;
+  PERFORM pg_catalog.set_config('search_path', caller_path, true);
+  SELECT * INTO a FROM pgr._analyze(sql, param_types);
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+  IF a.changes_alone AND refresh IS NULL THEN
+    RAISE EXCEPTION 'live query can change without a write: %', a.why
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Give a refresh interval so it is re-evaluated on a timer as well as on writes.';
+  END IF;
+  IF key_columns IS NOT NULL AND NOT key_columns <@ a.columns THEN
+    RAISE EXCEPTION 'key columns % are not all output columns of the query', key_columns
+      USING ERRCODE = 'undefined_column',
+            HINT = 'Name key columns as they appear in the SELECT list.';
+  END IF;
+  IF cardinality(a.tables) = 0 AND refresh IS NULL THEN
+    RAISE EXCEPTION 'live query reads no table'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'A query that reads no table never changes; give a refresh interval if it should be re-run.';
+  END IF;
+  IF (SELECT count(DISTINCT c) <> count(*) FROM unnest(a.columns) c) THEN
+    RAISE EXCEPTION 'live query has duplicate output column names'
+      USING ERRCODE = 'duplicate_column',
+            HINT = 'Alias the columns so every output column has its own name.';
+  END IF;
+  INSERT INTO pgr.live_query (name, sql, param_types, key, refresh, tables, columns, search_path, adhoc)
+  VALUES (name, sql, a.param_types, coalesce(key_columns, a.key), refresh, a.tables, a.columns,
+          caller_path, adhoc)
+  ON CONFLICT DO NOTHING
+  RETURNING * INTO q;
+  IF q.id IS NULL THEN
+    IF adhoc THEN
+      SELECT * INTO q FROM pgr.live_query l WHERE l.name = _define.name;
+    ELSE
+      RAISE EXCEPTION 'live query "%" already exists', name
+        USING ERRCODE = 'duplicate_object',
+              HINT = 'Call pgr.undefine() first, or choose another name.';
+    END IF;
+  END IF;
+  RETURN q;
+END
+$$;
+
+-- Define a named live query. Parameters are $1..$n; their types are inferred unless given.
+CREATE FUNCTION pgr.define(name text, sql text, param_types regtype[] DEFAULT NULL,
+                           key_columns text[] DEFAULT NULL, refresh interval DEFAULT NULL)
+  RETURNS bigint
+  LANGUAGE sql
+  AS $$ SELECT (pgr._define(name, sql, param_types, key_columns, refresh, false,
+                            pg_catalog.current_setting('search_path'))).id $$;
+
+-- Drop a named live query with its feeds, subscriptions and log.
+CREATE FUNCTION pgr.undefine(name text) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  found boolean;
+BEGIN
+  DELETE FROM pgr.live_query q WHERE q.name = undefine.name RETURNING true INTO found;
+  PERFORM pgr._sync_capture();
+  PERFORM pgr._mark_dirty(NULL, false);   -- let an idle worker notice it may stop
+  RETURN coalesce(found, false);
+END
+$$;
+
+-- ------------------------------------------------------------------ subscribe
+
+CREATE FUNCTION pgr._lookup(name text) RETURNS pgr.live_query
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  q pgr.live_query;
+BEGIN
+  SELECT * INTO q FROM pgr.live_query l WHERE l.name = _lookup.name;
+  IF q.id IS NULL THEN
+    RAISE EXCEPTION 'live query "%" does not exist', name
+      USING ERRCODE = 'undefined_object',
+            HINT = 'Define it with pgr.define() first.';
+  END IF;
+  RETURN q;
+END
+$$;
+
+CREATE FUNCTION pgr._find_feed(query_id bigint, context text) RETURNS pgr.feed
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$ SELECT * FROM pgr.feed f WHERE f.query_id = $1 AND f.context = $2 $$;
+
+-- Attach a subscription to the feed (creating the feed with its first result).
+CREATE FUNCTION pgr._attach(q pgr.live_query, context text, params jsonb, role name,
+                            claims jsonb, rows_ jsonb) RETURNS pgr.subscription
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  f pgr.feed;
+  s pgr.subscription;
+BEGIN
+  IF NOT pg_has_role(session_user, role, 'MEMBER') THEN
+    RAISE EXCEPTION 'permission denied to subscribe as role "%"', role
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'The connecting role must be a member of the role it subscribes as.';
+  END IF;
+  IF rows_ IS NOT NULL THEN
+    INSERT INTO pgr.feed (query_id, context, params, role, claims, result)
+    VALUES (q.id, context, params, role, claims, rows_)
+    ON CONFLICT DO NOTHING;
+  END IF;
+  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context;
+  IF f.id IS NULL THEN
+    RAISE EXCEPTION 'feed of live query "%" vanished while subscribing', q.name
+      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
+  END IF;
+  INSERT INTO pgr.subscription (feed_id, start_seq) VALUES (f.id, f.seq) RETURNING * INTO s;
+  -- the first write after our snapshot may have been seen by no feed yet: re-evaluate
+  -- after commit, and make sure a worker is there to do it
+  PERFORM pgr._mark_dirty(q.tables, true);
+  RETURN s;
+END
+$$;
+
+/*
+ * Subscribe to a named live query as role with JWT claims. The caller must be able
+ * to SET ROLE to role. Returns the subscription, its feed, the sequence the rows
+ * correspond to, and the rows. Deltas with seq > the returned seq follow.
+ */
+CREATE FUNCTION pgr.subscribe(name text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
+                              claims jsonb DEFAULT '{}',
+                              OUT subscription_id bigint, OUT feed_id bigint, OUT seq bigint,
+                              OUT rows jsonb, OUT key text[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  q pgr.live_query;
+  ctx text;
+  f pgr.feed;
+  s pgr.subscription;
+  fresh jsonb;
+  old_role text := current_setting('role');
+  old_claims text := current_setting('request.jwt.claims', true);
+  old_path text := current_setting('search_path');
+BEGIN
+  IF params IS NULL OR jsonb_typeof(params) <> 'array' THEN
+    RAISE EXCEPTION 'params must be a jsonb array'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass [] for a query without parameters.';
+  END IF;
+  claims := coalesce(claims, '{}');
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = role) THEN
+    RAISE EXCEPTION 'role "%" does not exist', role
+      USING ERRCODE = 'undefined_object', HINT = 'Subscribe as an existing role.';
+  END IF;
+  IF NOT pg_catalog.pg_has_role(session_user, role, 'MEMBER') THEN
+    RAISE EXCEPTION 'permission denied to subscribe as role "%"', role
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'The connecting role must be a member of the role it subscribes as.';
+  END IF;
+  q := pgr._lookup(name);
+  IF jsonb_array_length(params) <> cardinality(q.param_types) THEN
+    RAISE EXCEPTION 'live query "%" expects % parameters, got %', name,
+                    cardinality(q.param_types), jsonb_array_length(params)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass one array element per $n.';
+  END IF;
+  ctx := md5(params::text || '|' || role || '|' || claims::text);
+
+  -- capture first: once the triggers are in place every later write marks this feed
+  PERFORM pgr._sync_capture(q.id);
+  f := pgr._find_feed(q.id, ctx);
+  IF f.id IS NULL THEN
+    PERFORM set_config('search_path', q.search_path, true);
+    PERFORM set_config('request.jwt.claims', claims::text, true);
+    PERFORM set_config('role', role, true);
+    fresh := pgr._eval(q.sql, q.param_types, params);
+    PERFORM set_config('role', old_role, true);
+    PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
+    PERFORM set_config('search_path', old_path, true);
+  END IF;
+  s := pgr._attach(q, ctx, params, role, claims, fresh);
+  f := pgr._find_feed(q.id, ctx);
+  subscription_id := s.id;
+  feed_id := f.id;
+  seq := f.seq;
+  rows := f.result;
+  key := q.key;
+END
+$$;
+
+-- Subscribe to SQL text directly: defines (or reuses) an ad-hoc live query keyed by a
+-- hash of the text, its types, key, refresh and search_path. Dropped with its last feed.
+CREATE FUNCTION pgr.subscribe_sql(sql text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
+                                  claims jsonb DEFAULT '{}', param_types regtype[] DEFAULT NULL,
+                                  key_columns text[] DEFAULT NULL, refresh interval DEFAULT NULL,
+                                  OUT subscription_id bigint, OUT feed_id bigint, OUT seq bigint,
+                                  OUT rows jsonb, OUT key text[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  qname text := 'sql:' || md5(concat_ws('|', sql, param_types::text, key_columns::text,
+                                         refresh::text, current_setting('search_path')));
+  r record;
+BEGIN
+  PERFORM pgr._define(qname, sql, param_types, key_columns, refresh, true,
+                      current_setting('search_path'));
+  SELECT * INTO r FROM pgr.subscribe(qname, params, role, claims);
+  subscription_id := r.subscription_id;
+  feed_id := r.feed_id;
+  seq := r.seq;
+  rows := r.rows;
+  key := r.key;
+END
+$$;
+
+CREATE FUNCTION pgr._own(subscription_id bigint) RETURNS pgr.subscription
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription;
+BEGIN
+  SELECT * INTO s FROM pgr.subscription x WHERE x.id = subscription_id;
+  IF s.id IS NULL THEN
+    RAISE EXCEPTION 'subscription % does not exist', subscription_id
+      USING ERRCODE = 'undefined_object', HINT = 'Subscribe again; the subscription was removed.';
+  END IF;
+  IF NOT pg_has_role(session_user, s.owner, 'MEMBER') THEN
+    RAISE EXCEPTION 'permission denied for subscription %', subscription_id
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Only the role that created a subscription can use it.';
+  END IF;
+  RETURN s;
+END
+$$;
+
+-- Remove a subscription; its feed goes with the last subscriber, the capture trigger
+-- with the last feed on a table, an ad-hoc query with its last feed.
+CREATE FUNCTION pgr.unsubscribe(subscription_id bigint) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription;
+BEGIN
+  SELECT * INTO s FROM pgr.subscription x WHERE x.id = subscription_id;
+  IF s.id IS NULL THEN
+    RETURN false;
+  END IF;
+  s := pgr._own(subscription_id);
+  DELETE FROM pgr.subscription WHERE id = s.id;
+  DELETE FROM pgr.feed f WHERE f.id = s.feed_id
+     AND NOT EXISTS (SELECT FROM pgr.subscription x WHERE x.feed_id = f.id);
+  DELETE FROM pgr.live_query q WHERE q.adhoc
+     AND NOT EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id);
+  PERFORM pgr._sync_capture();
+  PERFORM pgr._mark_dirty(NULL, false);
+  RETURN true;
+END
+$$;
+
+-- Deltas of a subscription after a sequence, for resume. Raises when the log no longer
+-- reaches back that far (SQLSTATE PR001): call pgr.resync() then.
+CREATE FUNCTION pgr.changes(subscription_id bigint, after_seq bigint)
+  RETURNS TABLE (seq bigint, ops jsonb, created_at timestamptz)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription := pgr._own(subscription_id);
+  cur bigint;
+  oldest bigint;
+BEGIN
+  SELECT f.seq INTO cur FROM pgr.feed f WHERE f.id = s.feed_id;
+  SELECT min(d.seq) INTO oldest FROM pgr.delta_log d WHERE d.feed_id = s.feed_id;
+  IF after_seq < cur AND (oldest IS NULL OR oldest > after_seq + 1) THEN
+    RAISE EXCEPTION 'deltas after sequence % are no longer in the log', after_seq
+      USING ERRCODE = 'PR001', HINT = 'Call pgr.resync() for the full current rows.';
+  END IF;
+  RETURN QUERY SELECT d.seq, d.ops, d.created_at FROM pgr.delta_log d
+    WHERE d.feed_id = s.feed_id AND d.seq > after_seq ORDER BY d.seq;
+END
+$$;
+
+-- The full current rows of a subscription and the sequence they correspond to.
+CREATE FUNCTION pgr.resync(subscription_id bigint, OUT seq bigint, OUT rows jsonb)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription := pgr._own(subscription_id);
+BEGIN
+  SELECT f.seq, f.result INTO seq, rows FROM pgr.feed f WHERE f.id = s.feed_id;
+END
+$$;
+
+-- One delta of a feed (what a reference payload points at).
+CREATE FUNCTION pgr.delta(feed_id bigint, seq bigint) RETURNS jsonb
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+  SELECT d.ops FROM pgr.delta_log d
+   WHERE d.feed_id = $1 AND d.seq = $2
+     AND EXISTS (SELECT FROM pgr.subscription s WHERE s.feed_id = $1
+                  AND pg_has_role(session_user, s.owner, 'MEMBER'))
+$$;
+
+-- ------------------------------------------------------------------ views
+
+CREATE VIEW pgr.live_queries AS
+SELECT q.name, q.sql, q.param_types, q.key, q.refresh, q.adhoc,
+       q.tables::regclass[] AS tables,
+       (SELECT count(*) FROM pgr.feed f WHERE f.query_id = q.id) AS feeds,
+       (SELECT count(*) FROM pgr.subscription s JOIN pgr.feed f ON f.id = s.feed_id
+         WHERE f.query_id = q.id) AS subscriptions,
+       (SELECT coalesce(sum(f.evaluations), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS evaluations,
+       (SELECT coalesce(sum(f.deltas), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS deltas,
+       (SELECT coalesce(sum(f.errors), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS errors,
+       q.created_at
+  FROM pgr.live_query q;
+
+CREATE VIEW pgr.subscriptions AS
+SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
+       s.start_seq, f.seq, f.evaluations, f.deltas, f.errors, f.last_error,
+       f.evaluated_at, s.created_at
+  FROM pgr.subscription s
+  JOIN pgr.feed f ON f.id = s.feed_id
+  JOIN pgr.live_query q ON q.id = f.query_id;
+
+-- ------------------------------------------------------------------ worker
+
+/*
+ * Called only by the worker (as superuser), once per wake-up, in one transaction.
+ * Re-evaluates every feed whose query reads a dirty table (all feeds when all_ is
+ * true, plus feeds whose refresh is due), each in its own subtransaction so an
+ * error reaches that feed alone. Returns seconds to the next due refresh, 0 when
+ * there is none, -1 when the database has no feeds left.
+ */
+CREATE FUNCTION pgr._process(dirty oid[], all_ boolean) RETURNS float8
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  f record;
+  cur jsonb;
+  ops jsonb;
+  payload text;
+  n bigint;
+  code text;
+  msg text;
+  next_due float8;
+  retention interval := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
+BEGIN
+  FOR f IN
+    SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, q.sql, q.param_types, q.key, q.search_path
+      FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
+     WHERE all_ OR q.tables && dirty
+        OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())
+     ORDER BY x.id
+  LOOP
+    BEGIN
+      PERFORM set_config('search_path', f.search_path, true);
+      PERFORM set_config('request.jwt.claims', f.claims::text, true);
+      PERFORM set_config('role', f.role, true);
+      cur := pgr._eval(f.sql, f.param_types, f.params);
+      PERFORM set_config('role', 'none', true);
+      PERFORM set_config('request.jwt.claims', '', true);
+      ops := pgr.diff(f.result, cur, f.key);
+      IF jsonb_array_length(ops) = 0 THEN
+        UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(),
+                            last_error = NULL
+         WHERE id = f.id;
+      ELSE
+        n := f.seq + 1;
+        UPDATE pgr.feed SET seq = n, result = cur, evaluations = evaluations + 1,
+                            deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
+         WHERE id = f.id;
+        payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.id, 'seq', n,
+                                     'ops', ops)::text;
+        IF octet_length(payload) >= 8000 THEN
+          payload := json_build_object('v', 1, 'kind', 'ref', 'feed', f.id, 'seq', n,
+                                       'count', jsonb_array_length(ops))::text;
+          INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.id, n, ops, false);
+        ELSE
+          INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.id, n, ops, true);
+        END IF;
+        PERFORM pg_notify('pgr', payload);
+      END IF;
+    EXCEPTION WHEN OTHERS THEN
+      GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+      msg := left(msg, 2000);
+      UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
+       WHERE id = f.id;
+      PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.id, 'seq', f.seq,
+                                                 'code', code, 'message', msg)::text);
+    END;
+  END LOOP;
+
+  DELETE FROM pgr.delta_log
+   WHERE created_at < now() - retention;
+
+  IF NOT EXISTS (SELECT FROM pgr.feed) THEN
+    RETURN -1;
+  END IF;
+  SELECT extract(epoch FROM min(x.evaluated_at + q.refresh) - clock_timestamp()) INTO next_due
+    FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
+   WHERE q.refresh IS NOT NULL;
+  IF next_due IS NULL THEN
+    RETURN 0;
+  END IF;
+  RETURN greatest(next_due, 0.001);
+END
+$$;
+
+-- ------------------------------------------------------------------ privileges
+
+GRANT USAGE ON SCHEMA pgr TO PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgr._process(oid[], boolean), pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

@@ -1,24 +1,30 @@
 /*
- * pg_reactive.c — module entry point: library version and module init.
+ * pg_reactive.c — module entry point: library version and _PG_init wiring.
  *
- * Later units (capture, evaluate, diff, publish, worker, guc) hang off _PG_init.
+ * Owns nothing itself; each unit (guc, worker, capture) installs its own hooks.
  */
-#include "postgres.h"
+#include "pg_reactive.h"
 
-#include "fmgr.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 
 PG_MODULE_MAGIC;
 
-#define PG_REACTIVE_LIBRARY_VERSION "0.1.0"
-
 PG_FUNCTION_INFO_V1(pgr_library_version);
-
-void		_PG_init(void);
 
 void
 _PG_init(void)
 {
+	if (!process_shared_preload_libraries_in_progress)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_reactive must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_reactive to shared_preload_libraries in postgresql.conf and restart the server.")));
+
+	pgr_define_gucs();
+	pgr_shmem_install();
+	pgr_worker_install_hooks();
+	pgr_capture_install();
 }
 
 /* The version of the loaded shared library, which may differ from the SQL script's. */

@@ -1,0 +1,410 @@
+/*
+ * evaluate.c — what a live query reads and what it returns.
+ *
+ * pgr._analyze() parses and rewrites a SELECT once at define time: the base tables
+ * it reads (through views, subqueries, CTEs, inheritance), its parameter types,
+ * whether it can change without a write, and a key it exposes. pgr._eval() runs it
+ * with bound parameters as the current role and returns the rows as a jsonb array.
+ * Neither writes anything; the caller owns role, claims and search_path.
+ */
+#include "pg_reactive.h"
+
+#include "access/htup_details.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/optimizer.h"
+#include "parser/parsetree.h"
+#include "parser/parser.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(pgr_analyze);
+PG_FUNCTION_INFO_V1(pgr_eval);
+
+typedef struct AnalyzeState
+{
+	List	   *relids;			/* base tables to capture (with partitions/children) */
+	bool		changes_alone;	/* result can change without any write */
+	char	   *why;			/* what made it so, for the error message */
+} AnalyzeState;
+
+static bool
+is_time_function(Oid funcid)
+{
+	static const char *const names[] = {
+		"now", "transaction_timestamp", "statement_timestamp", "clock_timestamp",
+		"timeofday", "age", NULL
+	};
+	char	   *name;
+
+	if (get_func_namespace(funcid) != PG_CATALOG_NAMESPACE)
+		return false;
+	name = get_func_name(funcid);
+	if (name == NULL)
+		return false;
+	for (int i = 0; names[i]; i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+add_relation(AnalyzeState *st, RangeTblEntry *rte)
+{
+	char		relkind = get_rel_relkind(rte->relid);
+
+	if (get_rel_persistence(rte->relid) == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("live queries cannot read temporary table \"%s\"", get_rel_name(rte->relid)),
+				 errhint("The background worker cannot see another session's temporary tables; use a regular table.")));
+
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+	{
+		/* materialized views, foreign tables: no triggers, so only a refresh sees changes */
+		st->changes_alone = true;
+		st->why = psprintf("relation \"%s\" cannot be watched for writes", get_rel_name(rte->relid));
+		return;
+	}
+	if (IsCatalogRelationOid(rte->relid))
+	{
+		st->changes_alone = true;
+		st->why = psprintf("system catalog \"%s\" cannot be watched for writes", get_rel_name(rte->relid));
+		return;
+	}
+	if (rte->inh || relkind == RELKIND_PARTITIONED_TABLE)
+	{
+		ListCell   *lc;
+
+		foreach(lc, find_all_inheritors(rte->relid, AccessShareLock, NULL))
+			st->relids = list_append_unique_oid(st->relids, lfirst_oid(lc));
+	}
+	else
+		st->relids = list_append_unique_oid(st->relids, rte->relid);
+}
+
+static bool
+analyze_walker(Node *node, AnalyzeState *st)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return query_tree_walker((Query *) node, analyze_walker, (void *) st, QTW_EXAMINE_RTES_BEFORE);
+	if (IsA(node, RangeTblEntry))
+	{
+		RangeTblEntry *rte = (RangeTblEntry *) node;
+
+		if (rte->rtekind == RTE_RELATION)
+			add_relation(st, rte);
+		return false;
+	}
+	if (IsA(node, FuncExpr) && is_time_function(((FuncExpr *) node)->funcid))
+	{
+		st->changes_alone = true;
+		st->why = psprintf("function %s() depends on the clock", get_func_name(((FuncExpr *) node)->funcid));
+	}
+	if (IsA(node, SQLValueFunction))
+	{
+		SQLValueFunctionOp op = ((SQLValueFunction *) node)->op;
+
+		if (op >= SVFOP_CURRENT_DATE && op <= SVFOP_LOCALTIMESTAMP_N)
+		{
+			st->changes_alone = true;
+			st->why = pstrdup("CURRENT_DATE, CURRENT_TIME and LOCALTIME depend on the clock");
+		}
+	}
+	return expression_tree_walker(node, analyze_walker, (void *) st);
+}
+
+/* The key a single-table query exposes: its primary key columns, when all are output. */
+static List *
+infer_key(Query *query)
+{
+	RangeTblRef *rtr;
+	RangeTblEntry *rte;
+	Bitmapset  *pk;
+	Oid			constraint;
+	List	   *key = NIL;
+	int			attno = -1;
+
+	if (list_length(query->jointree->fromlist) != 1 || query->setOperations || query->hasAggs ||
+		query->groupClause || query->groupingSets || query->hasTargetSRFs || query->hasWindowFuncs)
+		return NIL;
+	if (!IsA(linitial(query->jointree->fromlist), RangeTblRef))
+		return NIL;
+	rtr = linitial(query->jointree->fromlist);
+	rte = rt_fetch(rtr->rtindex, query->rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return NIL;
+	pk = get_primary_key_attnos(rte->relid, false, &constraint);
+	if (pk == NULL)
+		return NIL;
+
+	while ((attno = bms_next_member(pk, attno)) >= 0)
+	{
+		AttrNumber	want = attno + FirstLowInvalidHeapAttributeNumber;
+		ListCell   *lc;
+		char	   *found = NULL;
+
+		foreach(lc, query->targetList)
+		{
+			TargetEntry *te = lfirst(lc);
+			Var		   *var = (Var *) te->expr;
+
+			if (te->resjunk || !IsA(var, Var))
+				continue;
+			if (var->varno == rtr->rtindex && var->varlevelsup == 0 && var->varattno == want)
+			{
+				found = te->resname;
+				break;
+			}
+		}
+		if (found == NULL)
+			return NIL;
+		key = lappend(key, makeString(found));
+	}
+	return key;
+}
+
+static ArrayType *
+text_list_to_array(List *names)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(list_length(names), 1));
+	int			n = 0;
+	ListCell   *lc;
+
+	foreach(lc, names)
+		elems[n++] = CStringGetTextDatum(strVal(lfirst(lc)));
+	return construct_array(elems, n, TEXTOID, -1, false, TYPALIGN_INT);
+}
+
+static ArrayType *
+oid_array(Oid *oids, int n, Oid elemtype)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = ObjectIdGetDatum(oids[i]);
+	return construct_array(elems, n, elemtype, sizeof(Oid), true, TYPALIGN_INT);
+}
+
+/*
+ * pgr._analyze(sql text, param_types regtype[]) ->
+ *   (tables oid[], param_types regtype[], changes_alone bool, why text, key text[], columns text[])
+ */
+Datum
+pgr_analyze(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+	List	   *raw;
+	RawStmt    *rawstmt;
+	List	   *queries;
+	Query	   *query;
+	AnalyzeState st = {0};
+	List	   *columns = NIL;
+	List	   *key;
+	ListCell   *lc;
+	Oid		   *relids;
+	int			nrel = 0;
+	TupleDesc	tupdesc;
+	Datum		values[6];
+	bool		nulls[6] = {0};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgr._analyze must return a composite type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	raw = pg_parse_query(sql);
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a live query must be exactly one statement"),
+				 errhint("Pass a single SELECT without a trailing second statement.")));
+	rawstmt = linitial(raw);
+	if (!IsA(rawstmt->stmt, SelectStmt) || ((SelectStmt *) rawstmt->stmt)->intoClause != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("a live query must be a SELECT"),
+				 errhint("INSERT, UPDATE, DELETE, SELECT INTO and utility statements cannot be live queries.")));
+
+	if (!PG_ARGISNULL(1))
+	{
+		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
+		Datum	   *elems;
+		bool	   *elnulls;
+
+		deconstruct_array(arr, REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &elnulls, &ntypes);
+		types = palloc(sizeof(Oid) * Max(ntypes, 1));
+		for (int i = 0; i < ntypes; i++)
+			types[i] = elnulls[i] ? UNKNOWNOID : DatumGetObjectId(elems[i]);
+		queries = pg_analyze_and_rewrite_fixedparams(rawstmt, sql, types, ntypes, NULL);
+	}
+	else
+		queries = pg_analyze_and_rewrite_varparams(rawstmt, sql, &types, &ntypes, NULL);
+
+	if (list_length(queries) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a live query must rewrite to exactly one query"),
+				 errhint("Rules that add statements cannot be used in live queries.")));
+	query = linitial(queries);
+	if (query->commandType != CMD_SELECT || query->utilityStmt != NULL || query->hasModifyingCTE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("a live query must be a SELECT"),
+				 errhint("Data-modifying WITH clauses are not allowed in live queries.")));
+	if (query->rowMarks != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("a live query cannot lock rows"),
+				 errhint("Remove FOR UPDATE / FOR SHARE from the query.")));
+
+	(void) analyze_walker((Node *) query, &st);
+	if (contain_volatile_functions((Node *) query))
+	{
+		st.changes_alone = true;
+		st.why = pstrdup("the query calls a volatile function");
+	}
+
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *te = lfirst(lc);
+
+		if (!te->resjunk)
+			columns = lappend(columns, makeString(te->resname ? te->resname : "?column?"));
+	}
+	key = infer_key(query);
+
+	relids = palloc(sizeof(Oid) * Max(list_length(st.relids), 1));
+	foreach(lc, st.relids)
+		relids[nrel++] = lfirst_oid(lc);
+
+	values[0] = PointerGetDatum(oid_array(relids, nrel, OIDOID));
+	for (int i = 0; i < ntypes; i++)
+		if (types[i] == UNKNOWNOID)
+			types[i] = TEXTOID;
+	values[1] = PointerGetDatum(oid_array(types, ntypes, REGTYPEOID));
+	values[2] = BoolGetDatum(st.changes_alone);
+	if (st.why)
+		values[3] = CStringGetTextDatum(st.why);
+	else
+		nulls[3] = true;
+	if (key != NIL)
+		values[4] = PointerGetDatum(text_list_to_array(key));
+	else
+		nulls[4] = true;
+	values[5] = PointerGetDatum(text_list_to_array(columns));
+
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* A jsonb array element as the text input of its parameter type; NULL for json null. */
+static char *
+jsonb_element_text(Jsonb *params, int i)
+{
+	JsonbValue *v = getIthJsonbValueFromContainer(&params->root, i);
+
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	switch (v->type)
+	{
+		case jbvString:
+			return pnstrdup(v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+		case jbvBool:
+			return pstrdup(v->val.boolean ? "true" : "false");
+		case jbvBinary:
+			return JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+		default:
+			return NULL;
+	}
+}
+
+/*
+ * pgr._eval(sql text, param_types regtype[], params jsonb) -> jsonb array of rows,
+ * run as the current role with the current settings.
+ */
+Datum
+pgr_eval(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ArrayType  *typarr = PG_GETARG_ARRAYTYPE_P(1);
+	Jsonb	   *params = PG_GETARG_JSONB_P(2);
+	MemoryContext outer = CurrentMemoryContext;
+	Datum	   *typelems;
+	bool	   *typnulls;
+	int			ntypes;
+	Oid		   *types;
+	Datum	   *values;
+	char	   *nulls;
+	int			len;
+	char	   *query;
+	Jsonb	   *result;
+	bool		isnull;
+	int			ret;
+
+	/* a trailing semicolon would end the wrapping subquery early */
+	len = strlen(sql);
+	while (len > 0 && (sql[len - 1] == ';' || isspace((unsigned char) sql[len - 1])))
+		sql[--len] = '\0';
+
+	deconstruct_array(typarr, REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT, &typelems, &typnulls, &ntypes);
+	if (!JB_ROOT_IS_ARRAY(params) || (int) JB_ROOT_COUNT(params) != ntypes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("live query expects %d parameters, got %s", ntypes,
+						JB_ROOT_IS_ARRAY(params) ? psprintf("%u", JB_ROOT_COUNT(params)) : "a non-array"),
+				 errhint("Pass the parameters as a jsonb array, one element per $n.")));
+
+	types = palloc(sizeof(Oid) * Max(ntypes, 1));
+	values = palloc(sizeof(Datum) * Max(ntypes, 1));
+	nulls = palloc(Max(ntypes, 1));
+	for (int i = 0; i < ntypes; i++)
+	{
+		char	   *text = jsonb_element_text(params, i);
+		Oid			typinput;
+		Oid			typioparam;
+
+		types[i] = DatumGetObjectId(typelems[i]);
+		if (text == NULL)
+		{
+			values[i] = (Datum) 0;
+			nulls[i] = 'n';
+			continue;
+		}
+		getTypeInputInfo(types[i], &typinput, &typioparam);
+		values[i] = OidInputFunctionCall(typinput, text, typioparam, -1);
+		nulls[i] = ' ';
+	}
+
+	query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q", sql);
+
+	SPI_connect();
+	ret = SPI_execute_with_args(query, ntypes, types, values, nulls, false, 0);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pg_reactive: live query evaluation returned no result");
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext old = MemoryContextSwitchTo(outer);
+
+		result = DatumGetJsonbPCopy(d);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_finish();
+	PG_RETURN_JSONB_P(result);
+}

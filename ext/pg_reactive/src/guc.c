@@ -1,0 +1,40 @@
+/*
+ * guc.c — the pg_reactive.* settings. Defines them; reads none of them itself.
+ */
+#include "pg_reactive.h"
+
+#include "utils/guc.h"
+
+int			pgr_max_databases = 16;
+int			pgr_log_retention = 3600;
+int			pgr_coalesce_ms = 0;
+
+void
+pgr_define_gucs(void)
+{
+	DefineCustomIntVariable("pg_reactive.max_databases",
+							"Databases that can have live queries at the same time (one worker each).",
+							NULL,
+							&pgr_max_databases,
+							16, 1, 1024,
+							PGC_POSTMASTER, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_reactive.log_retention",
+							"Seconds a delta stays in pgr.delta_log for resume.",
+							"Older deltas are pruned by the worker; a consumer further behind must resync.",
+							&pgr_log_retention,
+							3600, 1, INT_MAX,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_reactive.coalesce_ms",
+							"Milliseconds the worker waits after a wake-up to gather more commits.",
+							NULL,
+							&pgr_coalesce_ms,
+							0, 0, 1000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("pg_reactive");
+}

@@ -1,0 +1,72 @@
+/*
+ * pg_reactive.h — the one header of pg_reactive, a section per source file.
+ *
+ * Writers only mark work (capture.c); the background worker (worker.c) does all
+ * evaluation, diffing and NOTIFY through the SQL layer in pg_reactive--0.1.sql.
+ */
+#ifndef PG_REACTIVE_H
+#define PG_REACTIVE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+
+#define PG_REACTIVE_LIBRARY_VERSION "0.1.0"
+
+/* Dirty relations a slot remembers before it falls back to "everything is dirty". */
+#define PGR_MAX_DIRTY 64
+
+/* ---------------------------------------------------------------- pg_reactive.c */
+extern void _PG_init(void);
+
+/* ---------------------------------------------------------------- guc.c */
+extern int	pgr_max_databases;
+extern int	pgr_log_retention;
+extern int	pgr_coalesce_ms;
+extern void pgr_define_gucs(void);
+
+/* ---------------------------------------------------------------- worker.c */
+
+/*
+ * One slot per database that has (or had) live queries. Writers add dirty relids
+ * and bump commit_seq at commit; the worker takes the dirty set, evaluates, then
+ * publishes done_seq so pgr.wait_idle() can tell when a commit has been handled.
+ */
+typedef struct PgrSlot
+{
+	Oid			dboid;			/* InvalidOid = free */
+	bool		registered;		/* a worker is registered or running */
+	bool		dropping;		/* DROP DATABASE in progress: never restart */
+	int			pid;			/* worker pid once attached, else 0 */
+	Latch	   *latch;			/* worker latch once attached, else NULL */
+	uint64		commit_seq;		/* commits that marked something dirty */
+	uint64		done_seq;		/* commit_seq the worker has fully handled */
+	uint64		wanted;			/* bumped by each committed subscribe */
+	bool		all_dirty;		/* overflow or worker start: evaluate all */
+	int			ndirty;
+	Oid			dirty[PGR_MAX_DIRTY];
+} PgrSlot;
+
+typedef struct PgrShared
+{
+	LWLock	   *lock;
+	int			nslots;
+	PgrSlot		slots[FLEXIBLE_ARRAY_MEMBER];
+} PgrShared;
+
+extern PgrShared *pgr_shared;
+extern void pgr_shmem_install(void);
+extern PgrSlot *pgr_slot_get(Oid dboid, bool create);	/* caller holds lock */
+extern void pgr_worker_ensure_locked(PgrSlot *slot);	/* caller holds lock */
+extern void pgr_worker_install_hooks(void);
+extern PGDLLEXPORT void pgr_worker_main(Datum arg);
+
+/* ---------------------------------------------------------------- capture.c */
+extern void pgr_capture_install(void);
+
+/* ---------------------------------------------------------------- evaluate.c */
+/* SQL-callable: pgr._analyze(sql, param_types) and pgr._eval(sql, param_types, params) */
+
+#endif							/* PG_REACTIVE_H */

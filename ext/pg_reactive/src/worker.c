@@ -1,0 +1,462 @@
+/*
+ * worker.c — shared slots, the per-database background worker, pgr.wait_idle()
+ * and the DROP DATABASE hook that stops a worker before its database goes.
+ *
+ * The worker owns evaluation: it takes a slot's dirty set, runs pgr._process()
+ * in one transaction (per-feed subtransactions live in SQL), commits, and only
+ * then publishes done_seq. It never runs inside a writer's transaction.
+ */
+#include "pg_reactive.h"
+
+#include <signal.h>
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/proc.h"
+#include "storage/shmem.h"
+#include "tcop/utility.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/wait_event.h"
+
+PgrShared  *pgr_shared = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ProcessUtility_hook_type prev_process_utility_hook = NULL;
+
+PG_FUNCTION_INFO_V1(pgr_wait_idle);
+PG_FUNCTION_INFO_V1(pgr_worker_pid);
+
+static Size
+pgr_shmem_size(void)
+{
+	return add_size(offsetof(PgrShared, slots),
+					mul_size(sizeof(PgrSlot), pgr_max_databases));
+}
+
+static void
+pgr_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(pgr_shmem_size());
+	RequestNamedLWLockTranche("pg_reactive", 1);
+}
+
+static void
+pgr_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	pgr_shared = ShmemInitStruct("pg_reactive", pgr_shmem_size(), &found);
+	if (!found)
+	{
+		memset(pgr_shared, 0, pgr_shmem_size());
+		pgr_shared->lock = &(GetNamedLWLockTranche("pg_reactive"))->lock;
+		pgr_shared->nslots = pgr_max_databases;
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+void
+pgr_shmem_install(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = pgr_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = pgr_shmem_startup;
+}
+
+/* Find (or claim) the slot of a database. The caller holds pgr_shared->lock. */
+PgrSlot *
+pgr_slot_get(Oid dboid, bool create)
+{
+	PgrSlot    *free_slot = NULL;
+
+	for (int i = 0; i < pgr_shared->nslots; i++)
+	{
+		PgrSlot    *slot = &pgr_shared->slots[i];
+
+		if (slot->dboid == dboid)
+			return slot;
+		if (slot->dboid == InvalidOid && free_slot == NULL)
+			free_slot = slot;
+	}
+	if (!create || free_slot == NULL)
+		return NULL;
+	memset(free_slot, 0, sizeof(PgrSlot));
+	free_slot->dboid = dboid;
+	return free_slot;
+}
+
+/*
+ * Make sure the slot's database has a worker. Called with the lock held
+ * exclusively, from commit callbacks too, so it only warns on failure.
+ */
+void
+pgr_worker_ensure_locked(PgrSlot *slot)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	if (slot->registered || slot->dropping)
+		return;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "pg_reactive");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "pgr_worker_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "pg_reactive worker for database %u", slot->dboid);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "pg_reactive worker");
+	worker.bgw_main_arg = ObjectIdGetDatum(slot->dboid);
+	worker.bgw_notify_pid = 0;
+
+	if (RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		slot->registered = true;
+		slot->all_dirty = true;
+	}
+	else
+		ereport(WARNING,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start a pg_reactive worker"),
+				 errhint("Raise max_worker_processes; live queries in this database stay stale until a worker starts.")));
+}
+
+/* ------------------------------------------------------------------ worker */
+
+static PgrSlot *my_slot = NULL;
+
+static void
+pgr_worker_detach(int code, Datum arg)
+{
+	if (my_slot == NULL)
+		return;
+	LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+	my_slot->registered = false;
+	my_slot->pid = 0;
+	my_slot->latch = NULL;
+	/* nobody is left to handle pending commits: let waiters stop waiting */
+	my_slot->done_seq = my_slot->commit_seq;
+	LWLockRelease(pgr_shared->lock);
+	my_slot = NULL;
+}
+
+/*
+ * Run pgr._process(dirty, all) in one transaction. Returns its result: seconds
+ * until the next refresh is due, 0 for none, or -1 when the database has no feeds.
+ */
+static double
+pgr_worker_process(Oid *dirty, int ndirty, bool all)
+{
+	Datum		args[2];
+	Oid			argtypes[2] = {OIDARRAYOID, BOOLOID};
+	char		nulls[2] = {' ', ' '};
+	Datum	   *elems;
+	double		result = 0;
+	bool		isnull;
+	int			ret;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "pg_reactive: evaluating live queries");
+
+	elems = palloc(sizeof(Datum) * Max(ndirty, 1));
+	for (int i = 0; i < ndirty; i++)
+		elems[i] = ObjectIdGetDatum(dirty[i]);
+	args[0] = PointerGetDatum(construct_array(elems, ndirty, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+	args[1] = BoolGetDatum(all);
+
+	ret = SPI_execute_with_args("SELECT pgr._process($1, $2)", 2, argtypes, args, nulls, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pg_reactive: pgr._process() failed");
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			result = DatumGetFloat8(d);
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return result;
+}
+
+void
+pgr_worker_main(Datum arg)
+{
+	Oid			dboid = DatumGetObjectId(arg);
+	TimestampTz next_refresh = 0;
+	Oid			dirty[PGR_MAX_DIRTY];
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+	my_slot = pgr_slot_get(dboid, true);
+	if (my_slot == NULL || my_slot->pid != 0 || my_slot->dropping)
+	{
+		LWLockRelease(pgr_shared->lock);
+		my_slot = NULL;
+		proc_exit(0);
+	}
+	my_slot->registered = true;
+	my_slot->pid = MyProcPid;
+	my_slot->latch = MyLatch;
+	my_slot->all_dirty = true;
+	LWLockRelease(pgr_shared->lock);
+	before_shmem_exit(pgr_worker_detach, (Datum) 0);
+
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("pg_reactive worker");
+
+	for (;;)
+	{
+		int			ndirty;
+		bool		all;
+		uint64		claimed;
+		uint64		wanted;
+		bool		refresh_due;
+		double		next;
+
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		LWLockAcquire(pgr_shared->lock, LW_SHARED);
+		ndirty = my_slot->ndirty;
+		all = my_slot->all_dirty;
+		LWLockRelease(pgr_shared->lock);
+
+		refresh_due = next_refresh != 0 && GetCurrentTimestamp() >= next_refresh;
+
+		if (ndirty == 0 && !all && !refresh_due)
+		{
+			long		timeout = 10000;
+
+			if (next_refresh != 0)
+			{
+				long		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_refresh);
+
+				timeout = Max(Min(timeout, ms), 1);
+			}
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 timeout, PG_WAIT_EXTENSION);
+			/* a timeout is a chance to prune the log and run refreshes */
+			if (next_refresh == 0 || GetCurrentTimestamp() >= next_refresh)
+				next_refresh = GetCurrentTimestamp();
+			continue;
+		}
+
+		if (pgr_coalesce_ms > 0 && (ndirty > 0 || all))
+			pg_usleep(pgr_coalesce_ms * 1000L);
+
+		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+		ndirty = my_slot->ndirty;
+		memcpy(dirty, my_slot->dirty, sizeof(Oid) * ndirty);
+		all = my_slot->all_dirty;
+		my_slot->ndirty = 0;
+		my_slot->all_dirty = false;
+		claimed = my_slot->commit_seq;
+		wanted = my_slot->wanted;
+		LWLockRelease(pgr_shared->lock);
+
+		next = pgr_worker_process(dirty, ndirty, all);
+
+		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+		if (my_slot->done_seq < claimed)
+			my_slot->done_seq = claimed;
+		if (next < 0 && my_slot->wanted == wanted && my_slot->ndirty == 0 && !my_slot->all_dirty)
+		{
+			/* no feeds left and no subscribe committed since we looked: go */
+			my_slot->registered = false;
+			my_slot->pid = 0;
+			my_slot->latch = NULL;
+			my_slot->done_seq = my_slot->commit_seq;
+			my_slot = NULL;
+			LWLockRelease(pgr_shared->lock);
+			proc_exit(0);
+		}
+		LWLockRelease(pgr_shared->lock);
+
+		if (next > 0)
+			next_refresh = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (long) (next * 1000.0));
+		else
+			next_refresh = 0;
+	}
+}
+
+/* ------------------------------------------------------------------ SQL */
+
+/*
+ * pgr.wait_idle(timeout_ms) — wait until the worker has handled every commit
+ * that marked this database dirty before the call. True when idle, false on timeout.
+ */
+Datum
+pgr_wait_idle(PG_FUNCTION_ARGS)
+{
+	int			timeout_ms = PG_GETARG_INT32(0);
+	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), timeout_ms);
+	uint64		target;
+	PgrSlot    *slot;
+
+	LWLockAcquire(pgr_shared->lock, LW_SHARED);
+	slot = pgr_slot_get(MyDatabaseId, false);
+	target = slot ? slot->commit_seq : 0;
+	LWLockRelease(pgr_shared->lock);
+	if (slot == NULL)
+		PG_RETURN_BOOL(true);
+
+	for (;;)
+	{
+		bool		done;
+
+		LWLockAcquire(pgr_shared->lock, LW_SHARED);
+		done = slot->dboid != MyDatabaseId || slot->done_seq >= target;
+		LWLockRelease(pgr_shared->lock);
+		if (done)
+			PG_RETURN_BOOL(true);
+		if (GetCurrentTimestamp() >= deadline)
+			PG_RETURN_BOOL(false);
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 1, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* pgr.worker_pid() — the pid of this database's worker, or NULL. */
+Datum
+pgr_worker_pid(PG_FUNCTION_ARGS)
+{
+	PgrSlot    *slot;
+	int			pid = 0;
+
+	LWLockAcquire(pgr_shared->lock, LW_SHARED);
+	slot = pgr_slot_get(MyDatabaseId, false);
+	if (slot)
+		pid = slot->pid;
+	LWLockRelease(pgr_shared->lock);
+	if (pid == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_INT32(pid);
+}
+
+/* ------------------------------------------------------------------ DROP DATABASE */
+
+/* Stop the worker of a database that is being dropped, so DROP DATABASE is not blocked. */
+static void
+pgr_stop_worker_for_drop(const char *dbname)
+{
+	Oid			dboid = get_database_oid(dbname, true);
+	PgrSlot    *slot;
+	int			pid = 0;
+
+	if (!OidIsValid(dboid))
+		return;
+	LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+	slot = pgr_slot_get(dboid, false);
+	if (slot)
+	{
+		slot->dropping = true;
+		pid = slot->pid;
+	}
+	LWLockRelease(pgr_shared->lock);
+	if (pid == 0)
+		return;
+
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 500; i++)
+	{
+		bool		gone;
+
+		LWLockAcquire(pgr_shared->lock, LW_SHARED);
+		gone = slot->pid != pid;
+		LWLockRelease(pgr_shared->lock);
+		if (gone)
+			break;
+		pg_usleep(10000L);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* Forget (or, when the drop failed, re-arm) the slot of a database named in DROP DATABASE. */
+static void
+pgr_drop_finished(Oid dboid, bool dropped)
+{
+	PgrSlot    *slot;
+
+	if (!OidIsValid(dboid))
+		return;
+	LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+	slot = pgr_slot_get(dboid, false);
+	if (slot && dropped && slot->pid == 0)
+		memset(slot, 0, sizeof(PgrSlot));
+	else if (slot)
+		slot->dropping = false;
+	LWLockRelease(pgr_shared->lock);
+}
+
+static void
+pgr_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+					ProcessUtilityContext context, ParamListInfo params,
+					QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Node	   *parsetree = pstmt->utilityStmt;
+	volatile Oid dropping = InvalidOid;
+
+	if (IsA(parsetree, DropdbStmt))
+	{
+		dropping = get_database_oid(((DropdbStmt *) parsetree)->dbname, true);
+		pgr_stop_worker_for_drop(((DropdbStmt *) parsetree)->dbname);
+	}
+
+	PG_TRY();
+	{
+		if (prev_process_utility_hook)
+			prev_process_utility_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	}
+	PG_CATCH();
+	{
+		pgr_drop_finished(dropping, false);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	pgr_drop_finished(dropping, true);
+}
+
+void
+pgr_worker_install_hooks(void)
+{
+	prev_process_utility_hook = ProcessUtility_hook;
+	ProcessUtility_hook = pgr_process_utility;
+}
