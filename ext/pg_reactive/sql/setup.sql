@@ -1,2 +1,27 @@
 -- the extension loads and reports its library version
 SELECT pgr.library_version() ~ '^\d+\.\d+\.\d+$' AS has_version;
+SELECT extversion FROM pg_extension WHERE extname = 'pg_reactive';
+-- helpers shared by the following tests: one row per op of a subscription's log
+CREATE FUNCTION ops_of(sub bigint, after_seq bigint DEFAULT 0)
+  RETURNS TABLE (seq bigint, op text, row_ jsonb)
+  LANGUAGE sql AS $$
+  SELECT c.seq, o->>'op', o->'row'
+    FROM pgr.changes(sub, after_seq) c, jsonb_array_elements(c.ops) WITH ORDINALITY AS x(o, n)
+   ORDER BY c.seq, n
+$$;
+-- cluster-wide roles used by the RLS tests; created once, reused by later runs
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_pgr_anon') THEN
+    CREATE ROLE regress_pgr_anon NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_pgr_user') THEN
+    CREATE ROLE regress_pgr_user NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'regress_pgr_hub') THEN
+    CREATE ROLE regress_pgr_hub LOGIN;
+  END IF;
+END $$;
+SET client_min_messages = warning;
+GRANT regress_pgr_anon, regress_pgr_user TO regress_pgr_hub;
+RESET client_min_messages;
