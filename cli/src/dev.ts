@@ -28,6 +28,7 @@ export async function dev(projectDir: string): Promise<void> {
     stopping = true
     await hub?.close().catch(() => {})
     await cluster?.stop().catch(() => {})
+    if (code === 0) console.log('pgStack stopped.')
     process.exit(code)
   }
   process.on('SIGINT', () => void shutdown(0))
