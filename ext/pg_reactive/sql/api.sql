@@ -13,9 +13,11 @@ SELECT subscription_id, feed_id, seq FROM pgr.subscribe('items_of', '["u2"]');
 SELECT name, feeds, subscriptions FROM pgr.live_queries ORDER BY name;
 
 -- a write right after subscribing is not lost
+BEGIN;
 UPDATE item SET qty = 100 WHERE id = 1;
 INSERT INTO item VALUES (10, 'u1', 'item 10', 10);
 DELETE FROM item WHERE id = 4;
+COMMIT;
 SELECT pgr.wait_idle();
 SELECT * FROM ops_of(1);
 SELECT * FROM ops_of(2);

@@ -9,6 +9,9 @@ CREATE FUNCTION ops_of(sub bigint, after_seq bigint DEFAULT 0)
     FROM pgr.changes(sub, after_seq) c, jsonb_array_elements(c.ops) WITH ORDINALITY AS x(o, n)
    ORDER BY c.seq, n
 $$;
+-- the first subscription of a named live query
+CREATE FUNCTION sub_of(query text) RETURNS bigint
+  LANGUAGE sql AS $$ SELECT min(id) FROM pgr.subscriptions s WHERE s.query = sub_of.query $$;
 -- cluster-wide roles used by the RLS tests; created once, reused by later runs
 DO $$
 BEGIN
