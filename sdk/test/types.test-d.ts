@@ -1,0 +1,55 @@
+// Compile-time test (checked by `npx tsc -p tsconfig.json`, never run): database types flow from
+// createClient<Database>() into rows, filters, inserts, rpc and live rows, and a wrong column fails.
+import { createClient, type LiveQuery } from '@pgstack/sdk/pgstack'
+import type { Database } from './database.ts'
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
+const expectType = <T extends true>(_: T) => {}
+
+type Todo = Database['public']['Tables']['todos']['Row']
+const pgstack = createClient<Database>('http://127.0.0.1:8080', 'anon-key')
+
+export async function typeChecks() {
+  // The seed example, verbatim: rows are Todo.
+  const { data: todos } = await pgstack.from('todos').select('*').eq('done', false).order('created_at', { ascending: false })
+  expectType<Equal<typeof todos, Todo[] | null>>(true)
+
+  // The select parser narrows and embeds.
+  const { data: titles } = await pgstack.from('todos').select('id, title').limit(3)
+  expectType<Equal<typeof titles, { id: number; title: string }[] | null>>(true)
+  const { data: tagged } = await pgstack.from('tags').select('name, todos(title)').single()
+  expectType<Equal<typeof tagged, { name: string; todos: { title: string } } | null>>(true)
+
+  // Filters check the column and its value type.
+  // @ts-expect-error: 'finished' is not a column of todos
+  pgstack.from('todos').select('*').eq('finished', false)
+  // @ts-expect-error: done is a boolean
+  pgstack.from('todos').select('*').eq('done', 'no')
+  // @ts-expect-error: 'todoz' is not a table or view
+  pgstack.from('todoz')
+
+  // A wrong column in select is reported in the row type, as postgrest-js does.
+  const { data: wrong } = await pgstack.from('todos').select('finished')
+  expectType<Equal<NonNullable<typeof wrong>[number] extends { finished: unknown } ? false : true, true>>(true)
+
+  // Inserts are checked against Insert.
+  await pgstack.from('todos').insert({ title: 'x' }).select()
+  // @ts-expect-error: title is required
+  await pgstack.from('todos').insert({ done: true })
+
+  // Views and functions.
+  const { data: open } = await pgstack.from('open_todos').select('title')
+  expectType<Equal<typeof open, { title: string | null }[] | null>>(true)
+  const { data: sum } = await pgstack.rpc('add_numbers', { a: 1, b: 2 })
+  expectType<Equal<typeof sum, number | null>>(true)
+  // @ts-expect-error: add_numbers takes a and b
+  await pgstack.rpc('add_numbers', { a: 1, c: 2 })
+
+  // Live rows carry the select's type through filters and modifiers.
+  const live = pgstack.from('todos').select('id, title').eq('done', false).order('id').live()
+  expectType<Equal<typeof live, LiveQuery<{ id: number; title: string }>>>(true)
+  const first: { id: number; title: string } | undefined = live.rows[0]
+  void first
+  const named = pgstack.live<Todo>('active_todos', { params: { owner: 'x' } })
+  expectType<Equal<(typeof named.rows)[number], Todo>>(true)
+}
