@@ -1,10 +1,22 @@
-// Builds and installs ext/pg_reactive with PGXS when it is missing or older than its source.
+// Builds and installs ext/pg_reactive with PGXS when it is missing or differs from its source
+// (a content hash of the source is kept beside the installed control file).
 // Installs the server headers with apt when they are missing and we are root; otherwise it
 // stops with one sentence saying what to install.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InfraError, type PgBinaries } from './pg-binaries.ts'
 import { isRoot } from './os-user.ts'
@@ -16,31 +28,33 @@ export const EXTENSION_SOURCE_DIR = resolve(
 
 type Log = (line: string) => void
 
-function newestSourceTime(dir: string): number {
-  let newest = 0
+/** Hash of everything the build reads, so any change (or another checkout's build) is noticed. */
+function sourceHash(dir: string): string {
+  const hash = createHash('sha256')
   const visit = (path: string) => {
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
+    for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const full = join(path, entry.name)
       if (entry.isDirectory()) {
         if (entry.name === 'src') visit(full)
         continue
       }
       if (/\.(c|h|sql|control)$|^Makefile$/.test(entry.name)) {
-        newest = Math.max(newest, statSync(full).mtimeMs)
+        hash.update(`${relative(dir, full)}\0`).update(readFileSync(full)).update('\0')
       }
     }
   }
   visit(dir)
-  return newest
+  return hash.digest('hex')
 }
 
-function installedTime(bins: PgBinaries): number | undefined {
-  const files = [
-    join(bins.pkglibdir, 'pg_reactive.so'),
-    join(bins.sharedir, 'extension', 'pg_reactive.control'),
-  ]
-  if (!files.every((f) => existsSync(f))) return undefined
-  return Math.min(...files.map((f) => statSync(f).mtimeMs))
+function stampFile(bins: PgBinaries): string {
+  return join(bins.sharedir, 'extension', 'pg_reactive.pgstack-stamp')
+}
+
+function installedHash(bins: PgBinaries): string | undefined {
+  const files = [join(bins.pkglibdir, 'pg_reactive.so'), join(bins.sharedir, 'extension', 'pg_reactive.control')]
+  if (!files.every((f) => existsSync(f)) || !existsSync(stampFile(bins))) return undefined
+  return readFileSync(stampFile(bins), 'utf8').trim()
 }
 
 function run(file: string, args: string[], log: Log, what: string): void {
@@ -101,16 +115,17 @@ function withBuildLock<T>(fn: () => T): T {
 
 /** Makes sure the installed pg_reactive matches ext/pg_reactive; returns true when it (re)built. */
 export function ensureExtensionInstalled(bins: PgBinaries, log: Log = () => {}): boolean {
-  const installed = installedTime(bins)
-  if (installed !== undefined && installed >= newestSourceTime(EXTENSION_SOURCE_DIR)) return false
+  if (installedHash(bins) === sourceHash(EXTENSION_SOURCE_DIR)) return false
   return withBuildLock(() => {
-    const again = installedTime(bins)
-    if (again !== undefined && again >= newestSourceTime(EXTENSION_SOURCE_DIR)) return false
+    const wanted = sourceHash(EXTENSION_SOURCE_DIR)
+    if (installedHash(bins) === wanted) return false
     ensureServerHeaders(bins, log)
     checkWritable(bins.pkglibdir, bins)
     const make = ['-C', EXTENSION_SOURCE_DIR, `PG_CONFIG=${bins.pgConfig}`, 'with_llvm=no']
+    run('make', [...make, 'clean'], log, 'Cleaning the previous pg_reactive build')
     run('make', [...make, '-j2'], log, 'Building pg_reactive')
     run('make', [...make, 'install'], log, 'Installing pg_reactive')
+    writeFileSync(stampFile(bins), `${wanted}\n`)
     return true
   })
 }
