@@ -1,0 +1,68 @@
+-- property: after random writes, the initial rows with every logged delta applied
+-- equal a fresh SELECT, for keyed, keyless and aggregate queries
+\set SHOW_CONTEXT never
+CREATE TABLE p (id int PRIMARY KEY, grp int NOT NULL, val int NOT NULL);
+INSERT INTO p SELECT g, g % 4, g % 17 FROM generate_series(1, 60) g;
+SELECT pgr.define('p_keyed', 'SELECT id, val FROM p WHERE grp = $1', '{int}');
+SELECT pgr.define('p_multiset', 'SELECT val FROM p WHERE val > $1', '{int}');
+SELECT pgr.define('p_agg', 'SELECT grp, count(*) AS n, sum(val) AS total FROM p GROUP BY grp');
+CREATE TABLE start (sub bigint, query text, params jsonb, key text[], rows jsonb);
+INSERT INTO start SELECT s.subscription_id, 'p_keyed', '[1]', s.key, s.rows FROM pgr.subscribe('p_keyed', '[1]') s;
+INSERT INTO start SELECT s.subscription_id, 'p_keyed', '[2]', s.key, s.rows FROM pgr.subscribe('p_keyed', '[2]') s;
+INSERT INTO start SELECT s.subscription_id, 'p_multiset', '[8]', s.key, s.rows FROM pgr.subscribe('p_multiset', '[8]') s;
+INSERT INTO start SELECT s.subscription_id, 'p_agg', '[]', s.key, s.rows FROM pgr.subscribe('p_agg') s;
+
+-- 300 random single-row writes, each its own commit, racing the worker
+CREATE PROCEDURE scramble(n int) LANGUAGE plpgsql AS $$
+DECLARE
+  r float8;
+  k int;
+BEGIN
+  FOR i IN 1 .. n LOOP
+    r := random();
+    k := 1 + floor(random() * 80)::int;
+    IF r < 0.4 THEN
+      INSERT INTO p VALUES (k, floor(random() * 4)::int, floor(random() * 17)::int) ON CONFLICT (id) DO NOTHING;
+    ELSIF r < 0.8 THEN
+      UPDATE p SET val = floor(random() * 17)::int, grp = CASE WHEN random() < 0.3 THEN floor(random() * 4)::int ELSE grp END
+       WHERE id = k;
+    ELSE
+      DELETE FROM p WHERE id = k;
+    END IF;
+    COMMIT;
+  END LOOP;
+END $$;
+SELECT setseed(0.42);
+CALL scramble(300);
+SELECT pgr.wait_idle();
+
+-- replay the log onto the initial rows and compare with a fresh evaluation
+CREATE FUNCTION same_multiset(a jsonb, b jsonb) RETURNS boolean LANGUAGE sql AS $$
+  SELECT NOT EXISTS (SELECT jsonb_array_elements(a) EXCEPT ALL SELECT jsonb_array_elements(b))
+     AND NOT EXISTS (SELECT jsonb_array_elements(b) EXCEPT ALL SELECT jsonb_array_elements(a))
+$$;
+CREATE FUNCTION replay(sub bigint, rows_ jsonb, key text[]) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  d record;
+BEGIN
+  FOR d IN SELECT * FROM pgr.changes(sub, 0) ORDER BY seq LOOP
+    rows_ := pgr.apply(rows_, d.ops, key);
+  END LOOP;
+  RETURN rows_;
+END $$;
+SELECT s.query, s.params, s.key,
+       same_multiset(replay(s.sub, s.rows, s.key),
+                     pgr._eval((SELECT sql FROM pgr.live_query WHERE name = s.query),
+                               (SELECT param_types FROM pgr.live_query WHERE name = s.query), s.params)) AS replay_matches,
+       same_multiset((SELECT rows FROM pgr.resync(s.sub)),
+                     pgr._eval((SELECT sql FROM pgr.live_query WHERE name = s.query),
+                               (SELECT param_types FROM pgr.live_query WHERE name = s.query), s.params)) AS resync_matches,
+       (SELECT count(*) > 0 FROM pgr.changes(s.sub, 0)) AS had_deltas,
+       (SELECT bool_and(c.seq = n) FROM pgr.changes(s.sub, 0) WITH ORDINALITY AS c(seq, ops, created_at, n)) AS gapless
+  FROM start s ORDER BY s.sub;
+
+SELECT pgr.unsubscribe(sub) FROM start ORDER BY sub;
+SELECT pgr.undefine(q) FROM unnest(ARRAY['p_keyed', 'p_multiset', 'p_agg']) q;
+DROP TABLE p, start;
+DROP PROCEDURE scramble(int);
+DROP FUNCTION replay(bigint, jsonb, text[]), same_multiset(jsonb, jsonb);
