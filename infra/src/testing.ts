@@ -6,15 +6,21 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { startCluster, type RunningCluster } from './cluster.ts'
+import { ensureExtensionInstalled } from './extension-build.ts'
 import { giveTo, serverOsUser } from './os-user.ts'
+import { findPgBinaries } from './pg-binaries.ts'
+import { dockerAnswers, startContainerCluster } from './test-container.ts'
 
 /** What scripts/test.ts hands every test process through the environment. */
 export interface TestClusterInfo {
+  kind: 'local' | 'container'
+  host: string
   port: number
-  socketDir: string
+  /** Private socket directory (local clusters only). */
+  socketDir?: string
+  /** Password of `postgres` (and, in a container, of `authenticator`). */
   password: string
-  dataDir: string
-  logFile: string
+  logFile?: string
   /** Database holding the product's migrations, cloned for each test file. */
   template: string
 }
@@ -28,20 +34,39 @@ export interface TestDatabase {
   adminUrl: string
   /** URL as the `authenticator` login role, as the server connects. */
   url: string
-  /** URL for any role over the private socket. */
+  /** URL for a role: any role over the local private socket; login roles only in a container. */
   urlFor(role: string): string
   cluster: TestClusterInfo
 }
 
-/** Starts the run's throwaway cluster in a temp dir; tuned for speed, not durability. */
-export async function startTestCluster(log?: (line: string) => void): Promise<{
-  cluster: RunningCluster
+export interface TestCluster {
   info: TestClusterInfo
   dispose(): Promise<void>
-}> {
+}
+
+/**
+ * Starts the run's throwaway cluster: in a container when a Docker engine answers, otherwise
+ * locally in a temp dir (building pg_reactive first when needed). Tuned for speed, not durability.
+ */
+export async function startTestCluster(log: (line: string) => void = () => {}): Promise<TestCluster> {
+  const password = randomBytes(12).toString('hex')
+  if (dockerAnswers()) {
+    log('A Docker engine answers: starting the test cluster in a container…')
+    const container = await startContainerCluster(password)
+    const info: TestClusterInfo = {
+      kind: 'container',
+      host: container.host,
+      port: container.port,
+      password,
+      template: TEMPLATE_DATABASE,
+    }
+    return { info, dispose: () => container.stop() }
+  }
+  const bins = findPgBinaries()
+  if (ensureExtensionInstalled(bins, log)) log('pg_reactive built and installed.')
+  log(`Starting a throwaway PostgreSQL ${bins.major} cluster for the tests…`)
   const root = mkdtempSync(join(tmpdir(), 'pgstack-test-'))
   giveTo(serverOsUser(), root)
-  const password = randomBytes(12).toString('hex')
   let cluster: RunningCluster
   try {
     cluster = await startCluster({
@@ -57,22 +82,22 @@ export async function startTestCluster(log?: (line: string) => void): Promise<{
         max_connections: 300,
         max_worker_processes: 64,
       },
-      ...(log ? { log } : {}),
+      log,
     })
   } catch (error) {
     rmSync(root, { recursive: true, force: true })
     throw error
   }
   const info: TestClusterInfo = {
+    kind: 'local',
+    host: '127.0.0.1',
     port: cluster.port,
     socketDir: cluster.socketDir,
     password,
-    dataDir: cluster.dataDir,
     logFile: cluster.logFile,
     template: TEMPLATE_DATABASE,
   }
   return {
-    cluster,
     info,
     async dispose() {
       await cluster.stop()
@@ -92,10 +117,14 @@ export function testClusterInfo(): TestClusterInfo {
 }
 
 export function clusterUrls(info: TestClusterInfo) {
-  const admin = (db: string) =>
-    `postgres://postgres:${encodeURIComponent(info.password)}@127.0.0.1:${info.port}/${db}`
+  const password = encodeURIComponent(info.password)
+  const admin = (db: string) => `postgres://postgres:${password}@${info.host}:${info.port}/${db}`
+  // Locally every role connects over the private socket (trusted); a container has only
+  // password logins over TCP (postgres and authenticator share the run's password).
   const socket = (role: string, db: string) =>
-    `postgres://${role}@localhost:${info.port}/${db}?host=${encodeURIComponent(info.socketDir)}`
+    info.socketDir
+      ? `postgres://${role}@localhost:${info.port}/${db}?host=${encodeURIComponent(info.socketDir)}`
+      : `postgres://${role}:${password}@${info.host}:${info.port}/${db}`
   return { admin, socket }
 }
 
