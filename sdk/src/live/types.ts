@@ -31,13 +31,13 @@ export interface LiveError {
 }
 
 /** One row change. `key` identifies the row; `index` is its position in the query's order. */
-export type LiveChange<Row = Record<string, unknown>> =
+export type LiveChange<Row = unknown> =
   | { kind: 'insert'; key: string; row: Row; index: number }
   | { kind: 'update'; key: string; row: Row; index: number }
   | { kind: 'delete'; key: string }
 
 /** What a transport reports about one subscription. */
-export interface LiveSink<Row = Record<string, unknown>> {
+export interface LiveSink<Row = unknown> {
   /** A full result (first subscribe, or a resync): rows in order with their keys. */
   snapshot(rows: Array<{ key: string; row: Row }>, sequence: number): void
   /** Changes since `sequence - 1`, already in commit order. */
