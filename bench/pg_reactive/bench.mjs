@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+// bench/pg_reactive/bench.mjs — starts its own PostgreSQL cluster with pg_reactive preloaded
+// and prints pg_reactive's figures next to pgbench baselines from the same run.
+//
+//   node bench/pg_reactive/bench.mjs [--seconds 10] [--port 55441] [--keep]
+//
+// Needs: the extension installed (make -C ext/pg_reactive install), PostgreSQL binaries
+// (PGBIN, default /usr/lib/postgresql/15/bin), pgbench. When run as root the cluster runs
+// as the `postgres` OS user. Owns its cluster: stops it and removes it on every exit path.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, chownSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const SECONDS = Number(opt('seconds', '10'));
+const PORT = Number(opt('port', '55441'));
+const KEEP = args.includes('--keep');
+const PGBIN = process.env.PGBIN ?? '/usr/lib/postgresql/15/bin';
+const asRoot = process.getuid?.() === 0;
+
+const dir = mkdtempSync(join(tmpdir(), 'pgr-bench-'));
+const data = join(dir, 'data');
+const conn = { host: dir, port: PORT, user: 'postgres', database: 'postgres' };
+
+function run(cmd, argv, opts = {}) {
+  const [c, a] = asRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...argv]] : [cmd, argv];
+  return execFileSync(c, a, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+}
+
+function startCluster() {
+  if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+    Number(execFileSync('id', ['-g', 'postgres']).toString().trim()));
+  run(join(PGBIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+  const settings = [
+    `-p ${PORT}`, `-k ${dir}`, "-c listen_addresses=''", '-c shared_preload_libraries=pg_reactive',
+    '-c max_connections=200', '-c shared_buffers=256MB', '-c synchronous_commit=off',
+    '-c max_worker_processes=16',
+  ].join(' ');
+  run(join(PGBIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-o', settings, 'start']);
+}
+
+function stopCluster() {
+  try { run(join(PGBIN, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']); } catch { /* gone */ }
+  if (!KEEP) rmSync(dir, { recursive: true, force: true });
+}
+
+async function client() {
+  const c = new pg.Client(conn);
+  await c.connect();
+  return c;
+}
+
+function pgbench(script, { clients = 8, seconds = SECONDS, rate } = {}) {
+  const file = join(dir, `script-${Math.random().toString(36).slice(2)}.sql`);
+  writeFileSync(file, script);
+  const argv = ['-n', '-h', dir, '-p', String(PORT), '-U', 'postgres', '-c', String(clients),
+    '-j', String(Math.min(clients, 4)), '-T', String(seconds), '-f', file];
+  if (rate) argv.push('-R', String(rate));
+  const out = execFileSync('pgbench', [...argv, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+  const lat = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
+  return { tps, lat };
+}
+
+const pct = (xs, p) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const rows = [];
+const report = (figure, value, baseline, target) => {
+  rows.push({ figure, value, baseline, target });
+  console.log(`  ${figure}: ${value}   [baseline: ${baseline}]   target ${target}`);
+};
+
+async function writerOverhead(db) {
+  console.log('\n# writer overhead: pgbench UPDATE, 8 clients, 0 vs 100 live queries on the table');
+  await db.query(`CREATE TABLE w (id int PRIMARY KEY, owner int NOT NULL, val int NOT NULL)`);
+  await db.query(`INSERT INTO w SELECT g, g % 1000, 0 FROM generate_series(1, 100000) g`);
+  await db.query(`CREATE INDEX ON w (owner)`);
+  await db.query(`VACUUM ANALYZE w`);
+  const script = `\\set id random(1, 100000)\nUPDATE w SET val = val + 1 WHERE id = :id;\n`;
+  const base = pgbench(script);
+  await db.query(`SELECT pgr.define('w_owner', 'SELECT id, val FROM w WHERE owner = $1', '{int}')`);
+  const subs = [];
+  for (let i = 0; i < 100; i++) {
+    const r = await db.query(`SELECT subscription_id FROM pgr.subscribe('w_owner', $1)`, [JSON.stringify([i])]);
+    subs.push(r.rows[0].subscription_id);
+  }
+  await db.query(`SELECT pgr.wait_idle(60000)`);
+  const before = await db.query(`SELECT evaluations, deltas FROM pgr.live_queries WHERE name = 'w_owner'`);
+  const live = pgbench(script);
+  await db.query(`SELECT pgr.wait_idle(60000)`);
+  const after = await db.query(`SELECT evaluations, deltas FROM pgr.live_queries WHERE name = 'w_owner'`);
+  const evals = after.rows[0].evaluations - before.rows[0].evaluations;
+  report('writer TPS with 100 live queries', `${f1(live.tps)} tps (${(live.tps / base.tps).toFixed(2)}x)`,
+    `${f1(base.tps)} tps with 0 live queries`, '>= 0.9x');
+  console.log(`    (worker meanwhile: ${evals} re-evaluations, ${after.rows[0].deltas - before.rows[0].deltas} deltas)`);
+  for (const s of subs) await db.query(`SELECT pgr.unsubscribe($1)`, [s]);
+  await db.query(`SELECT pgr.undefine('w_owner')`);
+}
+
+async function notifyLatency(db) {
+  console.log('\n# commit -> NOTIFY latency, single-table live query, 500 commits/s');
+  await db.query(`CREATE TABLE lat (id int PRIMARY KEY, grp int NOT NULL, ts float8 NOT NULL DEFAULT 0)`);
+  await db.query(`INSERT INTO lat SELECT g, g % 100, 0 FROM generate_series(1, 10000) g`);
+  await db.query(`CREATE INDEX ON lat (grp)`);
+  await db.query(`SELECT pgr.define('lat_grp', 'SELECT id, ts FROM lat WHERE grp = $1', '{int}')`);
+  const { rows: [sub] } = await db.query(`SELECT subscription_id, feed_id FROM pgr.subscribe('lat_grp', '[7]')`);
+  await db.query(`SELECT pgr.wait_idle(10000)`);
+  const listener = await client();
+  const samples = [];
+  let refs = 0;
+  listener.on('notification', (n) => {
+    const now = Date.now();
+    const msg = JSON.parse(n.payload);
+    if (msg.kind === 'ref') { refs++; return; }
+    if (msg.kind !== 'delta' || String(msg.feed) !== String(sub.feed_id)) return;
+    for (const op of msg.ops) if (op.row.ts > 0) samples.push(now - op.row.ts);
+  });
+  await listener.query('LISTEN pgr');
+  // every commit stamps one row of the watched group with its wall-clock time just before commit
+  const script = `\\set k random(0, 99)\nUPDATE lat SET ts = extract(epoch FROM clock_timestamp()) * 1000 WHERE id = 7 + 100 * :k;\n`;
+  const base = pgbench(script, { clients: 4, rate: 500 });
+  await db.query(`SELECT pgr.wait_idle(10000)`);
+  await new Promise((r) => setTimeout(r, 200));
+  await listener.end();
+  report('commit->NOTIFY p50 / p99', `${f1(pct(samples, 50))} / ${f1(pct(samples, 99))} ms over ${samples.length} commits (${refs} refs)`,
+    `pgbench ${f1(base.tps)} tps at -R 500, commit latency avg ${base.lat} ms`, 'p99 <= 10 ms');
+  await db.query(`SELECT pgr.unsubscribe($1)`, [sub.subscription_id]);
+  await db.query(`SELECT pgr.undefine('lat_grp')`);
+}
+
+async function contexts(db) {
+  console.log('\n# re-evaluations with diff across 1,000 security contexts (RLS by JWT claims)');
+  await db.query(`CREATE ROLE bench_user NOLOGIN`);
+  await db.query(`CREATE TABLE ctx (id int PRIMARY KEY, owner int NOT NULL, val int NOT NULL)`);
+  await db.query(`INSERT INTO ctx SELECT g, g % 4000, 0 FROM generate_series(1, 100000) g`);
+  await db.query(`CREATE INDEX ON ctx (owner)`);
+  await db.query(`ALTER TABLE ctx ENABLE ROW LEVEL SECURITY`);
+  await db.query(`CREATE POLICY own ON ctx FOR SELECT TO bench_user
+                    USING (owner = (current_setting('request.jwt.claims', true)::jsonb ->> 'sub')::int)`);
+  await db.query(`GRANT SELECT ON ctx TO bench_user`);
+  await db.query(`VACUUM ANALYZE ctx`);
+  await db.query(`SELECT pgr.define('ctx_all', 'SELECT id, val FROM ctx')`);
+  const subs = [];
+  for (let i = 0; i < 1000; i++) {
+    const r = await db.query(`SELECT subscription_id FROM pgr.subscribe('ctx_all', '[]', 'bench_user', $1)`,
+      [JSON.stringify({ sub: String(i), role: 'authenticated' })]);
+    subs.push(r.rows[0].subscription_id);
+  }
+  await db.query(`SELECT pgr.wait_idle(120000)`);
+  const rounds = 5;
+  let total = 0;
+  let evals = 0;
+  for (let r = 0; r < rounds; r++) {
+    const before = (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = 'ctx_all'`)).rows[0].evaluations;
+    const t0 = performance.now();
+    // one write touching 10 of the 1,000 contexts; every context is re-evaluated and diffed
+    await db.query(`UPDATE ctx SET val = val + 1 WHERE id IN (SELECT g * 97 FROM generate_series(1, 10) g)`);
+    await db.query(`SELECT pgr.wait_idle(120000)`);
+    total += performance.now() - t0;
+    evals += (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = 'ctx_all'`)).rows[0].evaluations - before;
+  }
+  const perSec = evals / (total / 1000);
+  const base = pgbench(`\\set u random(0, 999)\nSELECT coalesce(jsonb_agg(t), '[]') FROM (SELECT id, val FROM ctx WHERE owner = :u) t;\n`,
+    { clients: 1, seconds: Math.min(SECONDS, 5) });
+  report('re-evaluations with diff per second', `${f1(perSec)}/s (${evals} in ${f1(total)} ms, 25-row results)`,
+    `pgbench 1 client, the same 25-row SELECT to jsonb without RLS/diff: ${f1(base.tps)}/s`, '>= 5,000/s');
+  for (const s of subs) await db.query(`SELECT pgr.unsubscribe($1)`, [s]);
+  await db.query(`SELECT pgr.undefine('ctx_all')`);
+}
+
+async function bigTable(db) {
+  console.log('\n# one changed row in a 1,000,000-row table');
+  await db.query(`CREATE TABLE big (id int PRIMARY KEY, owner int NOT NULL, val int NOT NULL)`);
+  await db.query(`INSERT INTO big SELECT g, g % 100000, 0 FROM generate_series(1, 1000000) g`);
+  await db.query(`CREATE INDEX ON big (owner)`);
+  await db.query(`VACUUM ANALYZE big`);
+  await db.query(`SELECT pgr.define('big_owner', 'SELECT id, val FROM big WHERE owner = $1', '{int}')`);
+  const { rows: [s1] } = await db.query(`SELECT subscription_id FROM pgr.subscribe('big_owner', '[42]')`);
+  await db.query(`SELECT pgr.wait_idle(60000)`);
+  const times = [];
+  const dbTimes = [];
+  for (let i = 0; i < 50; i++) {
+    const t0 = performance.now();
+    await db.query(`UPDATE big SET val = val + 1 WHERE id = 100042`);
+    await db.query(`SELECT pgr.wait_idle(60000)`);
+    times.push(performance.now() - t0);
+  }
+  // database time of one evaluation + diff, measured inside the server
+  for (let i = 0; i < 20; i++) {
+    const r = await db.query(`SELECT extract(epoch FROM clock_timestamp() - t0) * 1000 AS ms FROM (SELECT clock_timestamp() AS t0) s,
+      LATERAL (SELECT pgr.diff(f.result, pgr._eval(q.sql, q.param_types, f.params), q.key) FROM pgr.feed f
+               JOIN pgr.live_query q ON q.id = f.query_id WHERE q.name = 'big_owner') d`);
+    dbTimes.push(Number(r.rows[0].ms));
+  }
+  const base = pgbench(`UPDATE big SET val = val + 1 WHERE id = 100042;\n`, { clients: 1, seconds: 3 });
+  report('indexed filter (owner = $1): commit->delta logged p50 / p99', `${f1(pct(times, 50))} / ${f1(pct(times, 99))} ms; DB time of evaluate+diff p50 ${pct(dbTimes, 50).toFixed(2)} ms`,
+    `pgbench single-row UPDATE latency ${base.lat} ms`, 'delta <= 5 ms DB time');
+  await db.query(`SELECT pgr.unsubscribe($1)`, [s1.subscription_id]);
+  await db.query(`SELECT pgr.define('big_hot', 'SELECT id, val FROM big WHERE val > 1000')`);
+  const { rows: [s2] } = await db.query(`SELECT subscription_id FROM pgr.subscribe('big_hot')`);
+  await db.query(`SELECT pgr.wait_idle(60000)`);
+  const t2 = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    await db.query(`UPDATE big SET val = val + 2000 WHERE id = ${500000 + i}`);
+    await db.query(`SELECT pgr.wait_idle(60000)`);
+    t2.push(performance.now() - t0);
+  }
+  report('unindexed filter (val > 1000): commit->delta logged p50', `${f1(pct(t2, 50))} ms`,
+    'full re-evaluation scans 1,000,000 rows', 'delta <= 5 ms DB time');
+  await db.query(`SELECT pgr.unsubscribe($1)`, [s2.subscription_id]);
+}
+
+async function main() {
+  startCluster();
+  const db = await client();
+  try {
+    await db.query('CREATE EXTENSION pg_reactive');
+    const v = await db.query(`SELECT version(), pgr.library_version() AS lib`);
+    console.log(`pg_reactive ${v.rows[0].lib} on ${v.rows[0].version.split(' on ')[0]}; ${SECONDS}s pgbench runs; synchronous_commit=off`);
+    await writerOverhead(db);
+    await notifyLatency(db);
+    await contexts(db);
+    await bigTable(db);
+    console.log('\n| figure | pg_reactive | baseline | target |\n|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.figure} | ${r.value} | ${r.baseline} | ${r.target} |`);
+  } finally {
+    await db.end().catch(() => {});
+    stopCluster();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
