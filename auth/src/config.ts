@@ -1,0 +1,75 @@
+// The settings /auth/v1 runs with. The hub reads them from the environment (PGSTACK_AUTH_*, in
+// hub/src/config.ts, the one config place) and hands them over as this plain object.
+
+export type PasswordCharacterRule = 'letters_digits' | 'lower_upper_letters_digits' | 'lower_upper_letters_digits_symbols'
+
+export interface RateLimits {
+  /** Password sign-ins, sign-ups and anonymous sign-ins per IP (and per email) in 5 minutes; 0: off. */
+  signIn: number
+  /** Refresh-token grants per IP in 5 minutes; 0: off. */
+  tokenRefresh: number
+  /** Verification attempts (OTP codes, links) per IP in 5 minutes; 0: off. */
+  verify: number
+  /** OTP, magic-link, recovery and resend requests per IP in 5 minutes; 0: off. */
+  otp: number
+  /** Emails sent to one address per hour; 0: off. */
+  emailSent: number
+  /** Seconds before another email may go to the same address (GoTrue's 60 s); 0: off. */
+  emailInterval: number
+}
+
+export interface AuthConfig {
+  /** HS256 secret shared with /rest/v1; API keys and default access tokens are signed with it. */
+  jwtSecret: string
+  /** Optional PEM private key (EC P-256 → ES256, RSA → RS256) to sign access tokens with instead. */
+  jwtPrivateKey?: string
+  /** Access-token lifetime in seconds. */
+  jwtExpiry: number
+  /** `iss` of access tokens; defaults to the external URL. */
+  jwtIssuer?: string
+  /** Where links send the user when no allowed redirect_to is given. */
+  siteUrl: string
+  /** Public URL of /auth/v1 for links in emails; derived from the Host header when unset. */
+  externalUrl?: string
+  /** Extra redirect targets allowed besides siteUrl; `*` matches within a segment, `**` anything. */
+  redirectUrls: string[]
+  /** Sign-ups are confirmed at once (no confirmation email); Supabase local's default. */
+  autoconfirm: boolean
+  disableSignup: boolean
+  anonymousUsers: boolean
+  /** Seconds a revoked refresh token may still be exchanged (lost responses, concurrent tabs). */
+  refreshTokenReuseInterval: number
+  passwordMinLength: number
+  passwordRequiredCharacters?: PasswordCharacterRule
+  /** scrypt cost as log2(N); 15 (N = 32768, r = 8, p = 1: 32 MiB, OWASP's floor) by default. */
+  scryptLogN: number
+  otpExpiry: number
+  otpLength: number
+  /** smtp:// or smtps:// URL; without it mail stays in auth.mail_outbox. */
+  smtpUrl?: string
+  smtpSender: string
+  rateLimits: RateLimits
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustForwardedFor: boolean
+}
+
+/** Development defaults: confirmation off, limits loose enough that no local suite trips them. */
+export function defaultAuthConfig(jwtSecret: string): AuthConfig {
+  return {
+    jwtSecret,
+    jwtExpiry: 3600,
+    siteUrl: 'http://localhost:3000',
+    redirectUrls: [],
+    autoconfirm: true,
+    disableSignup: false,
+    anonymousUsers: true,
+    refreshTokenReuseInterval: 10,
+    passwordMinLength: 6,
+    scryptLogN: 15,
+    otpExpiry: 3600,
+    otpLength: 6,
+    smtpSender: 'pgStack <noreply@localhost>',
+    rateLimits: { signIn: 1000, tokenRefresh: 10000, verify: 1000, otp: 1000, emailSent: 1000, emailInterval: 0 },
+    trustForwardedFor: false,
+  }
+}

@@ -1,0 +1,83 @@
+// The one error vocabulary of /auth/v1: AuthError carries GoTrue's status, error code and message,
+// and renderError writes it in the shape the client asked for (X-Supabase-Api-Version), which is
+// what @supabase/auth-js reads. Internal failures never leak their cause.
+
+/** GoTrue's error codes that this server emits (a subset of auth-js's ErrorCode union). */
+export type AuthErrorCode =
+  | 'unexpected_failure'
+  | 'validation_failed'
+  | 'bad_json'
+  | 'email_exists'
+  | 'phone_exists'
+  | 'bad_jwt'
+  | 'not_admin'
+  | 'no_authorization'
+  | 'user_not_found'
+  | 'session_not_found'
+  | 'refresh_token_not_found'
+  | 'refresh_token_already_used'
+  | 'flow_state_not_found'
+  | 'flow_state_expired'
+  | 'signup_disabled'
+  | 'user_banned'
+  | 'email_not_confirmed'
+  | 'user_already_exists'
+  | 'same_password'
+  | 'otp_expired'
+  | 'otp_disabled'
+  | 'weak_password'
+  | 'over_request_rate_limit'
+  | 'over_email_send_rate_limit'
+  | 'bad_code_verifier'
+  | 'anonymous_provider_disabled'
+  | 'phone_provider_disabled'
+  | 'email_provider_disabled'
+  | 'invalid_credentials'
+  | 'unsupported_grant_type'
+  | 'request_timeout'
+  | 'not_found'
+  | 'unknown'
+
+export class AuthError extends Error {
+  override name = 'AuthError'
+  constructor(
+    readonly status: number,
+    readonly code: AuthErrorCode,
+    message: string,
+    /** Reasons a password was refused (GoTrue's `weak_password.reasons`). */
+    readonly weakPasswordReasons?: string[],
+  ) {
+    super(message)
+  }
+}
+
+export const badRequest = (code: AuthErrorCode, message: string) => new AuthError(400, code, message)
+export const unauthorized = (code: AuthErrorCode, message: string) => new AuthError(401, code, message)
+export const forbidden = (code: AuthErrorCode, message: string) => new AuthError(403, code, message)
+export const notFound = (code: AuthErrorCode, message: string) => new AuthError(404, code, message)
+export const unprocessable = (code: AuthErrorCode, message: string) => new AuthError(422, code, message)
+export const tooManyRequests = (code: AuthErrorCode, message: string) => new AuthError(429, code, message)
+export const internal = () =>
+  new AuthError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information')
+
+export const API_VERSION_HEADER = 'x-supabase-api-version'
+export const API_VERSION_2024 = '2024-01-01'
+
+/** True when the client sent an API version at or after 2024-01-01 (auth-js always does). */
+export function wantsVersioned(headers: Record<string, string>): boolean {
+  const version = headers[API_VERSION_HEADER]
+  if (!version || !/^\d{4}-\d{2}-\d{2}$/.test(version)) return false
+  return Date.parse(`${version}T00:00:00Z`) >= Date.parse(`${API_VERSION_2024}T00:00:00Z`)
+}
+
+/**
+ * GoTrue's two shapes: from API version 2024-01-01 `{ code: 'error_code', message }` with the
+ * version echoed in a header; before it `{ code: status, error_code, msg }`.
+ */
+export function errorPayload(error: AuthError, versioned: boolean): Record<string, unknown> {
+  const payload: Record<string, unknown> = versioned
+    ? { code: error.code, message: error.message }
+    : { code: error.status, error_code: error.code, msg: error.message }
+  if (error.weakPasswordReasons) payload.weak_password = { reasons: error.weakPasswordReasons }
+  return payload
+}
