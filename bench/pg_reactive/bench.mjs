@@ -2,7 +2,7 @@
 // bench/pg_reactive/bench.mjs — starts its own PostgreSQL cluster with pg_reactive preloaded
 // and prints pg_reactive's figures next to pgbench baselines from the same run.
 //
-//   node bench/pg_reactive/bench.mjs [--seconds 10] [--port 55441] [--keep]
+//   node bench/pg_reactive/bench.mjs [--seconds 10] [--port 55441] [--only writer,latency,contexts,big] [--keep]
 //
 // Needs: the extension installed (make -C ext/pg_reactive install), PostgreSQL binaries
 // (PGBIN, default /usr/lib/postgresql/15/bin), pgbench. When run as root the cluster runs
@@ -21,6 +21,7 @@ const opt = (name, dflt) => {
 const SECONDS = Number(opt('seconds', '10'));
 const PORT = Number(opt('port', '55441'));
 const KEEP = args.includes('--keep');
+const ONLY = opt('only', 'writer,latency,contexts,big').split(',');
 const PGBIN = process.env.PGBIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = process.getuid?.() === 0;
 
@@ -56,13 +57,21 @@ async function client() {
   return c;
 }
 
-function pgbench(script, { clients = 8, seconds = SECONDS, rate } = {}) {
+async function pgbench(script, { clients = 8, seconds = SECONDS, rate } = {}) {
   const file = join(dir, `script-${Math.random().toString(36).slice(2)}.sql`);
   writeFileSync(file, script);
   const argv = ['-n', '-h', dir, '-p', String(PORT), '-U', 'postgres', '-c', String(clients),
     '-j', String(Math.min(clients, 4)), '-T', String(seconds), '-f', file];
   if (rate) argv.push('-R', String(rate));
-  const out = execFileSync('pgbench', [...argv, 'postgres'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // async: the LISTEN client must keep receiving while pgbench runs
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn('pgbench', [...argv, 'postgres'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (d) => { text += d; });
+    child.stderr.on('data', (d) => { text += d; });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`pgbench failed: ${text}`))));
+  });
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
   const lat = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1]);
   return { tps, lat };
@@ -87,7 +96,7 @@ async function writerOverhead(db) {
   await db.query(`CREATE INDEX ON w (owner)`);
   await db.query(`VACUUM ANALYZE w`);
   const script = `\\set id random(1, 100000)\nUPDATE w SET val = val + 1 WHERE id = :id;\n`;
-  const base = pgbench(script);
+  const base = await pgbench(script);
   await db.query(`SELECT pgr.define('w_owner', 'SELECT id, val FROM w WHERE owner = $1', '{int}')`);
   const subs = [];
   for (let i = 0; i < 100; i++) {
@@ -96,7 +105,7 @@ async function writerOverhead(db) {
   }
   await db.query(`SELECT pgr.wait_idle(60000)`);
   const before = await db.query(`SELECT evaluations, deltas FROM pgr.live_queries WHERE name = 'w_owner'`);
-  const live = pgbench(script);
+  const live = await pgbench(script);
   await db.query(`SELECT pgr.wait_idle(60000)`);
   const after = await db.query(`SELECT evaluations, deltas FROM pgr.live_queries WHERE name = 'w_owner'`);
   const evals = after.rows[0].evaluations - before.rows[0].evaluations;
@@ -128,7 +137,7 @@ async function notifyLatency(db) {
   await listener.query('LISTEN pgr');
   // every commit stamps one row of the watched group with its wall-clock time just before commit
   const script = `\\set k random(0, 99)\nUPDATE lat SET ts = extract(epoch FROM clock_timestamp()) * 1000 WHERE id = 7 + 100 * :k;\n`;
-  const base = pgbench(script, { clients: 4, rate: 500 });
+  const base = await pgbench(script, { clients: 4, rate: 500 });
   await db.query(`SELECT pgr.wait_idle(10000)`);
   await new Promise((r) => setTimeout(r, 200));
   await listener.end();
@@ -170,7 +179,7 @@ async function contexts(db) {
     evals += (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = 'ctx_all'`)).rows[0].evaluations - before;
   }
   const perSec = evals / (total / 1000);
-  const base = pgbench(`\\set u random(0, 999)\nSELECT coalesce(jsonb_agg(t), '[]') FROM (SELECT id, val FROM ctx WHERE owner = :u) t;\n`,
+  const base = await pgbench(`\\set u random(0, 999)\nSELECT coalesce(jsonb_agg(t), '[]') FROM (SELECT id, val FROM ctx WHERE owner = :u) t;\n`,
     { clients: 1, seconds: Math.min(SECONDS, 5) });
   report('re-evaluations with diff per second', `${f1(perSec)}/s (${evals} in ${f1(total)} ms, 25-row results)`,
     `pgbench 1 client, the same 25-row SELECT to jsonb without RLS/diff: ${f1(base.tps)}/s`, '>= 5,000/s');
@@ -202,7 +211,7 @@ async function bigTable(db) {
                JOIN pgr.live_query q ON q.id = f.query_id WHERE q.name = 'big_owner') d`);
     dbTimes.push(Number(r.rows[0].ms));
   }
-  const base = pgbench(`UPDATE big SET val = val + 1 WHERE id = 100042;\n`, { clients: 1, seconds: 3 });
+  const base = await pgbench(`UPDATE big SET val = val + 1 WHERE id = 100042;\n`, { clients: 1, seconds: 3 });
   report('indexed filter (owner = $1): commit->delta logged p50 / p99', `${f1(pct(times, 50))} / ${f1(pct(times, 99))} ms; DB time of evaluate+diff p50 ${pct(dbTimes, 50).toFixed(2)} ms`,
     `pgbench single-row UPDATE latency ${base.lat} ms`, 'delta <= 5 ms DB time');
   await db.query(`SELECT pgr.unsubscribe($1)`, [s1.subscription_id]);
@@ -228,10 +237,10 @@ async function main() {
     await db.query('CREATE EXTENSION pg_reactive');
     const v = await db.query(`SELECT version(), pgr.library_version() AS lib`);
     console.log(`pg_reactive ${v.rows[0].lib} on ${v.rows[0].version.split(' on ')[0]}; ${SECONDS}s pgbench runs; synchronous_commit=off`);
-    await writerOverhead(db);
-    await notifyLatency(db);
-    await contexts(db);
-    await bigTable(db);
+    if (ONLY.includes('writer')) await writerOverhead(db);
+    if (ONLY.includes('latency')) await notifyLatency(db);
+    if (ONLY.includes('contexts')) await contexts(db);
+    if (ONLY.includes('big')) await bigTable(db);
     console.log('\n| figure | pg_reactive | baseline | target |\n|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.figure} | ${r.value} | ${r.baseline} | ${r.target} |`);
   } finally {

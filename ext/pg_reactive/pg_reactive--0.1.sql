@@ -106,8 +106,14 @@ CREATE FUNCTION pgr._key(row_ jsonb, key text[]) RETURNS jsonb
 -- The ops that turn prev into cur: keyed (insert/update/delete by key) or multiset
 -- (insert/delete). Deterministic order: deletes, updates, inserts, each by row text.
 CREATE FUNCTION pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) RETURNS jsonb
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
   AS $$
+BEGIN
+  -- plpgsql, not sql: the worker calls this per feed and plpgsql keeps the plan
+  IF prev = cur THEN
+    RETURN '[]'::jsonb;
+  END IF;
+  RETURN (
   WITH
   gone AS (SELECT e FROM pg_catalog.jsonb_array_elements(prev) e
            EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(cur) e),
@@ -126,7 +132,8 @@ CREATE FUNCTION pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) RETURNS
      WHERE key IS NULL OR NOT EXISTS (SELECT FROM d WHERE d.k = i.k))
   SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('op', op, 'row', e)
                                        ORDER BY o, e::text), '[]'::jsonb)
-    FROM ops
+    FROM ops);
+END
 $$;
 
 -- Apply ops to rows (the consumer's side of pgr.diff), for tests and replay.
@@ -585,6 +592,7 @@ DECLARE
   code text;
   msg text;
   next_due float8;
+  quiet bigint[] := '{}';
   retention interval := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
 BEGIN
   FOR f IN
@@ -603,9 +611,7 @@ BEGIN
       PERFORM set_config('request.jwt.claims', '', true);
       ops := pgr.diff(f.result, cur, f.key);
       IF jsonb_array_length(ops) = 0 THEN
-        UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(),
-                            last_error = NULL
-         WHERE id = f.id;
+        quiet := quiet || f.id;          -- counted in one UPDATE below
       ELSE
         n := f.seq + 1;
         UPDATE pgr.feed SET seq = n, result = cur, evaluations = evaluations + 1,
@@ -631,6 +637,11 @@ BEGIN
                                                  'code', code, 'message', msg)::text);
     END;
   END LOOP;
+
+  IF cardinality(quiet) > 0 THEN
+    UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
+     WHERE id = ANY (quiet);
+  END IF;
 
   DELETE FROM pgr.delta_log
    WHERE created_at < now() - retention;

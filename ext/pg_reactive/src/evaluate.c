@@ -25,7 +25,9 @@
 #include "parser/parser.h"
 #include "tcop/tcopprot.h"
 #include "utils/array.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -339,6 +341,79 @@ jsonb_element_text(Jsonb *params, int i)
 }
 
 /*
+ * Prepared plans of wrapped live queries, kept for the life of the backend (the
+ * worker evaluates the same queries again and again). The plan cache replans on
+ * DDL, search_path and, for RLS-dependent plans, role changes, so reuse is safe.
+ */
+typedef struct EvalPlan
+{
+	uint64		hash;			/* key: hash of sql and parameter types */
+	char	   *sql;			/* wrapped query, to rule out collisions */
+	int			ntypes;
+	Oid			types[FUNC_MAX_ARGS];
+	SPIPlanPtr	plan;
+} EvalPlan;
+
+#define PGR_MAX_CACHED_PLANS 4096
+
+static HTAB *eval_plans = NULL;
+
+static SPIPlanPtr
+eval_plan_get(const char *query, int ntypes, Oid *types)
+{
+	uint64		hash = hash_bytes_extended((const unsigned char *) query, strlen(query), 0);
+	EvalPlan   *entry;
+	bool		found;
+	SPIPlanPtr	plan;
+
+	if (ntypes > FUNC_MAX_ARGS)
+		return NULL;
+	hash = hash_combine64(hash, hash_bytes_extended((const unsigned char *) types, sizeof(Oid) * ntypes, ntypes));
+
+	if (eval_plans == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(EvalPlan);
+		eval_plans = hash_create("pg_reactive plans", 256, &ctl, HASH_ELEM | HASH_BLOBS);
+	}
+	entry = hash_search(eval_plans, &hash, HASH_FIND, &found);
+	if (found)
+	{
+		if (entry->ntypes == ntypes && strcmp(entry->sql, query) == 0 &&
+			memcmp(entry->types, types, sizeof(Oid) * ntypes) == 0)
+			return entry->plan;
+		return NULL;			/* hash collision: run uncached */
+	}
+
+	if (hash_get_num_entries(eval_plans) >= PGR_MAX_CACHED_PLANS)
+	{
+		HASH_SEQ_STATUS seq;
+		EvalPlan   *e;
+
+		hash_seq_init(&seq, eval_plans);
+		while ((e = hash_seq_search(&seq)) != NULL)
+		{
+			SPI_freeplan(e->plan);
+			pfree(e->sql);
+			hash_search(eval_plans, &e->hash, HASH_REMOVE, NULL);
+		}
+	}
+
+	plan = SPI_prepare(query, ntypes, types);
+	if (plan == NULL)
+		elog(ERROR, "pg_reactive: could not prepare live query: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(plan);
+	entry = hash_search(eval_plans, &hash, HASH_ENTER, &found);
+	entry->sql = MemoryContextStrdup(TopMemoryContext, query);
+	entry->ntypes = ntypes;
+	memcpy(entry->types, types, sizeof(Oid) * ntypes);
+	entry->plan = plan;
+	return plan;
+}
+
+/*
  * pgr._eval(sql text, param_types regtype[], params jsonb) -> jsonb array of rows,
  * run as the current role with the current settings.
  */
@@ -398,7 +473,14 @@ pgr_eval(PG_FUNCTION_ARGS)
 	query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q", sql);
 
 	SPI_connect();
-	ret = SPI_execute_with_args(query, ntypes, types, values, nulls, false, 0);
+	{
+		SPIPlanPtr	plan = eval_plan_get(query, ntypes, types);
+
+		if (plan != NULL)
+			ret = SPI_execute_plan(plan, values, nulls, false, 0);
+		else
+			ret = SPI_execute_with_args(query, ntypes, types, values, nulls, false, 0);
+	}
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "pg_reactive: live query evaluation returned no result");
 	{
