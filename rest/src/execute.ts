@@ -1,0 +1,126 @@
+// The only code that talks to PostgreSQL for a request: one transaction that first switches to
+// the JWT's role and publishes the request (claims, method, path, headers) as settings, then runs
+// the one statement through a cursor. Small results are read whole and the connection released at
+// once; large ones stream batch by batch, holding the connection until the last row is sent.
+import type pg from 'pg'
+import Cursor from 'pg-cursor'
+import type { AuthContext } from './auth.ts'
+import type { BuiltQuery } from './sql/build-statement.ts'
+
+const BATCH = 500
+
+const SETTINGS_SQL =
+  "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
+  "set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('request.headers', $5, true)"
+
+export interface ExecuteOptions {
+  auth: AuthContext
+  method: string
+  path: string
+  headers: Record<string, string>
+  readOnly: boolean
+  rollback: boolean
+  /** Runs on the first batch, inside the transaction: throw to roll back and answer an error. */
+  inspect?: (page: number, total: number | null) => void
+  /** Allow streaming (reads); writes are read whole so that they commit before any byte is sent. */
+  stream: boolean
+}
+
+export interface ExecuteResult {
+  total: number | null
+  page: number
+  rows: string[]
+  /** Further batches when the result did not fit in the first one. */
+  more?: AsyncIterable<string[]>
+}
+
+type Row = [string | null, string | null, string | null]
+
+const toNumber = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
+
+export async function execute(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
+  const client = await pool.connect()
+  let released = false
+  const release = (error?: Error) => {
+    if (released) return
+    released = true
+    client.release(error)
+  }
+  let cursor: Cursor<Row> | undefined
+  const finish = async (ok: boolean) => {
+    await cursor?.close()
+    cursor = undefined
+    await client.query(ok && !options.rollback ? 'COMMIT' : 'ROLLBACK')
+    release()
+  }
+  try {
+    await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN')
+    await client.query(SETTINGS_SQL, [
+      options.auth.role,
+      JSON.stringify(options.auth.claims),
+      options.method,
+      options.path,
+      JSON.stringify(options.headers),
+    ])
+    const values = [...query.values]
+    if (query.countStatement && query.plannedParam !== undefined) {
+      const explain = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+        `EXPLAIN (FORMAT JSON) ${query.countStatement.text}`,
+        query.countStatement.values,
+      )
+      values[query.plannedParam] = explain.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0
+    }
+    cursor = client.query(new Cursor<Row>(query.text, values, { rowMode: 'array' }))
+    const first = await cursor.read(BATCH)
+    const head = first[0]
+    const page = Number(head?.[1] ?? 0)
+    const total = toNumber(head?.[0])
+    options.inspect?.(page, total)
+    const rows = bodies(first)
+    if (first.length < BATCH) {
+      await finish(true)
+      return { total, page, rows }
+    }
+    if (!options.stream) {
+      for (;;) {
+        const batch = await cursor.read(BATCH)
+        rows.push(...bodies(batch))
+        if (batch.length < BATCH) break
+      }
+      await finish(true)
+      return { total, page, rows }
+    }
+    const open = cursor
+    const more = (async function* () {
+      let done = false
+      try {
+        for (;;) {
+          const batch = await open.read(BATCH)
+          if (batch.length) yield bodies(batch)
+          if (batch.length < BATCH) break
+        }
+        done = true
+        await finish(true)
+      } finally {
+        if (!done) await finish(false).catch((error: Error) => release(error))
+      }
+    })()
+    return { total, page, rows, more }
+  } catch (error) {
+    try {
+      await cursor?.close().catch(() => {})
+      cursor = undefined
+      await client.query('ROLLBACK')
+      release()
+    } catch (rollbackError) {
+      release(rollbackError as Error)
+    }
+    throw error
+  }
+}
+
+function bodies(rows: Row[]): string[] {
+  const out: string[] = []
+  for (const r of rows) if (r[2] !== null) out.push(r[2])
+  return out
+}

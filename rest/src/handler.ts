@@ -1,0 +1,64 @@
+// The request pipeline in one place: authenticate → parse → plan → SQL → execute → render.
+// Every failure, whatever its source, leaves as PostgREST's error JSON; only unknown ones log.
+import type pg from 'pg'
+import type { Authenticator } from './auth.ts'
+import { RestError, toRestError } from './errors.ts'
+import { execute } from './execute.ts'
+import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
+import { openApi } from './openapi.ts'
+import { planRequest } from './plan/plan-request.ts'
+import { inspector, render } from './render.ts'
+import { parseRequest } from './request/parse-request.ts'
+import type { SchemaCache } from './schema-cache.ts'
+import { buildStatement } from './sql/build-statement.ts'
+
+export interface HandlerDeps {
+  pool: pg.Pool
+  schemas: string[]
+  auth: Authenticator
+  cache: () => Promise<SchemaCache>
+  log: (line: string) => void
+}
+
+const ALLOW = 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE'
+
+export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
+  return async (req) => {
+    let authenticated = false
+    try {
+      if (req.method === 'OPTIONS') return { status: 200, headers: { Allow: ALLOW } }
+      const auth = await deps.auth.authenticate(req.headers)
+      authenticated = auth.authenticated
+      const api = parseRequest(req, deps.schemas)
+      const cache = await deps.cache()
+      if (api.resource.kind === 'root') {
+        if (api.method !== 'GET' && api.method !== 'HEAD') throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${api.method}`)
+        const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))
+        return { status: 200, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }, body: api.method === 'HEAD' ? '' : body }
+      }
+      const plan = planRequest(api, cache)
+      const query = buildStatement(plan)
+      const result = await execute(deps.pool, query, {
+        auth,
+        method: api.method,
+        path: `/rest/v1${req.routePath}`,
+        headers: req.headers,
+        readOnly: plan.readOnly,
+        rollback: plan.rollback,
+        inspect: inspector(plan),
+        stream: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
+      })
+      return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
+    } catch (error) {
+      const rest = toRestError(error, authenticated)
+      if (rest.status >= 500 && !(error instanceof RestError)) {
+        deps.log(`rest: ${req.method} ${req.routePath}: ${(error as Error)?.stack ?? String(error)}`)
+      }
+      return {
+        status: rest.status,
+        headers: { 'Content-Type': 'application/json; charset=utf-8', ...rest.headers },
+        body: JSON.stringify(rest),
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// @pgstack/rest: a PostgREST-compatible /rest/v1. The factory receives the pool and settings from
+// its host (the hub) and owns only its schema cache; it never imports the hub.
+import type pg from 'pg'
+import { Authenticator } from './auth.ts'
+import { errors } from './errors.ts'
+import { createHandler } from './handler.ts'
+import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
+import { loadSchemaCache, type SchemaCache } from './schema-cache.ts'
+
+export { RestError, statusForSqlState } from './errors.ts'
+export { restMigrations, type RestMigration } from './migrations.ts'
+export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
+export type { SchemaCache } from './schema-cache.ts'
+
+export interface RestOptions {
+  pool: pg.Pool
+  /** Exposed schemas; the first is the default profile. */
+  schemas: string[]
+  jwtSecret: string
+  /** Role for requests without a token. */
+  anonRole?: string
+  log?: (line: string) => void
+}
+
+export interface Rest {
+  handler(request: RestHttpRequest): Promise<RestHttpResponse>
+  /** Reloads the schema cache; concurrent calls coalesce into at most one more load. */
+  reloadSchema(): Promise<void>
+  close(): Promise<void>
+}
+
+export function createRest(options: RestOptions): Rest {
+  const log = options.log ?? (() => {})
+  let current: SchemaCache | undefined
+  let loading: Promise<SchemaCache> | undefined
+  let again = false
+  let closed = false
+
+  const load = (): Promise<SchemaCache> => {
+    if (loading) {
+      again = true
+      return loading
+    }
+    loading = (async () => {
+      try {
+        for (;;) {
+          again = false
+          current = await loadSchemaCache(options.pool, options.schemas)
+          if (!again || closed) return current
+        }
+      } finally {
+        loading = undefined
+      }
+    })()
+    return loading
+  }
+
+  const cache = async (): Promise<SchemaCache> => {
+    if (current) return current
+    try {
+      return await load()
+    } catch (error) {
+      log(`rest: schema cache load failed: ${(error as Error).message}`)
+      throw errors.noSchemaCache()
+    }
+  }
+
+  load().catch((error: Error) => log(`rest: schema cache load failed: ${error.message}`))
+
+  return {
+    handler: createHandler({ pool: options.pool, schemas: options.schemas, auth: new Authenticator(options.jwtSecret, options.anonRole), cache, log }),
+    async reloadSchema() {
+      if (closed) return
+      try {
+        await load()
+      } catch (error) {
+        log(`rest: schema cache reload failed: ${(error as Error).message}`)
+      }
+    },
+    async close() {
+      closed = true
+      await loading?.catch(() => {})
+    },
+  }
+}

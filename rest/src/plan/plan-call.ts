@@ -1,0 +1,88 @@
+// /rpc/<fn> → CallPlan: picks the overload whose parameter names match the arguments (PGRST202
+// when none, PGRST203 when several), and plans a read over its rows when it returns rows.
+import { errors } from '../errors.ts'
+import type { ApiRequest } from '../request/types.ts'
+import { tableKey, type Column, type Routine, type SchemaCache, type Table } from '../schema-cache.ts'
+import { parseJsonBody } from './plan-mutate.ts'
+import { checkAllNodesUsed, planNode } from './plan-read.ts'
+import { rootRange, shapeOf, splitCallParams } from './plan-request.ts'
+import type { CallPlan } from './types.ts'
+
+const isJsonType = (type: string) => type === 'json' || type === 'jsonb'
+
+function resultTable(cache: SchemaCache, routine: Routine): Table {
+  const t = routine.returnTable
+  const known = t ? cache.tables.get(tableKey(t.schema, t.name)) : undefined
+  if (known) return known
+  const columns: Column[] = routine.outColumns.map((c) => ({
+    name: c.name, type: c.type, nullable: true, defaultExpr: null, generated: false, identity: false, description: null, enumValues: null,
+  }))
+  return {
+    schema: routine.schema, name: routine.name, kind: 'view', columns,
+    columnMap: new Map(columns.map((c) => [c.name, c])), primaryKey: [], uniqueKeys: [], description: null,
+  }
+}
+
+export function planCall(req: ApiRequest, cache: SchemaCache, name: string, overloads: Routine[]): CallPlan {
+  const method = req.method
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') throw errors.rpcMethod(method)
+  let provided: Record<string, unknown> = {}
+  let rawBody: string | undefined
+  let nodes = req.nodes
+  if (method === 'POST') {
+    const hasBody = req.body.length > 0
+    const body = hasBody ? parseJsonBody(req) : {}
+    rawBody = hasBody ? req.body.toString('utf8') : '{}'
+    if (typeof body === 'object' && body !== null && !Array.isArray(body)) provided = body as Record<string, unknown>
+    else provided = {}
+  } else {
+    const names = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)))
+    const split = splitCallParams(req, names)
+    provided = split.args
+    nodes = split.nodes
+  }
+  const keys = Object.keys(provided)
+  let candidates = overloads.filter(
+    (r) =>
+      r.params.every((p) => p.name !== '' || p.hasDefault) &&
+      keys.every((k) => r.params.some((p) => p.name === k)) &&
+      r.params.every((p) => p.hasDefault || keys.includes(p.name)),
+  )
+  let singleUnnamed = false
+  if (!candidates.length && method === 'POST') {
+    candidates = overloads.filter((r) => r.params.length === 1 && r.params[0]!.name === '' && isJsonType(r.params[0]!.type))
+    singleUnnamed = candidates.length > 0
+  }
+  if (candidates.length === 0) throw errors.noFunction(req.schema, name, [...keys].sort())
+  if (candidates.length > 1) {
+    // prefer the overload with the fewest parameters left to defaults
+    const best = Math.min(...candidates.map((r) => r.params.length))
+    candidates = candidates.filter((r) => r.params.length === best)
+    if (candidates.length > 1) {
+      throw errors.ambiguousFunction(candidates.map((r) => `${r.schema}.${r.name}(${r.params.map((p) => `${p.name} => ${p.type}`).join(', ')})`))
+    }
+  }
+  const routine = candidates[0]!
+  const shape = shapeOf(req, method !== 'POST' || routine.volatility !== 'volatile')
+  const range = rootRange(req)
+  const plan: CallPlan = {
+    kind: 'call',
+    ...shape,
+    routine,
+    args: singleUnnamed ? rawBody ?? 'null' : JSON.stringify(provided),
+    singleUnnamed,
+    offset: range.offset,
+    head: method === 'HEAD',
+  }
+  if (range.limit !== undefined) plan.limit = range.limit
+  if (routine.returnKind === 'composite') {
+    const visited = new Set<string>()
+    const node = planNode(cache, resultTable(cache, routine), req.select, nodes, [], visited)
+    checkAllNodesUsed(nodes, visited)
+    delete node.limit
+    if (range.limit !== undefined) node.limit = range.limit
+    node.offset = range.offset
+    plan.node = node
+  }
+  return plan
+}

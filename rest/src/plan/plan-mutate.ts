@@ -1,0 +1,111 @@
+// POST (insert, upsert), PUT (single-row upsert), PATCH and DELETE → MutatePlan. Body columns are
+// checked against the schema cache (PGRST204); the body itself goes to PostgreSQL as one parameter.
+import { errors } from '../errors.ts'
+import type { ApiRequest, NodeParams } from '../request/types.ts'
+import type { SchemaCache, Table } from '../schema-cache.ts'
+import { checkAllNodesUsed, checkColumn, planFilters, planNode, planOrder } from './plan-read.ts'
+import { rootRange, shapeOf } from './plan-request.ts'
+import type { MutatePlan, ReadNode } from './types.ts'
+
+export function parseJsonBody(req: ApiRequest): unknown {
+  if (req.contentType === 'application/x-www-form-urlencoded') {
+    return Object.fromEntries(new URLSearchParams(req.body.toString('utf8')))
+  }
+  if (req.contentType !== 'application/json' && !req.contentType.endsWith('+json')) throw errors.contentType(req.contentType)
+  const text = req.body.toString('utf8')
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw errors.invalidBody('Empty or invalid json')
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function bodyColumns(req: ApiRequest, table: Table, rows: Record<string, unknown>[]): string[] {
+  let columns = req.columns
+  if (!columns) {
+    const first = Object.keys(rows[0] ?? {})
+    for (const row of rows) {
+      const keys = Object.keys(row)
+      if (keys.length !== first.length || !keys.every((k) => first.includes(k))) throw errors.invalidBody('All object keys must match')
+    }
+    columns = first
+  }
+  for (const c of columns) if (!table.columnMap.has(c)) throw errors.noColumn(table.name, c)
+  return columns
+}
+
+export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): MutatePlan {
+  const prefs = req.preferences
+  const shape = shapeOf(req, false)
+  const root = req.nodes.get('') ?? { filters: [] }
+  // The representation is a read over the mutated rows: same select tree, root filters excluded.
+  const readNodes = new Map<string, NodeParams>(req.nodes)
+  readNodes.set('', { filters: [] })
+  const visited = new Set<string>()
+  const node: ReadNode = planNode(cache, table, req.select, readNodes, [], visited)
+  checkAllNodesUsed(readNodes, visited)
+  const returning = prefs.return ?? 'minimal'
+  shape.applied.unshift(...(prefs.return ? [`return=${prefs.return}`] : []))
+  if (prefs.missing) shape.applied.push(`missing=${prefs.missing}`)
+  const plan: MutatePlan = {
+    kind: 'insert',
+    ...shape,
+    table,
+    columns: [],
+    body: '',
+    filters: [],
+    order: [],
+    missingDefault: prefs.missing === 'default',
+    returning,
+    node,
+  }
+  if (prefs.maxAffected !== undefined && prefs.handling === 'strict') {
+    plan.maxAffected = prefs.maxAffected
+    plan.applied.push(`max-affected=${prefs.maxAffected}`)
+  }
+
+  if (req.method === 'POST' || req.method === 'PUT') {
+    const body = parseJsonBody(req)
+    const rows = Array.isArray(body) ? body : [body]
+    if (!rows.every(isObject)) throw errors.invalidBody('All object keys must match')
+    plan.columns = bodyColumns(req, table, rows)
+    plan.body = JSON.stringify(rows)
+    if (req.method === 'POST') {
+      if (prefs.resolution) {
+        plan.applied.unshift(`resolution=${prefs.resolution}`)
+        const columns = (req.onConflict ?? table.primaryKey).map((c) => checkColumn(table, c))
+        plan.conflict = { columns, action: prefs.resolution === 'merge-duplicates' ? 'merge' : 'ignore' }
+      }
+      return plan
+    }
+    // PUT: filters must be exactly `pk=eq.value` for each primary key column, matching the body.
+    if (root.limit !== undefined || root.offset !== undefined) throw errors.putLimit()
+    const pk = table.primaryKey
+    const eqs = new Map<string, string>()
+    for (const f of root.filters) {
+      if (f.kind !== 'condition' || f.operator !== 'eq' || f.negated || f.field.path.length || typeof f.value !== 'string') throw errors.putFilters()
+      eqs.set(f.field.name, f.value)
+    }
+    if (!pk.length || eqs.size !== pk.length || !pk.every((c) => eqs.has(c)) || rows.length !== 1) throw errors.putFilters()
+    const row = rows[0] as Record<string, unknown>
+    for (const c of pk) if (row[c] === undefined || String(row[c]) !== eqs.get(c)) throw errors.putPk()
+    plan.kind = 'upsert-put'
+    plan.conflict = { columns: pk, action: 'merge' }
+    return plan
+  }
+
+  plan.kind = req.method === 'PATCH' ? 'update' : 'delete'
+  plan.filters = planFilters(table, root.filters)
+  plan.order = planOrder(node, root.order, () => undefined)
+  const range = rootRange(req)
+  if (range.limit !== undefined) plan.limit = range.limit
+  if (req.method === 'PATCH') {
+    const body = parseJsonBody(req)
+    if (!isObject(body)) throw errors.invalidBody('Empty or invalid json')
+    plan.columns = bodyColumns(req, table, [body])
+    plan.body = JSON.stringify(body)
+  }
+  return plan
+}

@@ -1,0 +1,119 @@
+// Select tree + per-node filters/order/paging → ReadNode, checking every column against the
+// schema cache (unknown columns fail like PostgreSQL's 42703, as PostgREST's do).
+import { RestError, errors } from '../errors.ts'
+import { fieldOutputName } from '../request/scanner.ts'
+import type { FilterNode, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
+import type { SchemaCache, Table } from '../schema-cache.ts'
+import { findRelationship, isToOne } from './relationships.ts'
+import type { PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
+
+export function unknownColumn(table: Table, column: string): RestError {
+  return new RestError(400, '42703', `column ${table.name}.${column} does not exist`)
+}
+
+export function checkColumn(table: Table, column: string): string {
+  if (!table.columnMap.has(column)) throw unknownColumn(table, column)
+  return column
+}
+
+export function planFilters(table: Table, filters: FilterNode[], embedIndex?: (name: string) => number | undefined): PlanFilter[] {
+  return filters.map((f): PlanFilter => {
+    if (f.kind === 'logic') {
+      return { kind: 'logic', operator: f.operator, negated: f.negated, children: planFilters(table, f.children, embedIndex) }
+    }
+    const embed = f.field.path.length === 0 && !table.columnMap.has(f.field.name) ? embedIndex?.(f.field.name) : undefined
+    if (embed !== undefined) {
+      const isNull = f.operator === 'is' && (f.value === 'null' || f.value === 'not_null')
+      if (!isNull) throw errors.embedFilter(f.field.name)
+      return { kind: 'embed-null', embed, isNull: (f.value === 'null') !== f.negated }
+    }
+    const planned: PlanFilter = {
+      kind: 'condition',
+      column: checkColumn(table, f.field.name),
+      path: f.field.path,
+      negated: f.negated,
+      operator: f.operator,
+      value: f.value,
+    }
+    if (f.quantifier) planned.quantifier = f.quantifier
+    if (f.language !== undefined) planned.language = f.language
+    return planned
+  })
+}
+
+export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embedIndex: (name: string) => number | undefined): PlanOrder[] {
+  return (terms ?? []).map((term) => {
+    const planned: PlanOrder = { column: term.field.name, path: term.field.path }
+    if (term.relation !== undefined) {
+      const index = embedIndex(term.relation)
+      if (index === undefined) throw errors.notEmbedded(term.relation)
+      const embed = node.embeds[index]!
+      if (!embed.toOne) throw errors.relatedOrder(node.table.name, term.relation)
+      checkColumn(embed.node.table, term.field.name)
+      planned.embed = index
+    } else checkColumn(node.table, term.field.name)
+    if (term.direction) planned.direction = term.direction
+    if (term.nulls) planned.nulls = term.nulls
+    return planned
+  })
+}
+
+/**
+ * Plans one node of the select tree. `path` is this node's key in `nodes` ('' for the root);
+ * every key of `nodes` must be reached by some node, else PGRST108.
+ */
+export function planNode(
+  cache: SchemaCache,
+  table: Table,
+  select: SelectItem[],
+  nodes: Map<string, NodeParams>,
+  path: string[],
+  visited: Set<string>,
+): ReadNode {
+  const key = path.join('.')
+  visited.add(key)
+  const params = nodes.get(key) ?? { filters: [] }
+  const node: ReadNode = { table, select: [], filters: [], order: [], embeds: [] }
+  const items: PlanSelect[] = []
+  for (const item of select) {
+    if (item.kind === 'star') {
+      for (const column of table.columns) items.push({ kind: 'column', column: column.name, path: [], as: column.name })
+    } else if (item.kind === 'column') {
+      const planned: PlanSelect = {
+        kind: 'column',
+        column: checkColumn(table, item.field.name),
+        path: item.field.path,
+        as: item.alias ?? fieldOutputName(item.field),
+      }
+      if (item.cast) planned.cast = item.cast
+      items.push(planned)
+    } else {
+      const relationship = findRelationship(cache, table, item.name, item.hint)
+      const as = item.alias ?? item.name
+      const toOne = isToOne(relationship)
+      if (item.spread && !toOne) throw errors.spreadNotToOne(table.name, item.name)
+      const child = planNode(cache, relationship.target, item.select, nodes, [...path, as], visited)
+      node.embeds.push({ as, relationship, node: child, inner: item.join === 'inner', spread: item.spread, toOne })
+      items.push({ kind: 'embed', embed: node.embeds.length - 1 })
+    }
+  }
+  node.select = items
+  const embedIndex = (name: string) => {
+    const i = node.embeds.findIndex((e) => e.as === name)
+    return i === -1 ? undefined : i
+  }
+  node.filters = planFilters(table, params.filters, embedIndex)
+  node.order = planOrder(node, params.order, embedIndex)
+  if (params.limit !== undefined) node.limit = params.limit
+  if (params.offset !== undefined) node.offset = params.offset
+  return node
+}
+
+/** After planning the tree, any node parameters for an unknown embed path are PGRST108. */
+export function checkAllNodesUsed(nodes: Map<string, NodeParams>, visited: Set<string>): void {
+  for (const [key, params] of nodes) {
+    if (visited.has(key)) continue
+    if (!params.filters.length && !params.order && params.limit === undefined && params.offset === undefined) continue
+    throw errors.notEmbedded(key.split('.').pop() ?? key)
+  }
+}

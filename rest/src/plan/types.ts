@@ -1,0 +1,121 @@
+// What the plan stage hands on: every name checked against the schema cache, every relationship
+// resolved. The SQL stage turns this into one statement without looking anything up.
+import type { JsonStep, MediaType, Operator } from '../request/types.ts'
+import type { ForeignKey, Routine, Table } from '../schema-cache.ts'
+
+export type Relationship =
+  | {
+      kind: 'many-to-one' | 'one-to-many' | 'one-to-one'
+      constraint: string
+      source: Table
+      target: Table
+      /** [source column, target column] pairs. */
+      pairs: [string, string][]
+    }
+  | {
+      kind: 'many-to-many'
+      source: Table
+      target: Table
+      junction: Table
+      /** junction → source */
+      sourceFk: ForeignKey
+      /** junction → target */
+      targetFk: ForeignKey
+    }
+
+export type PlanFilter =
+  | {
+      kind: 'condition'
+      column: string
+      path: JsonStep[]
+      negated: boolean
+      operator: Operator
+      quantifier?: 'any' | 'all'
+      language?: string
+      value: string | string[]
+    }
+  | { kind: 'logic'; operator: 'and' | 'or'; negated: boolean; children: PlanFilter[] }
+  | { kind: 'embed-null'; embed: number; isNull: boolean }
+
+export type PlanSelect =
+  | { kind: 'column'; column: string; path: JsonStep[]; cast?: string; as: string }
+  | { kind: 'embed'; embed: number }
+
+export interface PlanOrder {
+  /** Index of a to-one embed whose output column orders the rows. */
+  embed?: number
+  column: string
+  path: JsonStep[]
+  direction?: 'asc' | 'desc'
+  nulls?: 'first' | 'last'
+}
+
+export interface ReadNode {
+  table: Table
+  select: PlanSelect[]
+  filters: PlanFilter[]
+  order: PlanOrder[]
+  limit?: number
+  offset?: number
+  embeds: EmbedPlan[]
+}
+
+export interface EmbedPlan {
+  as: string
+  relationship: Relationship
+  node: ReadNode
+  inner: boolean
+  spread: boolean
+  toOne: boolean
+}
+
+export interface Shape {
+  accept: MediaType
+  stripNulls: boolean
+  count?: 'exact' | 'planned' | 'estimated'
+  readOnly: boolean
+  rollback: boolean
+  /** Preference-Applied entries. */
+  applied: string[]
+}
+
+export interface ReadPlan extends Shape {
+  kind: 'read'
+  node: ReadNode
+  /** Lower bound of the requested range, for Content-Range and 416. */
+  offset: number
+  head: boolean
+}
+
+export interface MutatePlan extends Shape {
+  kind: 'insert' | 'update' | 'delete' | 'upsert-put'
+  table: Table
+  /** Columns written, in body order. */
+  columns: string[]
+  /** JSON text of the body (an array for inserts, an object for updates). */
+  body: string
+  filters: PlanFilter[]
+  order: PlanOrder[]
+  limit?: number
+  conflict?: { columns: string[]; action: 'merge' | 'ignore' }
+  missingDefault: boolean
+  returning: 'minimal' | 'headers-only' | 'representation'
+  /** Read over the mutated rows, for `return=representation`. */
+  node: ReadNode
+  maxAffected?: number
+}
+
+export interface CallPlan extends Shape {
+  kind: 'call'
+  routine: Routine
+  /** JSON object of named arguments, or the whole body for a single unnamed json parameter. */
+  args: string
+  singleUnnamed: boolean
+  /** Present when the function returns rows: the read over them (select, filters, embeds). */
+  node?: ReadNode
+  offset: number
+  limit?: number
+  head: boolean
+}
+
+export type Plan = ReadPlan | MutatePlan | CallPlan

@@ -1,0 +1,104 @@
+// Plan + rows → status, headers and body, as PostgREST answers: Content-Range, Preference-Applied,
+// Location, 200/201/204/206, JSON arrays, single objects and CSV. Large bodies stream.
+import { errors } from './errors.ts'
+import type { ExecuteResult } from './execute.ts'
+import type { RestHttpResponse } from './http-types.ts'
+import type { CallPlan, MutatePlan, Plan, ReadPlan } from './plan/types.ts'
+import { outputNames } from './sql/build-read.ts'
+
+const JSON_TYPE = 'application/json; charset=utf-8'
+const OBJECT_TYPE = 'application/vnd.pgrst.object+json; charset=utf-8'
+const CSV_TYPE = 'text/csv; charset=utf-8'
+
+/** Checks that must hold before commit: range bounds, singular, max-affected. */
+export function inspector(plan: Plan): (page: number, total: number | null) => void {
+  return (page, total) => {
+    if (plan.accept === 'object' && page !== 1 && !(plan.kind === 'call' && !plan.routine.returnsSet)) throw errors.singular(page)
+    if (plan.kind !== 'read' && plan.kind !== 'call' && plan.maxAffected !== undefined && page > plan.maxAffected) throw errors.maxAffected(page)
+    if ((plan.kind === 'read' || plan.kind === 'call') && total !== null && plan.offset > total) {
+      throw errors.rangeOutOfBounds(plan.offset, total)
+    }
+  }
+}
+
+function contentRange(lower: number, page: number, total: number | null): string {
+  const t = total === null ? '*' : String(total)
+  return page > 0 ? `${lower}-${lower + page - 1}/${t}` : `*/${t}`
+}
+
+function rangeStatus(lower: number, page: number, total: number | null): number {
+  if (total === null) return 200
+  const upper = lower + page - 1
+  return 1 + upper - lower < total ? 206 : 200
+}
+
+function csvHeader(plan: Plan): string {
+  if ((plan.kind === 'read' || plan.kind === 'call') && plan.node) return outputNames(plan.node).join(',')
+  if (plan.kind === 'call') return plan.routine.name
+  return outputNames(plan.node).join(',')
+}
+
+function mediaType(plan: Plan): string {
+  return plan.accept === 'csv' ? CSV_TYPE : plan.accept === 'object' ? OBJECT_TYPE : JSON_TYPE
+}
+
+/** Joins row bodies into the response body, streaming when more batches follow. */
+function assemble(plan: Plan, result: ExecuteResult, asObject: boolean): string | AsyncIterable<string> {
+  if (asObject) return result.rows[0] ?? 'null'
+  const csv = plan.accept === 'csv'
+  const open = csv ? `${csvHeader(plan)}\n` : '['
+  const sep = csv ? '\n' : ','
+  const close = csv ? '' : ']'
+  const first = open + result.rows.join(sep)
+  if (!result.more) return first + close
+  const more = result.more
+  return (async function* () {
+    yield first
+    let empty = result.rows.length === 0
+    for await (const batch of more) {
+      yield (empty ? '' : sep) + batch.join(sep)
+      empty = false
+    }
+    yield close
+  })()
+}
+
+function baseHeaders(plan: Plan, profile: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (plan.applied.length) headers['Preference-Applied'] = plan.applied.join(', ')
+  if (profile) headers['Content-Profile'] = profile
+  return headers
+}
+
+function renderRead(plan: ReadPlan | CallPlan, result: ExecuteResult, headers: Record<string, string>): RestHttpResponse {
+  const single = plan.accept === 'object' || (plan.kind === 'call' && !plan.routine.returnsSet)
+  headers['Content-Type'] = mediaType(plan)
+  const status = single ? 200 : rangeStatus(plan.offset, result.page, result.total)
+  if (!single || plan.kind === 'read') headers['Content-Range'] = contentRange(plan.offset, result.page, result.total)
+  if (plan.head) return { status, headers }
+  return { status, headers, body: assemble(plan, result, single) }
+}
+
+function renderMutate(plan: MutatePlan, result: ExecuteResult, headers: Record<string, string>): RestHttpResponse {
+  const total = plan.count ? result.page : null
+  const insert = plan.kind === 'insert'
+  headers['Content-Range'] = insert ? `*/${total ?? '*'}` : contentRange(0, result.page, total)
+  if (plan.returning === 'headers-only' && insert && plan.table.primaryKey.length && result.rows.length === 1) {
+    const row = JSON.parse(result.rows[0]!) as Record<string, unknown>
+    const query = plan.table.primaryKey.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(row[c]))}`).join('&')
+    headers.Location = `/${encodeURIComponent(plan.table.name)}?${query}`
+  }
+  if (plan.returning !== 'representation') return { status: insert ? 201 : 204, headers }
+  headers['Content-Type'] = mediaType(plan)
+  return { status: insert ? 201 : 200, headers, body: assemble(plan, result, plan.accept === 'object') }
+}
+
+export function render(plan: Plan, result: ExecuteResult, profile: string | undefined): RestHttpResponse {
+  const headers = baseHeaders(plan, profile)
+  if (plan.kind === 'read') return renderRead(plan, result, headers)
+  if (plan.kind === 'call') {
+    if (plan.routine.returnKind === 'void') return { status: 204, headers }
+    return renderRead(plan, result, headers)
+  }
+  return renderMutate(plan, result, headers)
+}

@@ -1,0 +1,178 @@
+// Plan → ONE statement whose rows are (total, page size, row body). The body of each row is JSON
+// (or a CSV line) built by PostgreSQL; the render stage only joins the rows. A LEFT JOIN from a
+// one-row relation keeps the counts available when the page is empty.
+import type { CallPlan, MutatePlan, Plan, ReadPlan, Shape } from '../plan/types.ts'
+import type { Routine } from '../schema-cache.ts'
+import { buildFilter } from './build-filters.ts'
+import { buildSelect } from './build-read.ts'
+import { Aliases, Params, qualify, quoteIdent, type Statement } from './fragments.ts'
+
+export interface BuiltQuery extends Statement {
+  /** For count=planned/estimated: the statement whose EXPLAIN gives the estimate. */
+  countStatement?: Statement
+  /** Index of the parameter that receives the planned count (count=planned/estimated). */
+  plannedParam?: number
+}
+
+function bodyExpr(shape: Shape, scalar: boolean): string {
+  const r = 'pgrst_t.pgrst_r'
+  if (scalar) return `to_json((${r}).pgrst_scalar)::text`
+  if (shape.accept === 'csv') return `substr(${r}::text, 2, length(${r}::text) - 2)`
+  return shape.stripNulls ? `json_strip_nulls(row_to_json(${r}))::text` : `row_to_json(${r})::text`
+}
+
+function finalSelect(shape: Shape, total: string, scalar = false): string {
+  return (
+    `SELECT ${total} AS pgrst_total, count(pgrst_t.pgrst_r) OVER () AS pgrst_page, ${bodyExpr(shape, scalar)} AS pgrst_body ` +
+    `FROM (SELECT 1) AS pgrst_one LEFT JOIN (SELECT pgrst_s AS pgrst_r FROM pgrst_source AS pgrst_s) AS pgrst_t ON TRUE`
+  )
+}
+
+function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string): { total: string; countStatement?: Statement; plannedParam?: number } {
+  const exact = () => `(SELECT pg_catalog.count(*) FROM (${countSql(params)}) AS pgrst_c)`
+  if (plan.count === 'exact') return { total: exact() }
+  if (plan.count === 'planned' || plan.count === 'estimated') {
+    // The estimate comes from EXPLAIN of the same count query, run first; its figure is bound here.
+    const own = new Params()
+    const countStatement = { text: `SELECT 1 FROM (${countSql(own)}) AS pgrst_c`, values: own.values }
+    const p = params.bind(null)
+    const plannedParam = params.values.length - 1
+    // estimated: exact below ESTIMATE_THRESHOLD rows (Supabase's default max-rows), planned above.
+    const total = plan.count === 'planned' ? `${p}::bigint` : `CASE WHEN ${p}::bigint > ${ESTIMATE_THRESHOLD} THEN ${p}::bigint ELSE ${exact()} END`
+    return { total, countStatement, plannedParam }
+  }
+  return { total: 'NULL::bigint' }
+}
+
+const ESTIMATE_THRESHOLD = 1000
+
+export function buildRead(plan: ReadPlan): BuiltQuery {
+  const params = new Params()
+  const aliases = new Aliases()
+  const t = plan.node.table
+  const from = qualify(t.schema, t.name)
+  const source = buildSelect(plan.node, from, from, { params, aliases })
+  const count = countSetup(plan, params, (p) => buildSelect(plan.node, from, from, { params: p, aliases }, [], true))
+  const text = `WITH pgrst_source AS (${source}) ${finalSelect(plan, count.total)}`
+  return withCount({ text, values: params.values }, count)
+}
+
+function withCount(q: BuiltQuery, count: { countStatement?: Statement; plannedParam?: number }): BuiltQuery {
+  if (count.countStatement) q.countStatement = count.countStatement
+  if (count.plannedParam !== undefined) q.plannedParam = count.plannedParam
+  return q
+}
+
+function returningFor(plan: MutatePlan): string {
+  if (plan.returning === 'minimal') return 'RETURNING 1'
+  return `RETURNING ${qualify(plan.table.schema, plan.table.name)}.*`
+}
+
+function insertValues(plan: MutatePlan, params: Params): string {
+  const t = plan.table
+  const target = qualify(t.schema, t.name)
+  const body = params.bind(plan.body)
+  if (!plan.missingDefault) {
+    const cols = plan.columns.map((c) => `pgrst_r.${quoteIdent(c)}`).join(', ')
+    return `SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${body}::json) AS pgrst_r`
+  }
+  const cols = plan.columns.map((c) => {
+    const column = t.columnMap.get(c)!
+    let fallback = column.defaultExpr ?? 'NULL'
+    if (column.identity) fallback = `nextval(pg_get_serial_sequence(${params.bind(target)}, ${params.bind(c)}))`
+    return `CASE WHEN pgrst_e.j::jsonb ? ${params.bind(c)} THEN pgrst_r.${quoteIdent(c)} ELSE ${fallback} END`
+  })
+  return `SELECT ${cols.join(', ')} FROM json_array_elements(${body}::json) AS pgrst_e(j), LATERAL json_populate_record(NULL::${target}, pgrst_e.j) AS pgrst_r`
+}
+
+function mutation(plan: MutatePlan, params: Params): string {
+  const t = plan.table
+  const target = qualify(t.schema, t.name)
+  const returning = returningFor(plan)
+  if (plan.kind === 'insert' || plan.kind === 'upsert-put') {
+    const cols = plan.columns.map(quoteIdent).join(', ')
+    let sql = `INSERT INTO ${target}${plan.columns.length ? ` (${cols})` : ''} ${insertValues(plan, params)}`
+    if (plan.conflict) {
+      const target2 = plan.conflict.columns.length ? ` (${plan.conflict.columns.map(quoteIdent).join(', ')})` : ''
+      const sets = plan.columns.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`)
+      sql += plan.conflict.action === 'ignore' || !sets.length ? ` ON CONFLICT${target2} DO NOTHING` : ` ON CONFLICT${target2} DO UPDATE SET ${sets.join(', ')}`
+    }
+    return `${sql} ${returning}`
+  }
+  const noEmbeds = () => 'NULL'
+  const where = plan.filters.map((f) => buildFilter(f, target, params, noEmbeds))
+  if (plan.limit !== undefined) {
+    const inner = '"pgrst_limited"'
+    const innerWhere = plan.filters.map((f) => buildFilter(f, inner, params, noEmbeds))
+    const order = plan.order.map((o) => `${inner}.${quoteIdent(o.column)}${o.direction === 'desc' ? ' DESC' : ''}${o.nulls ? (o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST') : ''}`)
+    where.push(
+      `${target}.ctid = ANY(ARRAY(SELECT ${inner}.ctid FROM ${target} AS ${inner}${innerWhere.length ? ` WHERE ${innerWhere.join(' AND ')}` : ''}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${params.bind(plan.limit)}))`,
+    )
+  }
+  const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
+  if (plan.kind === 'delete') return `DELETE FROM ${target}${whereSql} ${returning}`
+  if (!plan.columns.length) return `SELECT ${target}.* FROM ${target} WHERE FALSE`
+  const sets = plan.columns.map((c) => `${quoteIdent(c)} = pgrst_r.${quoteIdent(c)}`)
+  return `UPDATE ${target} SET ${sets.join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.bind(plan.body)}::json)) AS pgrst_r${whereSql} ${returning}`
+}
+
+export function buildMutate(plan: MutatePlan): BuiltQuery {
+  const params = new Params()
+  const aliases = new Aliases()
+  const sql = mutation(plan, params)
+  if (plan.returning === 'minimal') {
+    return { text: `WITH pgrst_mutation AS (${sql}) SELECT NULL::bigint AS pgrst_total, count(*) AS pgrst_page, NULL::text AS pgrst_body FROM pgrst_mutation`, values: params.values }
+  }
+  let source: string
+  if (plan.returning === 'headers-only') {
+    const pk = plan.table.primaryKey
+    source = `SELECT ${pk.length ? pk.map((c) => `pgrst_mutation.${quoteIdent(c)}`).join(', ') : 'NULL AS pgrst_none'} FROM pgrst_mutation`
+  } else {
+    source = buildSelect(plan.node, 'pgrst_mutation', 'pgrst_mutation', { params, aliases })
+  }
+  const shape: Shape = plan.returning === 'headers-only' ? { ...plan, accept: 'json', stripNulls: false } : plan
+  return { text: `WITH pgrst_mutation AS (${sql}), pgrst_source AS (${source}) ${finalSelect(shape, 'NULL::bigint')}`, values: params.values }
+}
+
+function callFrom(routine: Routine, plan: CallPlan, params: Params): { args: string; call: string } {
+  const fn = qualify(routine.schema, routine.name)
+  if (plan.singleUnnamed) return { args: '', call: `${fn}(${params.bind(plan.args)}::${routine.params[0]!.type})` }
+  const provided = Object.keys(JSON.parse(plan.args) as object)
+  const used = routine.params.filter((p) => provided.includes(p.name))
+  if (!used.length) return { args: '', call: `${fn}()` }
+  const defs = used.map((p) => `${quoteIdent(p.name)} ${p.type}`).join(', ')
+  return {
+    args: `json_to_record(${params.bind(plan.args)}::json) AS pgrst_args(${defs})`,
+    call: `${fn}(${used.map((p) => `${quoteIdent(p.name)} := pgrst_args.${quoteIdent(p.name)}`).join(', ')})`,
+  }
+}
+
+export function buildCall(plan: CallPlan): BuiltQuery {
+  const params = new Params()
+  const aliases = new Aliases()
+  const routine = plan.routine
+  const { args, call } = callFrom(routine, plan, params)
+  const fromArgs = args ? ` FROM ${args}` : ''
+  if (routine.returnKind === 'void') {
+    return { text: `WITH pgrst_source AS (SELECT ${call}${fromArgs}) SELECT NULL::bigint AS pgrst_total, count(*) AS pgrst_page, NULL::text AS pgrst_body FROM pgrst_source`, values: params.values }
+  }
+  if (plan.node) {
+    const from = `${args ? `${args} CROSS JOIN LATERAL ` : ''}${call} AS pgrst_call`
+    const source = buildSelect(plan.node, from, 'pgrst_call', { params, aliases })
+    const count = countSetup(plan, params, (p) => buildSelect(plan.node!, from, 'pgrst_call', { params: p, aliases }, [], true))
+    return withCount({ text: `WITH pgrst_source AS (${source}) ${finalSelect(plan, count.total)}`, values: params.values }, count)
+  }
+  let source: string
+  if (routine.returnsSet) {
+    source = `SELECT pgrst_call.pgrst_scalar FROM ${args ? `${args} CROSS JOIN LATERAL ` : ''}${call} AS pgrst_call(pgrst_scalar)`
+    if (plan.limit !== undefined) source += ` LIMIT ${params.bind(plan.limit)}`
+    if (plan.offset) source += ` OFFSET ${params.bind(plan.offset)}`
+  } else source = `SELECT ${call} AS pgrst_scalar${fromArgs}`
+  return { text: `WITH pgrst_source AS (${source}) ${finalSelect(plan, 'NULL::bigint', true)}`, values: params.values }
+}
+
+export function buildStatement(plan: Plan): BuiltQuery {
+  if (plan.kind === 'read') return buildRead(plan)
+  if (plan.kind === 'call') return buildCall(plan)
+  return buildMutate(plan)
+}

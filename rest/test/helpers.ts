@@ -1,0 +1,38 @@
+// One hub per test file, with the fixture schema loaded and the schema cache reloaded.
+import { PostgrestClient } from '@supabase/postgrest-js'
+import { startTestHub, type TestHub } from '@pgstack/hub/testing'
+import { createFixture } from './fixtures.ts'
+
+export interface RestTest extends TestHub {
+  rest: string
+  client(token?: string): PostgrestClient
+  fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>
+}
+
+interface Teardown {
+  teardown(fn: () => unknown): void
+}
+
+export async function startRestTest(t: Teardown): Promise<RestTest> {
+  const hub = await startTestHub(t)
+  await createFixture(hub.db.adminUrl)
+  const rest = `${hub.url}/rest/v1`
+  // The fixture's DDL notifies pgrst; wait until the cache sees its last function.
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${rest}/rpc/stats`, { headers: { apikey: hub.anonKey } })
+    await res.arrayBuffer()
+    if (res.status === 200) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    ...hub,
+    rest,
+    client: (token = hub.anonKey) => new PostgrestClient(rest, { headers: { apikey: hub.anonKey, Authorization: `Bearer ${token}` } }),
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers)
+      if (!headers.has('apikey')) headers.set('apikey', hub.anonKey)
+      if (init.token) headers.set('Authorization', `Bearer ${init.token}`)
+      return fetch(`${rest}${path}`, { ...init, headers })
+    },
+  }
+}
