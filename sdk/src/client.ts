@@ -7,6 +7,7 @@ import { fetchWithAuth } from './auth-fetch.ts'
 import type { DefaultSchemaName, GenericSchema, SchemaOf, ServerOptionsOf } from './database-types.ts'
 import { createLiveClient, type LiveClient, type LiveOptions } from './live/live-client.ts'
 import type { LiveQuery } from './live/live-query.ts'
+import type { LiveParams } from './live/types.ts'
 import { LiveQueryBuilder } from './query-builder.ts'
 
 type Fetch = typeof fetch
@@ -38,7 +39,7 @@ export interface PgstackClient<
   ): LiveQueryBuilder<ServerOptionsOf<Database>, Schema, Schema['Views'][ViewName], ViewName>
   rpc: PostgrestClient<Database, ServerOptionsOf<Database>, SchemaName, Schema>['rpc']
   /** Subscribes to a named live query. */
-  live<Row = Record<string, unknown>>(name: string, options?: { params?: Record<string, unknown> }): LiveQuery<Row>
+  live<Row = Record<string, unknown>>(name: string, options?: { params?: LiveParams }): LiveQuery<Row>
   /** Stops token refresh and closes the live socket. */
   close(): Promise<void>
 }

@@ -4,9 +4,17 @@ export { createClient, type PgstackAuth, type PgstackClient, type PgstackClientO
 export { LiveFilterBuilder, LiveQueryBuilder } from './query-builder.ts'
 export { createLiveClient, type LiveClient, type LiveOptions } from './live/live-client.ts'
 export { applyChanges, type LiveQuery } from './live/live-query.ts'
+export {
+  liveUrl,
+  websocketTransport,
+  type WebSocketConstructor,
+  type WebSocketLike,
+  type WebSocketTransportOptions,
+} from './live/websocket-transport.ts'
 export type {
   LiveChange,
   LiveError,
+  LiveParams,
   LiveSink,
   LiveState,
   LiveTarget,

@@ -2,16 +2,16 @@
 // `(name, options)` or `() => LiveQuery` call becomes an open live query plus its teardown.
 import type { LiveQuery } from './live-query.ts'
 import { borrowLiveClient } from './shared-live-client.ts'
-import type { LiveError, LiveState, LiveTransportFactory } from './types.ts'
+import type { LiveError, LiveParams, LiveState, LiveTransportFactory } from './types.ts'
 
 export interface LiveQueryOptions {
   /** The hub's URL (`ws(s)://` or `http(s)://`); not needed with `client`. */
   url?: string
   /** The access token; `null`/absent connects as anon. */
   token?: string | null
-  params?: Record<string, unknown>
+  params?: LiveParams
   /** An existing client (from createClient) whose connection and token to use. */
-  client?: { live<Row>(name: string, options?: { params?: Record<string, unknown> }): LiveQuery<Row> }
+  client?: { live<Row>(name: string, options?: { params?: LiveParams }): LiveQuery<Row> }
   transport?: LiveTransportFactory
 }
 
@@ -33,12 +33,12 @@ export function openForBinding<Row>(
     return { query, close: () => query.close() }
   }
   if (options.client) {
-    const query = options.client.live<Row>(source, { params: options.params ?? {} })
+    const query = options.client.live<Row>(source, { params: options.params ?? [] })
     return { query, close: () => query.close() }
   }
   if (!options.url) throw new Error('useLiveQuery/createLiveQuery need options.url or options.client.')
   const borrowed = borrowLiveClient(options.url, options.token ?? null, options.transport)
-  const query = borrowed.client.live<Row>(source, { params: options.params ?? {} })
+  const query = borrowed.client.live<Row>(source, { params: options.params ?? [] })
   return {
     query,
     close() {

@@ -38,11 +38,18 @@ export function openLiveQuery<Row>(transport: LiveTransport, target: LiveTarget)
       notify()
     },
     changes(changes, next) {
-      if (state === 'closed') return
+      if (state === 'closed' || state === 'error') return
       const applied = applyChanges(keys, rows, changes)
       keys = applied.keys
       rows = applied.rows
       sequence = next
+      state = 'live'
+      error = null
+      notify()
+    },
+    live() {
+      if (state !== 'reconnecting' && state !== 'connecting') return
+      if (sequence === null) return
       state = 'live'
       notify()
     },
@@ -51,9 +58,9 @@ export function openLiveQuery<Row>(transport: LiveTransport, target: LiveTarget)
       state = 'reconnecting'
       notify()
     },
-    failed(reason) {
-      if (state === 'closed') return
-      state = 'error'
+    failed(reason, terminal = true) {
+      if (state === 'closed' || state === 'error') return
+      if (terminal) state = 'error'
       error = reason
       notify()
     },

@@ -2,9 +2,12 @@
 // through, and the transport seam. The wire protocol lives behind `LiveTransport`, so the live
 // query objects and the React/Solid bindings do not change when the protocol does.
 
+/** The values of a named live query's `$1..$n`: an array, or an object keyed `1..n`. */
+export type LiveParams = unknown[] | Record<string, unknown>
+
 /** What a live query subscribes to: a named query with parameters, or a query-builder query. */
 export type LiveTarget =
-  | { kind: 'named'; name: string; params: Record<string, unknown> }
+  | { kind: 'named'; name: string; params: LiveParams }
   | {
       kind: 'query'
       /** Table or view, as in `/rest/v1/<relation>`. */
@@ -44,8 +47,13 @@ export interface LiveSink<Row = unknown> {
   changes(changes: Array<LiveChange<Row>>, sequence: number): void
   /** The connection dropped; the transport is reconnecting and will resume from `lastSequence()`. */
   interrupted(): void
-  /** The subscription was refused or ended by the server. */
-  failed(error: LiveError): void
+  /** The feed is live again after a snapshot, a resume or a resync. */
+  live(): void
+  /**
+   * The subscription was refused or ended by the server (`terminal`), or its query failed to
+   * evaluate this time (not terminal: the next delta clears it).
+   */
+  failed(error: LiveError, terminal?: boolean): void
   /** The last sequence applied, sent on resubscribe so the server replays only what was missed. */
   lastSequence(): number | null
 }
