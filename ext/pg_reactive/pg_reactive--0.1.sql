@@ -23,6 +23,7 @@ CREATE TABLE pgr.live_query (
   tables        oid[] NOT NULL,
   columns       text[] NOT NULL,
   search_path   text NOT NULL,
+  inc_key       text,                          -- set: evaluated on changed keys alone
   adhoc         boolean NOT NULL DEFAULT false,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
@@ -78,11 +79,12 @@ SELECT pg_catalog.pg_extension_config_dump('pgr.live_query', 'WHERE NOT adhoc');
 
 CREATE FUNCTION pgr._analyze(sql text, param_types regtype[],
   OUT tables oid[], OUT param_types regtype[], OUT changes_alone boolean, OUT why text,
-  OUT key text[], OUT columns text[])
+  OUT key text[], OUT columns text[], OUT incremental_key text)
   AS 'MODULE_PATHNAME', 'pgr_analyze' LANGUAGE C VOLATILE;
 
-CREATE FUNCTION pgr._eval(sql text, param_types regtype[], params jsonb) RETURNS jsonb
-  AS 'MODULE_PATHNAME', 'pgr_eval' LANGUAGE C STRICT VOLATILE;
+CREATE FUNCTION pgr._eval(sql text, param_types regtype[], params jsonb,
+                          restrict_key text DEFAULT NULL, restrict_to int8[] DEFAULT NULL) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_eval' LANGUAGE C VOLATILE;
 
 CREATE FUNCTION pgr._capture() RETURNS trigger
   AS 'MODULE_PATHNAME', 'pgr_capture' LANGUAGE C;
@@ -179,6 +181,7 @@ CREATE FUNCTION pgr._sync_capture(also_query bigint DEFAULT NULL) RETURNS void
   AS $$
 DECLARE
   r oid;
+  tg name;
 BEGIN
   FOR r IN
     SELECT DISTINCT t FROM pgr.live_query q, unnest(q.tables) t
@@ -186,11 +189,28 @@ BEGIN
        AND NOT EXISTS (SELECT FROM pgr.captured c WHERE c.relid = t)
      ORDER BY t
   LOOP
-    IF EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
+    IF NOT EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
+      CONTINUE;
+    END IF;
+    -- a plain table with a one-column integer primary key hands its changed keys over
+    -- (transition tables); any other table is re-evaluated in full on every change
+    IF EXISTS (SELECT FROM pg_class c WHERE c.oid = r AND c.relkind = 'r' AND NOT c.relispartition)
+       AND (SELECT count(*) = 1 AND bool_and(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))
+              FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+             WHERE i.indrelid = r AND i.indisprimary) THEN
+      EXECUTE format('CREATE TRIGGER pgr_capture_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS pgr_new '
+                     'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+      EXECUTE format('CREATE TRIGGER pgr_capture_upd AFTER UPDATE ON %s REFERENCING OLD TABLE AS pgr_old '
+                     'NEW TABLE AS pgr_new FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+      EXECUTE format('CREATE TRIGGER pgr_capture_del AFTER DELETE ON %s REFERENCING OLD TABLE AS pgr_old '
+                     'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+      EXECUTE format('CREATE TRIGGER pgr_capture AFTER TRUNCATE ON %s '
+                     'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+    ELSE
       EXECUTE format('CREATE TRIGGER pgr_capture AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
                      'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
-      INSERT INTO pgr.captured VALUES (r);
     END IF;
+    INSERT INTO pgr.captured VALUES (r);
   END LOOP;
 
   FOR r IN
@@ -201,9 +221,12 @@ BEGIN
                                OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id)))
      ORDER BY 1
   LOOP
-    IF EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
-      EXECUTE format('DROP TRIGGER IF EXISTS pgr_capture ON %s', r::regclass);
-    END IF;
+    FOR tg IN SELECT t.tgname FROM pg_trigger t
+               WHERE t.tgrelid = r AND t.tgname IN ('pgr_capture', 'pgr_capture_ins', 'pgr_capture_upd', 'pgr_capture_del')
+               ORDER BY 1
+    LOOP
+      EXECUTE format('DROP TRIGGER %I ON %s', tg, r::regclass);
+    END LOOP;
     DELETE FROM pgr.captured WHERE relid = r;
   END LOOP;
 END
@@ -278,9 +301,13 @@ BEGIN
       USING ERRCODE = 'duplicate_column',
             HINT = 'Alias the columns so every output column has its own name.';
   END IF;
-  INSERT INTO pgr.live_query (name, sql, param_types, key, refresh, tables, columns, search_path, adhoc)
+  INSERT INTO pgr.live_query (name, sql, param_types, key, refresh, tables, columns, search_path,
+                              inc_key, adhoc)
   VALUES (name, sql, a.param_types, coalesce(key_columns, a.key), refresh, a.tables, a.columns,
-          caller_path, adhoc)
+          caller_path,
+          CASE WHEN refresh IS NULL AND (key_columns IS NULL OR key_columns = a.key)
+               THEN a.incremental_key END,
+          adhoc)
   ON CONFLICT DO NOTHING
   RETURNING * INTO q;
   IF q.id IS NULL THEN
@@ -577,39 +604,72 @@ SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
  * Called only by the worker (as superuser), once per wake-up, in one transaction.
  * Re-evaluates every feed whose query reads a dirty table (all feeds when all_ is
  * true, plus feeds whose refresh is due), each in its own subtransaction so an
- * error reaches that feed alone. Returns seconds to the next due refresh, 0 when
- * there is none, -1 when the database has no feeds left.
+ * error reaches that feed alone. A feed of a single-table query whose table only
+ * reported changed keys (not in full) is evaluated on those keys alone and its
+ * stored rows patched; its first pass after subscribe is always in full.
+ * Returns seconds to the next due refresh, 0 when there is none, -1 when the
+ * database has no feeds left.
  */
-CREATE FUNCTION pgr._process(dirty oid[], all_ boolean) RETURNS float8
+CREATE FUNCTION pgr._process(dirty oid[], full_ oid[], key_rel oid[], key_val int8[],
+                             all_ boolean, housekeeping boolean) RETURNS float8
   LANGUAGE plpgsql
   AS $$
 DECLARE
   f record;
   cur jsonb;
   ops jsonb;
+  keys int8[];
+  kept jsonb;
   payload text;
   n bigint;
   code text;
   msg text;
   next_due float8;
   quiet bigint[] := '{}';
-  retention interval := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
+  retention interval;
 BEGIN
   FOR f IN
-    SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, q.sql, q.param_types, q.key, q.search_path
+    SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, x.evaluations, q.sql, q.param_types,
+           q.key, q.search_path,
+           CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
+                     AND NOT (q.tables && full_) AND q.tables && dirty
+                THEN q.inc_key END AS inc_key,
+           q.tables
       FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
      WHERE all_ OR q.tables && dirty
         OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())
      ORDER BY x.id
   LOOP
     BEGIN
+      IF f.inc_key IS NOT NULL THEN
+        SELECT array_agg(DISTINCT u.v) INTO keys FROM unnest(key_rel, key_val) AS u(r, v)
+         WHERE u.r = f.tables[1];
+        IF keys IS NULL THEN
+          quiet := quiet || f.id;
+          CONTINUE;
+        END IF;
+      END IF;
       PERFORM set_config('search_path', f.search_path, true);
       PERFORM set_config('request.jwt.claims', f.claims::text, true);
       PERFORM set_config('role', f.role, true);
-      cur := pgr._eval(f.sql, f.param_types, f.params);
+      IF f.inc_key IS NULL THEN
+        cur := pgr._eval(f.sql, f.param_types, f.params);
+      ELSE
+        cur := pgr._eval(f.sql, f.param_types, f.params, f.inc_key, keys);
+      END IF;
       PERFORM set_config('role', 'none', true);
       PERFORM set_config('request.jwt.claims', '', true);
-      ops := pgr.diff(f.result, cur, f.key);
+      IF f.inc_key IS NULL THEN
+        ops := pgr.diff(f.result, cur, f.key);
+      ELSE
+        -- the stored rows of the changed keys against their fresh rows
+        SELECT coalesce(jsonb_agg(e) FILTER (WHERE (e ->> f.inc_key)::int8 = ANY (keys)), '[]'),
+               coalesce(jsonb_agg(e) FILTER (WHERE NOT (e ->> f.inc_key)::int8 = ANY (keys)), '[]')
+          INTO ops, kept
+          FROM jsonb_array_elements(f.result) e;
+        ops := pgr.diff(ops, cur, f.key);
+        cur := kept || cur;
+      END IF;
       IF jsonb_array_length(ops) = 0 THEN
         quiet := quiet || f.id;          -- counted in one UPDATE below
       ELSE
@@ -643,8 +703,10 @@ BEGIN
      WHERE id = ANY (quiet);
   END IF;
 
-  DELETE FROM pgr.delta_log
-   WHERE created_at < now() - retention;
+  IF housekeeping THEN
+    retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
+    DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
+  END IF;
 
   IF NOT EXISTS (SELECT FROM pgr.feed) THEN
     RETURN -1;
@@ -663,4 +725,5 @@ $$;
 
 GRANT USAGE ON SCHEMA pgr TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION pgr._process(oid[], boolean), pgr._mark_dirty(oid[], boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgr._process(oid[], oid[], oid[], int8[], boolean, boolean),
+                           pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

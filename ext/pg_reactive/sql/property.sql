@@ -6,6 +6,8 @@ INSERT INTO p SELECT g, g % 4, g % 17 FROM generate_series(1, 60) g;
 SELECT pgr.define('p_keyed', 'SELECT id, val FROM p WHERE grp = $1', '{int}');
 SELECT pgr.define('p_multiset', 'SELECT val FROM p WHERE val > $1', '{int}');
 SELECT pgr.define('p_agg', 'SELECT grp, count(*) AS n, sum(val) AS total FROM p GROUP BY grp');
+-- the keyed single-table query takes the incremental path (changed keys only)
+SELECT name, inc_key FROM pgr.live_query ORDER BY name;
 CREATE TABLE start (sub bigint, query text, params jsonb, key text[], rows jsonb);
 INSERT INTO start SELECT s.subscription_id, 'p_keyed', '[1]', s.key, s.rows FROM pgr.subscribe('p_keyed', '[1]') s;
 INSERT INTO start SELECT s.subscription_id, 'p_keyed', '[2]', s.key, s.rows FROM pgr.subscribe('p_keyed', '[2]') s;

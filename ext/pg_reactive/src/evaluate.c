@@ -183,6 +183,41 @@ infer_key(Query *query)
 	return key;
 }
 
+/*
+ * The output column of a single-table query that can be evaluated on changed rows
+ * alone: the key is the table's one integer primary key column, and no clause makes
+ * a row's presence depend on other rows (aggregates, DISTINCT, LIMIT, sublinks...).
+ */
+static char *
+incremental_key(Query *query, List *key, List *relids)
+{
+	RangeTblEntry *rte;
+	Oid			type;
+	ListCell   *lc;
+
+	if (list_length(key) != 1 || list_length(query->rtable) != 1 || list_length(relids) != 1)
+		return NULL;
+	if (query->distinctClause || query->limitCount || query->limitOffset || query->hasSubLinks ||
+		query->cteList || query->havingQual || query->hasRecursive)
+		return NULL;
+	rte = linitial(query->rtable);
+	if (rte->rtekind != RTE_RELATION || get_rel_relkind(rte->relid) != RELKIND_RELATION ||
+		get_rel_relispartition(rte->relid))
+		return NULL;
+	foreach(lc, query->targetList)
+	{
+		TargetEntry *te = lfirst(lc);
+
+		if (!te->resjunk && strcmp(te->resname, strVal(linitial(key))) == 0)
+		{
+			type = exprType((Node *) te->expr);
+			if (type == INT2OID || type == INT4OID || type == INT8OID)
+				return te->resname;
+		}
+	}
+	return NULL;
+}
+
 static ArrayType *
 text_list_to_array(List *names)
 {
@@ -207,7 +242,8 @@ oid_array(Oid *oids, int n, Oid elemtype)
 
 /*
  * pgr._analyze(sql text, param_types regtype[]) ->
- *   (tables oid[], param_types regtype[], changes_alone bool, why text, key text[], columns text[])
+ *   (tables oid[], param_types regtype[], changes_alone bool, why text, key text[], columns text[],
+ *    incremental_key text)
  */
 Datum
 pgr_analyze(PG_FUNCTION_ARGS)
@@ -226,8 +262,9 @@ pgr_analyze(PG_FUNCTION_ARGS)
 	Oid		   *relids;
 	int			nrel = 0;
 	TupleDesc	tupdesc;
-	Datum		values[6];
-	bool		nulls[6] = {0};
+	Datum		values[7];
+	bool		nulls[7] = {0};
+	char	   *inc;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "pgr._analyze must return a composite type");
@@ -313,6 +350,11 @@ pgr_analyze(PG_FUNCTION_ARGS)
 	else
 		nulls[4] = true;
 	values[5] = PointerGetDatum(text_list_to_array(columns));
+	inc = st.changes_alone ? NULL : incremental_key(query, key, st.relids);
+	if (inc)
+		values[6] = CStringGetTextDatum(inc);
+	else
+		nulls[6] = true;
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
@@ -414,15 +456,18 @@ eval_plan_get(const char *query, int ntypes, Oid *types)
 }
 
 /*
- * pgr._eval(sql text, param_types regtype[], params jsonb) -> jsonb array of rows,
- * run as the current role with the current settings.
+ * pgr._eval(sql text, param_types regtype[], params jsonb
+ *           [, restrict_key text, restrict_to int8[]]) -> jsonb array of rows,
+ * run as the current role with the current settings. With a restriction, only
+ * the rows whose restrict_key is in restrict_to (the incremental path).
  */
 Datum
 pgr_eval(PG_FUNCTION_ARGS)
 {
-	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	ArrayType  *typarr = PG_GETARG_ARRAYTYPE_P(1);
-	Jsonb	   *params = PG_GETARG_JSONB_P(2);
+	char	   *sql;
+	ArrayType  *typarr;
+	Jsonb	   *params;
+	bool		restricted = PG_NARGS() >= 5 && !PG_ARGISNULL(3) && !PG_ARGISNULL(4);
 	MemoryContext outer = CurrentMemoryContext;
 	Datum	   *typelems;
 	bool	   *typnulls;
@@ -435,6 +480,12 @@ pgr_eval(PG_FUNCTION_ARGS)
 	Jsonb	   *result;
 	bool		isnull;
 	int			ret;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	typarr = PG_GETARG_ARRAYTYPE_P(1);
+	params = PG_GETARG_JSONB_P(2);
 
 	/* a trailing semicolon would end the wrapping subquery early */
 	len = strlen(sql);
@@ -449,9 +500,9 @@ pgr_eval(PG_FUNCTION_ARGS)
 						JB_ROOT_IS_ARRAY(params) ? psprintf("%u", JB_ROOT_COUNT(params)) : "a non-array"),
 				 errhint("Pass the parameters as a jsonb array, one element per $n.")));
 
-	types = palloc(sizeof(Oid) * Max(ntypes, 1));
-	values = palloc(sizeof(Datum) * Max(ntypes, 1));
-	nulls = palloc(Max(ntypes, 1));
+	types = palloc(sizeof(Oid) * (ntypes + 1));
+	values = palloc(sizeof(Datum) * (ntypes + 1));
+	nulls = palloc(ntypes + 1);
 	for (int i = 0; i < ntypes; i++)
 	{
 		char	   *text = jsonb_element_text(params, i);
@@ -470,7 +521,18 @@ pgr_eval(PG_FUNCTION_ARGS)
 		nulls[i] = ' ';
 	}
 
-	query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q", sql);
+	if (restricted)
+	{
+		query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q"
+						 " WHERE pgr_q.%s = ANY ($%d)", sql,
+						 quote_identifier(text_to_cstring(PG_GETARG_TEXT_PP(3))), ntypes + 1);
+		types[ntypes] = INT8ARRAYOID;
+		values[ntypes] = PG_GETARG_DATUM(4);
+		nulls[ntypes] = ' ';
+		ntypes++;
+	}
+	else
+		query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q", sql);
 
 	SPI_connect();
 	{

@@ -17,6 +17,10 @@
 
 /* Dirty relations a slot remembers before it falls back to "everything is dirty". */
 #define PGR_MAX_DIRTY 64
+/* Changed primary keys a slot remembers; past that a table is re-evaluated in full. */
+#define PGR_MAX_KEYS 2048
+/* Changed keys one transaction remembers per commit before marking its table full. */
+#define PGR_MAX_TXN_KEYS 256
 
 /* ---------------------------------------------------------------- pg_reactive.c */
 extern void _PG_init(void);
@@ -47,6 +51,10 @@ typedef struct PgrSlot
 	bool		all_dirty;		/* overflow or worker start: evaluate all */
 	int			ndirty;
 	Oid			dirty[PGR_MAX_DIRTY];
+	bool		dirty_full[PGR_MAX_DIRTY];	/* changed keys unknown: full re-evaluation */
+	int			nkeys;
+	Oid			key_rel[PGR_MAX_KEYS];	/* changed integer primary keys, per table */
+	int64		key_val[PGR_MAX_KEYS];
 } PgrSlot;
 
 typedef struct PgrShared

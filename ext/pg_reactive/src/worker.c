@@ -159,17 +159,42 @@ pgr_worker_detach(int code, Datum arg)
 	my_slot = NULL;
 }
 
+static ArrayType *
+oids_array(Oid *oids, int n)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		elems[i] = ObjectIdGetDatum(oids[i]);
+	return construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
+}
+
+/* What one cycle works on, copied out of the slot under its lock. */
+typedef struct PgrWork
+{
+	bool		all;
+	int			ndirty;
+	Oid			dirty[PGR_MAX_DIRTY];
+	bool		dirty_full[PGR_MAX_DIRTY];
+	int			nkeys;
+	Oid			key_rel[PGR_MAX_KEYS];
+	int64		key_val[PGR_MAX_KEYS];
+} PgrWork;
+
 /*
- * Run pgr._process(dirty, all) in one transaction. Returns its result: seconds
- * until the next refresh is due, 0 for none, or -1 when the database has no feeds.
+ * Run pgr._process(dirty, full, key_rel, key_val, all, housekeeping) in one
+ * transaction. Returns its result: seconds until the next refresh is due, 0 for
+ * none, or -1 when the database has no feeds.
  */
 static double
-pgr_worker_process(Oid *dirty, int ndirty, bool all)
+pgr_worker_process(PgrWork *work, bool housekeeping)
 {
-	Datum		args[2];
-	Oid			argtypes[2] = {OIDARRAYOID, BOOLOID};
-	char		nulls[2] = {' ', ' '};
-	Datum	   *elems;
+	Datum		args[6];
+	Oid			argtypes[6] = {OIDARRAYOID, OIDARRAYOID, OIDARRAYOID, INT8ARRAYOID, BOOLOID, BOOLOID};
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			full[PGR_MAX_DIRTY];
+	int			nfull = 0;
+	Datum	   *keys;
 	double		result = 0;
 	bool		isnull;
 	int			ret;
@@ -180,13 +205,21 @@ pgr_worker_process(Oid *dirty, int ndirty, bool all)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "pg_reactive: evaluating live queries");
 
-	elems = palloc(sizeof(Datum) * Max(ndirty, 1));
-	for (int i = 0; i < ndirty; i++)
-		elems[i] = ObjectIdGetDatum(dirty[i]);
-	args[0] = PointerGetDatum(construct_array(elems, ndirty, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
-	args[1] = BoolGetDatum(all);
+	for (int i = 0; i < work->ndirty; i++)
+		if (work->dirty_full[i])
+			full[nfull++] = work->dirty[i];
+	keys = palloc(sizeof(Datum) * Max(work->nkeys, 1));
+	for (int i = 0; i < work->nkeys; i++)
+		keys[i] = Int64GetDatum(work->key_val[i]);
 
-	ret = SPI_execute_with_args("SELECT pgr._process($1, $2)", 2, argtypes, args, nulls, false, 1);
+	args[0] = PointerGetDatum(oids_array(work->dirty, work->ndirty));
+	args[1] = PointerGetDatum(oids_array(full, nfull));
+	args[2] = PointerGetDatum(oids_array(work->key_rel, work->nkeys));
+	args[3] = PointerGetDatum(construct_array(keys, work->nkeys, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	args[4] = BoolGetDatum(work->all);
+	args[5] = BoolGetDatum(housekeeping);
+
+	ret = SPI_execute_with_args("SELECT pgr._process($1, $2, $3, $4, $5, $6)", 6, argtypes, args, nulls, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "pg_reactive: pgr._process() failed");
 	{
@@ -209,7 +242,8 @@ pgr_worker_main(Datum arg)
 {
 	Oid			dboid = DatumGetObjectId(arg);
 	TimestampTz next_refresh = 0;
-	Oid			dirty[PGR_MAX_DIRTY];
+	TimestampTz last_housekeeping = 0;
+	PgrWork    *work = palloc0(sizeof(PgrWork));
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -240,7 +274,9 @@ pgr_worker_main(Datum arg)
 		uint64		claimed;
 		uint64		wanted;
 		bool		refresh_due;
+		bool		housekeeping;
 		double		next;
+		TimestampTz now;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
@@ -279,16 +315,26 @@ pgr_worker_main(Datum arg)
 			pg_usleep(pgr_coalesce_ms * 1000L);
 
 		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
-		ndirty = my_slot->ndirty;
-		memcpy(dirty, my_slot->dirty, sizeof(Oid) * ndirty);
-		all = my_slot->all_dirty;
+		work->ndirty = my_slot->ndirty;
+		memcpy(work->dirty, my_slot->dirty, sizeof(Oid) * work->ndirty);
+		memcpy(work->dirty_full, my_slot->dirty_full, sizeof(bool) * work->ndirty);
+		work->nkeys = my_slot->nkeys;
+		memcpy(work->key_rel, my_slot->key_rel, sizeof(Oid) * work->nkeys);
+		memcpy(work->key_val, my_slot->key_val, sizeof(int64) * work->nkeys);
+		work->all = my_slot->all_dirty;
 		my_slot->ndirty = 0;
+		my_slot->nkeys = 0;
 		my_slot->all_dirty = false;
 		claimed = my_slot->commit_seq;
 		wanted = my_slot->wanted;
 		LWLockRelease(pgr_shared->lock);
 
-		next = pgr_worker_process(dirty, ndirty, all);
+		/* log pruning and the feed count check need not run on every cycle */
+		now = GetCurrentTimestamp();
+		housekeeping = work->ndirty == 0 || TimestampDifferenceExceeds(last_housekeeping, now, 1000);
+		if (housekeeping)
+			last_housekeeping = now;
+		next = pgr_worker_process(work, housekeeping);
 
 		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
 		if (my_slot->done_seq < claimed)
