@@ -7,7 +7,7 @@ import { errors } from './errors.ts'
 export interface AuthContext {
   role: string
   claims: Record<string, unknown>
-  /** True when a valid token was presented (42501 is then 403, not 401). */
+  /** True when the role is not the anonymous one (42501 is then 403, not 401), as PostgREST decides. */
   authenticated: boolean
 }
 
@@ -29,7 +29,7 @@ export class Authenticator {
     if (token === undefined) return { role: this.anonRole, claims: {}, authenticated: false }
     const claims = await this.verify(token)
     const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : this.anonRole
-    return { role, claims, authenticated: true }
+    return { role, claims, authenticated: role !== this.anonRole }
   }
 
   private async verify(token: string): Promise<JWTPayload> {
