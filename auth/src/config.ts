@@ -52,24 +52,3 @@ export interface AuthConfig {
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustForwardedFor: boolean
 }
-
-/** Development defaults: confirmation off, limits loose enough that no local suite trips them. */
-export function defaultAuthConfig(jwtSecret: string): AuthConfig {
-  return {
-    jwtSecret,
-    jwtExpiry: 3600,
-    siteUrl: 'http://localhost:3000',
-    redirectUrls: [],
-    autoconfirm: true,
-    disableSignup: false,
-    anonymousUsers: true,
-    refreshTokenReuseInterval: 10,
-    passwordMinLength: 6,
-    scryptLogN: 15,
-    otpExpiry: 3600,
-    otpLength: 6,
-    smtpSender: 'pgStack <noreply@localhost>',
-    rateLimits: { signIn: 1000, tokenRefresh: 10000, verify: 1000, otp: 1000, emailSent: 1000, emailInterval: 0 },
-    trustForwardedFor: false,
-  }
-}

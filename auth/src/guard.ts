@@ -5,7 +5,7 @@ import type { Db } from './db.ts'
 import { forbidden, unauthorized } from './errors.ts'
 import { bearerToken, type AuthRequest } from './http.ts'
 import { verifyAccessToken, type AccessClaims } from './tokens.ts'
-import { findUserById, type UserRow } from './users.ts'
+import { findUserById, isUuid, type UserRow } from './users.ts'
 
 export async function authenticate(ctx: AuthContext, request: AuthRequest): Promise<AccessClaims> {
   const token = bearerToken(request)
@@ -33,7 +33,8 @@ export async function requireUser(db: Db, claims: AccessClaims, forUpdate = fals
   const user = await findUserById(db, claims.sub, forUpdate)
   if (!user) throw forbidden('user_not_found', 'User from sub claim in JWT does not exist')
   const sessionId = typeof claims.session_id === 'string' ? claims.session_id : undefined
-  if (sessionId) {
+  if (sessionId !== undefined) {
+    if (!isUuid(sessionId)) throw forbidden('session_not_found', 'Session from session_id claim in JWT does not exist')
     const { rowCount } = await db.query('SELECT 1 FROM auth.sessions WHERE id = $1::uuid AND user_id = $2', [sessionId, user.id])
     if (!rowCount) throw forbidden('session_not_found', 'Session from session_id claim in JWT does not exist')
   }

@@ -11,7 +11,7 @@ import { createRouter } from './router.ts'
 
 export { authMigrations, type Migration } from './migrations.ts'
 export { AuthError, type AuthErrorCode } from './errors.ts'
-export { defaultAuthConfig, type AuthConfig, type RateLimits, type PasswordCharacterRule } from './config.ts'
+export { type AuthConfig, type RateLimits, type PasswordCharacterRule } from './config.ts'
 export type { AuthRequest, AuthResponse } from './http.ts'
 
 export interface AuthOptions {

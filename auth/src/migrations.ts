@@ -210,6 +210,8 @@ CREATE FUNCTION auth.jwt() RETURNS jsonb LANGUAGE sql STABLE AS $fn$
 $fn$;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.email(), auth.jwt() TO anon, authenticated, service_role;
 RESET ROLE;
+-- The login role calls the rate limiter directly (autocommit, no SET ROLE round trip).
+GRANT USAGE ON SCHEMA auth TO authenticator;
 GRANT EXECUTE ON FUNCTION auth.rate_limit_hit(text, integer) TO authenticator;
 `
 

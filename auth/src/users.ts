@@ -175,7 +175,7 @@ async function createIdentity(db: Db, userId: string, provider: string, input: N
     ...(input.phone ? { phone: input.phone } : {}),
   }
   await db.query(
-    `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1, $1::uuid, $2, $3)`,
+    `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider) VALUES ($1::text, $1::uuid, $2, $3)`,
     [userId, data, provider],
   )
 }

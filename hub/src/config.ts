@@ -2,6 +2,8 @@
 // process reads; a wrong value stops start-up with a message that names the variable.
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import type { AuthConfig } from '@pgstack/auth'
+import { AUTH_INTEGER_KEYS, AuthEnvSchema, authConfigFromEnv } from './config-auth.ts'
 
 const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL' })
 
@@ -15,6 +17,7 @@ export const ConfigSchema = Type.Object({
   PGSTACK_DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'an integer from 1 to 1000' }),
   PGSTACK_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024, description: 'an integer ≥ 1024' }),
   PGSTACK_REST_SCHEMAS: Type.String({ pattern: '^\\s*[^,\\s]+(\\s*,\\s*[^,\\s]+)*\\s*$', default: 'public', description: 'a comma-separated list of schema names' }),
+  ...AuthEnvSchema,
 })
 
 export type Env = Static<typeof ConfigSchema>
@@ -28,13 +31,14 @@ export interface Config {
   poolSize: number
   maxBodyBytes: number
   restSchemas: string[]
+  auth: AuthConfig
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES'])
+const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', ...AUTH_INTEGER_KEYS])
 
 /** Reads and validates the configuration; throws ConfigError naming every wrong variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -66,5 +70,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     poolSize: env2.PGSTACK_DB_POOL_SIZE,
     maxBodyBytes: env2.PGSTACK_MAX_BODY_BYTES,
     restSchemas: env2.PGSTACK_REST_SCHEMAS.split(',').map((s) => s.trim()),
+    auth: authConfigFromEnv(env2, env2.PGSTACK_JWT_SECRET),
   }
 }

@@ -2,6 +2,7 @@
 // connection, one route table. It owns them all and closes them all.
 import pg from 'pg'
 import uWS from 'uWebSockets.js'
+import { createAuth } from '@pgstack/auth'
 import type { Config } from './config.ts'
 import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
@@ -44,8 +45,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await pool.end()
     throw error
   }
+  const auth = await createAuth({ pool, config: config.auth, log }).catch(async (error) => {
+    await listener.stop()
+    await pool.end()
+    throw error
+  })
 
-  const routes: Route[] = [{ prefix: '/health', handler: healthHandler(pool, startedAt) }]
+  const routes: Route[] = [
+    { prefix: '/health', handler: healthHandler(pool, startedAt) },
+    { prefix: '/auth/v1', handler: auth.handler },
+  ]
 
   const app = uWS.App()
   app.any('/*', (res, req) => {
@@ -73,6 +82,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       else reject(new Error(`Could not listen on ${config.host}:${config.port} (is the port in use? set PORT)`))
     })
   }).catch(async (error) => {
+    await auth.close()
     await listener.stop()
     await pool.end()
     throw error
@@ -90,6 +100,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket)
         app.close()
+        await auth.close()
         await listener.stop()
         await pool.end()
       })()

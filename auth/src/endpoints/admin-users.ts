@@ -132,7 +132,7 @@ export async function updateUserAdmin(ctx: AuthContext, request: AuthRequest, id
       set('is_anonymous', false)
       await db.query(
         `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider)
-         VALUES ($1, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', false, 'phone_verified', false), 'email')
+         VALUES ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', false, 'phone_verified', false), 'email')
          ON CONFLICT (provider_id, provider) DO UPDATE SET identity_data = auth.identities.identity_data || jsonb_build_object('email', $2::text), updated_at = now()`,
         [user.id, email],
       )

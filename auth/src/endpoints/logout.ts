@@ -3,7 +3,8 @@
 import { audit } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { inTransaction } from '../db.ts'
-import { badRequest } from '../errors.ts'
+import { badRequest, forbidden } from '../errors.ts'
+import { isUuid } from '../users.ts'
 import { authenticate } from '../guard.ts'
 import { clientIp, noContent, queryParams, type AuthRequest, type AuthResponse } from '../http.ts'
 
@@ -13,8 +14,8 @@ export async function logout(ctx: AuthContext, request: AuthRequest): Promise<Au
     throw badRequest('validation_failed', `Unsupported logout scope ${JSON.stringify(scope)}`)
   }
   const claims = await authenticate(ctx, request)
-  if (!claims.sub) throw badRequest('bad_jwt', 'invalid claim: missing sub claim')
-  const sessionId = typeof claims.session_id === 'string' ? claims.session_id : null
+  if (!claims.sub || !isUuid(claims.sub)) throw forbidden('bad_jwt', 'invalid claim: missing sub claim')
+  const sessionId = typeof claims.session_id === 'string' && isUuid(claims.session_id) ? claims.session_id : null
   const ip = clientIp(request, ctx.config.trustForwardedFor)
   await inTransaction(ctx.pool, async (db) => {
     if (scope === 'global' || !sessionId) {

@@ -79,7 +79,7 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
       )
       await db.query(
         `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider)
-         VALUES ($1, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')
+         VALUES ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')
          ON CONFLICT (provider_id, provider) DO UPDATE SET identity_data = excluded.identity_data, updated_at = now()`,
         [user.id, email],
       )

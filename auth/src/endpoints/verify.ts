@@ -93,7 +93,7 @@ async function upsertEmailIdentity(db: Db, userId: string, email: string): Promi
   if (!rowCount) {
     await db.query(
       `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider)
-       VALUES ($1, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')`,
+       VALUES ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')`,
       [userId, email],
     )
   }

@@ -1,9 +1,10 @@
 // Every migration the server applies at start, in order: core first, then each package's own.
+import { authMigrations } from '@pgstack/auth'
 import { coreMigrations } from './core.ts'
 import type { Migration } from './runner.ts'
 
 export { applyMigrations, MigrationError, type Migration } from './runner.ts'
 
 export function productMigrations(extra: Migration[] = []): Migration[] {
-  return [...coreMigrations, ...extra]
+  return [...coreMigrations, ...authMigrations, ...extra]
 }

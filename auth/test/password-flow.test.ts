@@ -1,0 +1,73 @@
+import t from 'tap'
+import { decodeJwt } from 'jose'
+import { startAuthHub } from './helpers.ts'
+
+t.test('sign up with autoconfirm returns a session; sign in, get user, refresh, sign out', async (t) => {
+  const hub = await startAuthHub(t)
+  const auth = hub.client()
+  const signUp = await auth.signUp({ email: 'Alice@Example.com', password: 'secret-pass', options: { data: { name: 'Alice' } } })
+  t.error(signUp.error)
+  t.ok(signUp.data.session, 'a session at sign-up (confirmation off by default)')
+  t.equal(signUp.data.user?.email, 'alice@example.com')
+  t.same(signUp.data.user?.user_metadata, { name: 'Alice' })
+  t.same(signUp.data.user?.app_metadata, { provider: 'email', providers: ['email'] })
+  t.equal(signUp.data.user?.identities?.length, 1)
+
+  const signIn = await auth.signInWithPassword({ email: 'alice@example.com', password: 'secret-pass' })
+  t.error(signIn.error)
+  const session = signIn.data.session!
+  const claims = decodeJwt(session.access_token)
+  t.equal(claims.sub, signIn.data.user!.id)
+  t.equal(claims.role, 'authenticated')
+  t.equal(claims.aud, 'authenticated')
+  t.equal(claims.email, 'alice@example.com')
+  t.equal(claims.is_anonymous, false)
+  t.equal(claims.aal, 'aal1')
+  t.match(claims.amr, [{ method: 'password' }])
+  t.type(claims.session_id, 'string')
+  t.same(claims.user_metadata, { name: 'Alice' })
+  t.equal(session.expires_in, 3600)
+
+  const user = await auth.getUser(session.access_token)
+  t.error(user.error)
+  t.equal(user.data.user?.id, signIn.data.user!.id)
+
+  const refreshed = await auth.refreshSession({ refresh_token: session.refresh_token })
+  t.error(refreshed.error)
+  t.not(refreshed.data.session?.refresh_token, session.refresh_token)
+  t.equal(decodeJwt(refreshed.data.session!.access_token).session_id, claims.session_id)
+
+  const audit = await hub.sql<{ action: string }>("SELECT payload->>'action' AS action FROM auth.audit_log_entries ORDER BY created_at")
+  t.ok(audit.some((r) => r.action === 'login'))
+  t.ok(audit.some((r) => r.action === 'token_refreshed'))
+})
+
+t.test('wrong password and unknown user both answer 400 invalid_credentials', async (t) => {
+  const hub = await startAuthHub(t)
+  const auth = hub.client()
+  await auth.signUp({ email: 'bob@example.com', password: 'secret-pass' })
+  const wrong = await auth.signInWithPassword({ email: 'bob@example.com', password: 'nope-nope' })
+  t.equal(wrong.error?.status, 400)
+  t.equal(wrong.error?.code, 'invalid_credentials')
+  t.equal(wrong.error?.message, 'Invalid login credentials')
+  const unknown = await auth.signInWithPassword({ email: 'nobody@example.com', password: 'nope-nope' })
+  t.equal(unknown.error?.code, 'invalid_credentials')
+  const raw = await hub.call('POST', '/token?grant_type=password', { email: 'bob@example.com', password: 'bad-password' })
+  t.same(raw.body, { code: 'invalid_credentials', message: 'Invalid login credentials' })
+  const legacy = await hub.call('POST', '/token?grant_type=password', { email: 'bob@example.com', password: 'bad-password' }, { 'x-supabase-api-version': '' })
+  t.same(legacy.body, { code: 400, error_code: 'invalid_credentials', msg: 'Invalid login credentials' })
+})
+
+t.test('weak passwords are refused with reasons; duplicate sign-up is refused', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS: 'letters_digits' })
+  const auth = hub.client()
+  const weak = await auth.signUp({ email: 'carol@example.com', password: 'abc' })
+  t.equal(weak.error?.status, 422)
+  t.equal(weak.error?.code, 'weak_password')
+  t.same((weak.error as { reasons?: string[] }).reasons, ['length', 'characters'])
+  t.error((await auth.signUp({ email: 'carol@example.com', password: 'abcdef1' })).error)
+  const again = await auth.signUp({ email: 'carol@example.com', password: 'abcdef1' })
+  t.equal(again.error?.code, 'user_already_exists')
+  const badEmail = await auth.signUp({ email: 'not-an-email', password: 'abcdef1' })
+  t.equal(badEmail.error?.code, 'validation_failed')
+})
