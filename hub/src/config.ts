@@ -17,6 +17,14 @@ export const ConfigSchema = Type.Object({
   PGSTACK_DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'an integer from 1 to 1000' }),
   PGSTACK_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024, description: 'an integer ≥ 1024' }),
   PGSTACK_REST_SCHEMAS: Type.String({ pattern: '^\\s*[^,\\s]+(\\s*,\\s*[^,\\s]+)*\\s*$', default: 'public', description: 'a comma-separated list of schema names' }),
+  /** Live protocol: bytes a socket may buffer; past half of it its subscriptions lag and resync. */
+  PGSTACK_LIVE_MAX_BUFFER_BYTES: Type.Integer({ minimum: 4096, default: 1024 * 1024, description: 'an integer ≥ 4096' }),
+  PGSTACK_LIVE_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 25_000, description: 'an integer ≥ 100 (milliseconds)' }),
+  /** How long a feed outlives its last subscriber, so that a reconnecting client resumes. */
+  PGSTACK_LIVE_FEED_LINGER_MS: Type.Integer({ minimum: 0, default: 30_000, description: 'an integer ≥ 0 (milliseconds)' }),
+  PGSTACK_LIVE_MAX_SUBSCRIPTIONS: Type.Integer({ minimum: 1, default: 100, description: 'an integer ≥ 1 (per socket)' }),
+  /** Deltas per feed kept for resuming clients. */
+  PGSTACK_LIVE_REPLAY_DELTAS: Type.Integer({ minimum: 0, default: 256, description: 'an integer ≥ 0' }),
   ...AuthEnvSchema,
 })
 
@@ -31,6 +39,13 @@ export interface Config {
   poolSize: number
   maxBodyBytes: number
   restSchemas: string[]
+  live: {
+    maxBufferBytes: number
+    heartbeatMs: number
+    feedLingerMs: number
+    maxSubscriptions: number
+    replayDeltas: number
+  }
   auth: AuthConfig
 }
 
@@ -38,7 +53,14 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', ...AUTH_INTEGER_KEYS])
+const LIVE_INTEGER_KEYS = [
+  'PGSTACK_LIVE_MAX_BUFFER_BYTES',
+  'PGSTACK_LIVE_HEARTBEAT_MS',
+  'PGSTACK_LIVE_FEED_LINGER_MS',
+  'PGSTACK_LIVE_MAX_SUBSCRIPTIONS',
+  'PGSTACK_LIVE_REPLAY_DELTAS',
+]
+const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', ...LIVE_INTEGER_KEYS, ...AUTH_INTEGER_KEYS])
 
 /** Reads and validates the configuration; throws ConfigError naming every wrong variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -70,6 +92,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     poolSize: env2.PGSTACK_DB_POOL_SIZE,
     maxBodyBytes: env2.PGSTACK_MAX_BODY_BYTES,
     restSchemas: env2.PGSTACK_REST_SCHEMAS.split(',').map((s) => s.trim()),
+    live: {
+      maxBufferBytes: env2.PGSTACK_LIVE_MAX_BUFFER_BYTES,
+      heartbeatMs: env2.PGSTACK_LIVE_HEARTBEAT_MS,
+      feedLingerMs: env2.PGSTACK_LIVE_FEED_LINGER_MS,
+      maxSubscriptions: env2.PGSTACK_LIVE_MAX_SUBSCRIPTIONS,
+      replayDeltas: env2.PGSTACK_LIVE_REPLAY_DELTAS,
+    },
     auth: authConfigFromEnv(env2, env2.PGSTACK_JWT_SECRET),
   }
 }

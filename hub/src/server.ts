@@ -8,6 +8,7 @@ import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
 import { errorResponse, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
+import { mountLive } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
 import { matchRoute, type Route } from './routes.ts'
 
@@ -57,6 +58,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   ]
 
   const app = uWS.App()
+  // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.
+  const live = mountLive(app, { pool, listener, config, log })
+  routes.push(...live.routes)
   app.any('/*', (res, req) => {
     const pending = readRequest(res, req)
     const match = matchRoute(routes, pending.request.path)
@@ -82,6 +86,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       else reject(new Error(`Could not listen on ${config.host}:${config.port} (is the port in use? set PORT)`))
     })
   }).catch(async (error) => {
+    await live.close()
     await auth.close()
     await listener.stop()
     await pool.end()
@@ -99,6 +104,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     close() {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket)
+        await live.close()
         app.close()
         await auth.close()
         await listener.stop()

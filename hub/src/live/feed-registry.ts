@@ -1,0 +1,140 @@
+// Owns every Feed of the process: one per (query, params, role, claims). Routes each NOTIFY pgr
+// to its feed, keeps a feed a while after its last holder leaves (so a reconnecting client can
+// resume), and unsubscribes from pg_reactive when it goes. After the LISTEN connection comes
+// back, every feed catches up from the delta log.
+import { Feed, type FeedDeps, type FeedSpec, type PgrNotice } from './feed.ts'
+
+interface Entry {
+  feed: Feed
+  ready: Promise<Feed>
+  linger?: NodeJS.Timeout
+}
+
+interface Early {
+  notice: PgrNotice
+  receivedAt: number
+}
+
+export class FeedRegistry {
+  private readonly byKey = new Map<string, Entry>()
+  private readonly byId = new Map<number, Feed>()
+  /** Notifications for feeds not known yet, kept while a subscribe is in flight (it may be theirs). */
+  private early = new Map<number, Early[]>()
+  private starting = 0
+  private closed = false
+
+  constructor(private readonly deps: FeedDeps & { lingerMs: number }) {}
+
+  feeds(): Feed[] {
+    return [...this.byKey.values()].map((entry) => entry.feed)
+  }
+
+  /** The feed for `spec`, started if needed, held until `release`. */
+  async acquire(spec: FeedSpec): Promise<Feed> {
+    let entry = this.byKey.get(spec.key)
+    if (!entry) entry = this.create(spec)
+    clearTimeout(entry.linger)
+    entry.feed.holders++
+    try {
+      return await entry.ready
+    } catch (error) {
+      entry.feed.holders--
+      throw error
+    }
+  }
+
+  private create(spec: FeedSpec): Entry {
+    const feed = new Feed(spec, this.deps)
+    this.starting++
+    const ready = feed
+      .start()
+      .then(() => {
+        this.byId.set(feed.feedId, feed)
+        feed.on('lost', () => this.forget(feed))
+        for (const { notice, receivedAt } of this.early.get(feed.feedId) ?? []) feed.handle(notice, receivedAt)
+        this.early.delete(feed.feedId)
+        if (this.closed) void this.drop(feed)
+        return feed
+      })
+      .catch((error: unknown) => {
+        this.byKey.delete(spec.key)
+        throw error
+      })
+      .finally(() => {
+        if (--this.starting === 0) this.early.clear()
+      })
+    const entry: Entry = { feed, ready }
+    this.byKey.set(spec.key, entry)
+    return entry
+  }
+
+  release(feed: Feed): void {
+    feed.holders--
+    if (feed.holders > 0 || feed.state === 'closed') return
+    const entry = this.byKey.get(feed.spec.key)
+    if (!entry || entry.feed !== feed) return
+    clearTimeout(entry.linger)
+    if (this.deps.lingerMs <= 0) {
+      void this.drop(feed)
+      return
+    }
+    entry.linger = setTimeout(() => {
+      if (feed.holders === 0) void this.drop(feed)
+    }, this.deps.lingerMs)
+    entry.linger.unref()
+  }
+
+  private forget(feed: Feed): void {
+    const entry = this.byKey.get(feed.spec.key)
+    if (entry?.feed === feed) {
+      clearTimeout(entry.linger)
+      this.byKey.delete(feed.spec.key)
+    }
+    if (this.byId.get(feed.feedId) === feed) this.byId.delete(feed.feedId)
+  }
+
+  private async drop(feed: Feed): Promise<void> {
+    this.forget(feed)
+    feed.close()
+    if (!feed.subscriptionId) return
+    await this.deps.pgr
+      .unsubscribe(feed.subscriptionId)
+      .catch((error: Error) => this.deps.log(`live feed ${feed.feedId}: unsubscribe failed: ${error.message}`))
+  }
+
+  onNotification(payload: string): void {
+    const receivedAt = performance.now()
+    let notice: PgrNotice
+    try {
+      notice = JSON.parse(payload) as PgrNotice
+    } catch {
+      this.deps.log(`pgr notification is not JSON: ${payload.slice(0, 200)}`)
+      return
+    }
+    const feed = this.byId.get(Number(notice.feed))
+    if (feed) {
+      feed.handle(notice, receivedAt)
+      return
+    }
+    if (this.starting > 0) {
+      const list = this.early.get(Number(notice.feed)) ?? []
+      list.push({ notice, receivedAt })
+      this.early.set(Number(notice.feed), list)
+    }
+  }
+
+  /** The LISTEN connection dropped: notifications are being missed until it is back. */
+  onListenerLost(): void {
+    for (const feed of this.byId.values()) feed.markResyncing()
+  }
+
+  /** LISTEN is back: read whatever was missed from the log (or resync). */
+  onListenerBack(): void {
+    for (const feed of this.byId.values()) feed.catchUp()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await Promise.all(this.feeds().map((feed) => this.drop(feed)))
+  }
+}

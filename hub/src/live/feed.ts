@@ -1,0 +1,248 @@
+// One shared evaluation: a pg_reactive subscription for (query, params, role, claims), its rows in
+// the hub, its replay window, and its uWS topic. Each delta is applied, serialized and published
+// once, whatever the number of subscribers. Deltas are handled strictly in sequence: a gap or a
+// large delta is filled from pg_reactive's delta log; what the log no longer has is a resync.
+import { EventEmitter } from 'node:events'
+import type { ApiError } from '../errors.ts'
+import { liveError, toApiError } from './errors.ts'
+import { parseOrder, type Row } from './order.ts'
+import type { PgrClient } from './pgr.ts'
+import { FeedRows, type PgrOp } from './rows.ts'
+
+export interface FeedSpec {
+  key: string
+  query: string
+  params: unknown[]
+  role: string
+  claims: Record<string, unknown>
+}
+
+export interface FeedDeps {
+  pgr: PgrClient
+  publish(topic: string, message: string): void
+  numSubscribers(topic: string): number
+  log(line: string): void
+  replayDeltas: number
+  replayBytes: number
+}
+
+/** A NOTIFY pgr payload, as pg_reactive 0.1 sends it. */
+export type PgrNotice =
+  | { v: 1; kind: 'delta'; feed: number; seq: number; ops: PgrOp[] }
+  | { v: 1; kind: 'ref'; feed: number; seq: number; count: number }
+  | { v: 1; kind: 'error'; feed: number; seq: number; code: string; message: string }
+
+export type FeedState = 'subscribing' | 'live' | 'resyncing' | 'closed'
+
+interface Queued {
+  notice: PgrNotice
+  receivedAt: number
+}
+
+export interface FeedEvents {
+  /** The pg_reactive subscription is gone (query dropped, feed removed): subscribers must re-acquire. */
+  lost: [ApiError]
+}
+
+export class Feed extends EventEmitter<FeedEvents> {
+  state: FeedState = 'subscribing'
+  subscriptionId = ''
+  feedId = 0
+  topic = ''
+  /** Subscription actors holding this feed; at zero the registry lets it linger, then closes it. */
+  holders = 0
+  deltasTotal = 0
+  deliveriesTotal = 0
+  lastLagMs = 0
+  lastError: ApiError | null = null
+  private rows!: FeedRows
+  private seqNow = 0
+  private keyColumns: string[] | null = null
+  private ring: Array<{ seq: number; message: string }> = []
+  private ringBytes = 0
+  private snapshotCache: { seq: number; json: string } | null = null
+  private queue: Queued[] = []
+  private filling = false
+  private retryTimer: NodeJS.Timeout | undefined
+
+  constructor(
+    readonly spec: FeedSpec,
+    private readonly deps: FeedDeps,
+  ) {
+    super()
+  }
+
+  get seq(): number {
+    return this.seqNow
+  }
+
+  get key(): string[] | null {
+    return this.keyColumns
+  }
+
+  get size(): number {
+    return this.rows?.size ?? 0
+  }
+
+  /** Subscribes in pg_reactive; resolves once the rows and the change feed are both in place. */
+  async start(): Promise<void> {
+    const { pgr } = this.deps
+    const info = await pgr.lookup(this.spec.query)
+    const sub = await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims)
+    this.subscriptionId = sub.subscriptionId
+    this.feedId = Number(sub.feedId)
+    this.topic = `feed:${this.feedId}`
+    this.keyColumns = sub.key
+    this.rows = new FeedRows(sub.key, parseOrder(info.sql, info.columns))
+    this.rows.reset(sub.rows)
+    this.seqNow = sub.seq
+    this.state = 'live'
+  }
+
+  /** The rows as the snapshot message's `rows`, serialized once per sequence. */
+  snapshotJson(): string {
+    if (this.snapshotCache?.seq !== this.seqNow) {
+      this.snapshotCache = { seq: this.seqNow, json: JSON.stringify(this.rows.entries()) }
+    }
+    return this.snapshotCache.json
+  }
+
+  /** Delta messages after `seq`, or null when the replay window does not reach back that far. */
+  replaySince(seq: number): string[] | null {
+    if (seq === this.seqNow) return []
+    if (seq > this.seqNow) return null
+    const first = this.ring[0]
+    if (!first || first.seq > seq + 1) return null
+    return this.ring.filter((entry) => entry.seq > seq).map((entry) => entry.message)
+  }
+
+  handle(notice: PgrNotice, receivedAt = performance.now()): void {
+    if (this.state === 'closed') return
+    if (this.filling) {
+      this.queue.push({ notice, receivedAt })
+      return
+    }
+    if (notice.kind === 'error') {
+      this.lastError = liveErrorOf(notice)
+      this.deps.publish(this.topic, JSON.stringify({ type: 'error', feed: this.feedId, ...errorFields(this.lastError) }))
+      return
+    }
+    if (notice.seq <= this.seqNow) return
+    if (notice.kind === 'delta' && notice.seq === this.seqNow + 1) {
+      this.publishDelta(notice.seq, notice.ops, receivedAt)
+      return
+    }
+    // a gap (a lost notification) or a delta too large for NOTIFY: read it from the log
+    this.queue.push({ notice, receivedAt })
+    void this.fill()
+  }
+
+  /** Brings the rows up to date from the log after notifications may have been missed. */
+  catchUp(): void {
+    if (this.state === 'closed' || this.filling) return
+    void this.fill()
+  }
+
+  private publishDelta(seq: number, ops: PgrOp[], receivedAt: number): void {
+    const wire = this.rows.apply(ops)
+    this.seqNow = seq
+    const message = JSON.stringify({ type: 'delta', feed: this.feedId, seq, ops: wire })
+    this.deps.publish(this.topic, message)
+    this.deltasTotal++
+    this.deliveriesTotal += this.deps.numSubscribers(this.topic)
+    this.lastLagMs = performance.now() - receivedAt
+    this.ring.push({ seq, message })
+    this.ringBytes += message.length
+    while (this.ring.length > this.deps.replayDeltas || (this.ringBytes > this.deps.replayBytes && this.ring.length > 1)) {
+      this.ringBytes -= this.ring.shift()!.message.length
+    }
+  }
+
+  private async fill(): Promise<void> {
+    this.filling = true
+    const startedAt = performance.now()
+    let again = false
+    try {
+      const deltas = await this.deps.pgr.changes(this.subscriptionId, this.seqNow)
+      for (const delta of deltas) {
+        if (delta.seq <= this.seqNow) continue
+        if (delta.seq !== this.seqNow + 1) throw Object.assign(new Error('hole in the delta log'), { code: 'PR001' })
+        this.publishDelta(delta.seq, delta.ops, startedAt)
+      }
+      if (this.state === 'resyncing') this.state = 'live'
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      if (code === 'PR001') {
+        again = !(await this.resyncFromDatabase())
+      } else if (code === '42704') {
+        this.lose(liveError('queryDropped', `live query "${this.spec.query}" was dropped`, (error as Error).message, 'Subscribe again once it is defined.'))
+        return
+      } else {
+        this.deps.log(`live feed ${this.feedId}: catching up failed: ${(error as Error).message}`)
+        again = true
+      }
+    } finally {
+      this.filling = false
+    }
+    if (this.state === 'closed') return
+    if (again) {
+      this.state = 'resyncing'
+      clearTimeout(this.retryTimer)
+      this.retryTimer = setTimeout(() => this.catchUp(), 1_000)
+      return
+    }
+    const queued = this.queue
+    this.queue = []
+    for (let i = 0; i < queued.length; i++) {
+      this.handle(queued[i]!.notice, queued[i]!.receivedAt)
+      if (this.filling) {
+        this.queue.push(...queued.slice(i + 1))
+        break
+      }
+    }
+  }
+
+  /** Replaces the rows with the current result and tells every subscriber; false on failure. */
+  private async resyncFromDatabase(): Promise<boolean> {
+    try {
+      const { seq, rows } = await this.deps.pgr.resync(this.subscriptionId)
+      this.rows.reset(rows)
+      this.seqNow = seq
+      this.ring = []
+      this.ringBytes = 0
+      this.snapshotCache = null
+      this.state = 'live'
+      const message = `{"type":"snapshot","feed":${this.feedId},"seq":${seq},"key":${JSON.stringify(this.keyColumns)},"rows":${this.snapshotJson()}}`
+      this.deps.publish(this.topic, message)
+      return true
+    } catch (error) {
+      this.deps.log(`live feed ${this.feedId}: resync failed: ${(error as Error).message}`)
+      return false
+    }
+  }
+
+  markResyncing(): void {
+    if (this.state === 'live') this.state = 'resyncing'
+  }
+
+  private lose(error: ApiError): void {
+    this.close()
+    this.emit('lost', error)
+  }
+
+  /** Stops handling deltas; the registry unsubscribes from pg_reactive. */
+  close(): void {
+    this.state = 'closed'
+    clearTimeout(this.retryTimer)
+    this.queue = []
+    this.ring = []
+  }
+}
+
+function liveErrorOf(notice: PgrNotice & { kind: 'error' }): ApiError {
+  return toApiError({ code: notice.code, message: notice.message })
+}
+
+function errorFields(error: ApiError) {
+  return { code: error.code, message: error.message, details: error.details, hint: error.hint }
+}

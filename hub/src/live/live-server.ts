@@ -1,0 +1,166 @@
+// Mounts the live protocol on the hub's uWS app: the /live/v1 WebSocket route, the feed registry
+// fed by the one LISTEN connection, heartbeats, the backpressure sweep, introspection and the
+// Prometheus metrics route. It owns its timers and sessions and ends them in close().
+import type pg from 'pg'
+import uWS from 'uWebSockets.js'
+import type { Config } from '../config.ts'
+import type { PgListener } from '../listener.ts'
+import type { Route } from '../routes.ts'
+import { FeedRegistry } from './feed-registry.ts'
+import { metricsHandler, type LiveStats } from './metrics.ts'
+import { createPgrClient } from './pgr.ts'
+import { HEARTBEAT_TOPIC, INTROSPECTION_TOPIC, LiveSession, type SocketData } from './session.ts'
+import type { SubscriptionStateName } from './subscription-machine.ts'
+
+export const LIVE_PATH = '/live/v1'
+
+export interface Live {
+  routes: Route[]
+  stats(): LiveStats
+  close(): Promise<void>
+}
+
+export function mountLive(
+  app: uWS.TemplatedApp,
+  deps: { pool: pg.Pool; listener: PgListener; config: Config; log(line: string): void },
+): Live {
+  const { config, listener, log } = deps
+  const secret = new TextEncoder().encode(config.jwtSecret)
+  const registry = new FeedRegistry({
+    pgr: createPgrClient(deps.pool),
+    publish: (topic, message) => void app.publish(topic, message, false, false),
+    numSubscribers: (topic) => app.numSubscribers(topic),
+    log,
+    replayDeltas: config.live.replayDeltas,
+    replayBytes: 4 * 1024 * 1024,
+    lingerMs: config.live.feedLingerMs,
+  })
+  const sessions = new Set<LiveSession>()
+  let lagEventsClosed = 0
+
+  const onNotification = ({ channel, payload }: { channel: string; payload: string }) => {
+    if (channel === 'pgr') registry.onNotification(payload)
+  }
+  const onLost = () => registry.onListenerLost()
+  const onBack = () => registry.onListenerBack()
+  listener.on('notification', onNotification)
+  listener.on('disconnected', onLost)
+  listener.on('connected', onBack)
+
+  app.ws<SocketData>(LIVE_PATH, {
+    compression: uWS.DISABLED,
+    maxPayloadLength: 64 * 1024,
+    idleTimeout: 120,
+    sendPingsAutomatically: true,
+    maxBackpressure: config.live.maxBufferBytes,
+    closeOnBackpressureLimit: 0,
+    upgrade: (res, req, context) => {
+      const query = new URLSearchParams(req.getQuery() ?? '')
+      const token = query.get('apikey') ?? query.get('token')
+      res.upgrade<SocketData>(
+        { token },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      )
+    },
+    open: (ws) => {
+      const session = new LiveSession(ws, {
+        secret,
+        registry,
+        heartbeatMs: config.live.heartbeatMs,
+        maxSubscriptions: config.live.maxSubscriptions,
+        highWater: config.live.maxBufferBytes / 2,
+        authTimeoutMs: 10_000,
+        log,
+      })
+      ws.getUserData().session = session
+      sessions.add(session)
+    },
+    message: (ws, message) => {
+      ws.getUserData().session?.onMessage(Buffer.from(message).toString('utf8'))
+    },
+    drain: (ws) => ws.getUserData().session?.checkBackpressure(),
+    // uWS skipped a message for this socket (past maxBackpressure): it must resync, never see a gap.
+    dropped: (ws) => ws.getUserData().session?.onDropped(),
+    close: (ws) => {
+      const session = ws.getUserData().session
+      if (!session) return
+      lagEventsClosed += session.lagEvents
+      sessions.delete(session)
+      session.onClose()
+    },
+  })
+
+  const heartbeat = setInterval(() => {
+    app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","at":${Date.now()}}`, false, false)
+  }, config.live.heartbeatMs)
+  // A stalled socket never drains, so it is never told; look at every busy socket regularly.
+  const sweep = setInterval(() => {
+    for (const session of sessions) if (session.subscriptionCount > 0) session.checkBackpressure()
+  }, 250)
+
+  const rates = new Map<object, { total: number; at: number; rate: number }>()
+  const stats = (): LiveStats => {
+    const subscriptions: Record<SubscriptionStateName, number> = {
+      authorizing: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0,
+    }
+    let lagEvents = lagEventsClosed
+    for (const session of sessions) {
+      session.countStates(subscriptions)
+      lagEvents += session.lagEvents
+    }
+    const now = performance.now()
+    const feeds = registry.feeds().map((feed) => {
+      const previous = rates.get(feed)
+      let rate = previous?.rate ?? 0
+      if (!previous || now - previous.at >= 900) {
+        rate = previous ? ((feed.deltasTotal - previous.total) * 1000) / (now - previous.at) : 0
+        rates.set(feed, { total: feed.deltasTotal, at: now, rate })
+      }
+      return {
+        id: feed.feedId,
+        query: feed.spec.query,
+        params: feed.spec.params,
+        role: feed.spec.role,
+        state: feed.state,
+        subscribers: feed.holders,
+        rows: feed.size,
+        deltas_per_second: Math.round(rate * 100) / 100,
+        deltas_total: feed.deltasTotal,
+        deliveries_total: feed.deliveriesTotal,
+        last_seq: feed.seq,
+        lag_ms: Math.round(feed.lastLagMs * 1000) / 1000,
+      }
+    })
+    for (const key of rates.keys()) if (!registry.feeds().includes(key as never)) rates.delete(key)
+    return { sockets: sessions.size, subscriptions, feeds, lagEvents, listening: listener.connected }
+  }
+  const introspection = setInterval(() => {
+    if (app.numSubscribers(INTROSPECTION_TOPIC) === 0) return
+    const s = stats()
+    app.publish(
+      INTROSPECTION_TOPIC,
+      JSON.stringify({ type: 'introspection', at: Date.now(), sockets: s.sockets, subscriptions: s.subscriptions, feeds: s.feeds }),
+      false,
+      false,
+    )
+  }, 1_000)
+  for (const timer of [heartbeat, sweep, introspection]) timer.unref()
+
+  return {
+    routes: [{ prefix: '/metrics', handler: metricsHandler(secret, stats) }],
+    stats,
+    async close() {
+      clearInterval(heartbeat)
+      clearInterval(sweep)
+      clearInterval(introspection)
+      listener.off('notification', onNotification)
+      listener.off('disconnected', onLost)
+      listener.off('connected', onBack)
+      for (const session of [...sessions]) session.end()
+      await registry.close()
+    },
+  }
+}

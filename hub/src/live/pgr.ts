@@ -1,0 +1,81 @@
+// The hub's only caller of pg_reactive's SQL API, through the shared pool as `authenticator`.
+// Connection errors (PostgreSQL restarting, a terminated backend) are retried with backoff;
+// every other error is the caller's to render.
+import type pg from 'pg'
+import { isTransient } from './errors.ts'
+import type { PgrOp } from './rows.ts'
+import type { Row } from './order.ts'
+
+export interface PgrSubscription {
+  subscriptionId: string
+  feedId: string
+  seq: number
+  rows: Row[]
+  key: string[] | null
+}
+
+export interface PgrQueryInfo {
+  sql: string
+  columns: string[]
+}
+
+export interface PgrDelta {
+  seq: number
+  ops: PgrOp[]
+}
+
+export interface PgrClient {
+  lookup(name: string): Promise<PgrQueryInfo>
+  subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
+  changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
+  resync(subscriptionId: string): Promise<{ seq: number; rows: Row[] }>
+  unsubscribe(subscriptionId: string): Promise<void>
+}
+
+const RETRIES = 6
+
+async function withRetry<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run()
+    } catch (error) {
+      if (attempt >= RETRIES || !isTransient(error)) throw error
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)))
+    }
+  }
+}
+
+export function createPgrClient(pool: pg.Pool): PgrClient {
+  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
+    withRetry(() => pool.query<R>(text, values))
+  return {
+    async lookup(name) {
+      // pgr._lookup is SECURITY DEFINER and readable by PUBLIC; pgr.live_queries is not
+      // readable by authenticator, and the ORDER BY lives only in the SQL text.
+      const { rows } = await query<{ sql: string; columns: string[] }>('SELECT sql, columns FROM pgr._lookup($1)', [name])
+      return { sql: rows[0]!.sql, columns: rows[0]!.columns }
+    },
+    async subscribe(name, params, role, claims) {
+      const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(
+        'SELECT subscription_id, feed_id, seq, rows, key FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb)',
+        [name, JSON.stringify(params), role, JSON.stringify(claims)],
+      )
+      const r = rows[0]!
+      return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq: Number(r.seq), rows: r.rows, key: r.key }
+    },
+    async changes(subscriptionId, afterSeq) {
+      const { rows } = await query<{ seq: string; ops: PgrOp[] }>(
+        'SELECT seq, ops FROM pgr.changes($1, $2) ORDER BY seq',
+        [subscriptionId, afterSeq],
+      )
+      return rows.map((r) => ({ seq: Number(r.seq), ops: r.ops }))
+    },
+    async resync(subscriptionId) {
+      const { rows } = await query<{ seq: string; rows: Row[] }>('SELECT seq, rows FROM pgr.resync($1)', [subscriptionId])
+      return { seq: Number(rows[0]!.seq), rows: rows[0]!.rows ?? [] }
+    },
+    async unsubscribe(subscriptionId) {
+      await query('SELECT pgr.unsubscribe($1)', [subscriptionId])
+    },
+  }
+}

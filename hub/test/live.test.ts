@@ -1,0 +1,90 @@
+import t from 'tap'
+import pg from 'pg'
+import { startTestHub } from '@pgstack/hub/testing'
+import { LiveTestClient, canon } from './live-client.ts'
+
+const FIXTURE = `
+CREATE TABLE todo (id int PRIMARY KEY, owner text NOT NULL, title text NOT NULL, done boolean NOT NULL DEFAULT false);
+ALTER TABLE todo ENABLE ROW LEVEL SECURITY;
+CREATE POLICY own ON todo TO authenticated
+  USING (owner = current_setting('request.jwt.claims', true)::jsonb ->> 'sub');
+CREATE POLICY everyone ON todo TO service_role USING (true);
+CREATE POLICY public_read ON todo TO anon USING (owner = 'public');
+GRANT ALL ON todo TO anon, authenticated, service_role;
+INSERT INTO todo VALUES (1, 'ann', 'milk', false), (2, 'bob', 'bread', false), (3, 'public', 'news', false);
+SELECT pgr.define('todos', 'SELECT id, owner, title, done FROM todo WHERE done = $1 ORDER BY id', '{boolean}');
+SELECT pgr.define('all_todos', 'SELECT id, owner, title, done FROM todo ORDER BY title DESC, id');
+`
+
+async function setup(t: Tap.Test, env: Record<string, string> = {}) {
+  const hub = await startTestHub(t, { env: { PGSTACK_LIVE_FEED_LINGER_MS: '0', ...env } })
+  const admin = new pg.Client({ connectionString: hub.db.adminUrl })
+  await admin.connect()
+  t.teardown(() => admin.end())
+  await admin.query(FIXTURE)
+  const open = async (token: string) => {
+    const client = await LiveTestClient.open(hub.url, token)
+    t.teardown(() => client.close())
+    await client.next((m) => m.type === 'welcome')
+    return client
+  }
+  return { ...hub, admin, open }
+}
+
+t.test('subscribe: snapshot in order, then deltas; a write right after subscribing arrives', async (t) => {
+  const { admin, open, serviceKey } = await setup(t)
+  const client = await open(serviceKey)
+  const sub = client.subscribe('s1', 'todos', [false])
+  // the write races the subscribe on purpose
+  await admin.query("INSERT INTO todo VALUES (4, 'ann', 'eggs', false)")
+  await client.until(() => sub.state === 'live', 5_000, 'live')
+  await client.until(() => client.rows('s1').length === 4, 5_000, 'the racing insert')
+  t.same(client.rows('s1').map((r) => r.id), [1, 2, 3, 4])
+  await admin.query('UPDATE todo SET title = $1 WHERE id = 2', ['rye bread'])
+  await client.until(() => client.rows('s1')[1]?.title === 'rye bread', 5_000, 'update')
+  await admin.query('UPDATE todo SET done = true WHERE id = 1')
+  await client.until(() => client.rows('s1').length === 3, 5_000, 'row leaving the result')
+  t.same(client.rows('s1').map((r) => r.id), [2, 3, 4])
+  t.equal(sub.gaps, 0)
+  client.send({ type: 'unsubscribe', id: 's1' })
+  await client.until(() => sub.closed, 5_000, 'closed')
+  t.equal(sub.error, null)
+})
+
+t.test('the order of ORDER BY is kept through inserts and updates', async (t) => {
+  const { admin, open, serviceKey } = await setup(t)
+  const client = await open(serviceKey)
+  const sub = client.subscribe('a', 'all_todos')
+  await client.until(() => sub.state === 'live')
+  await admin.query("INSERT INTO todo VALUES (5, 'ann', 'apples', false), (6, 'bob', 'zucchini', false)")
+  await admin.query("UPDATE todo SET title = 'aaa' WHERE id = 1")
+  const fresh = async () => (await admin.query('SELECT id, owner, title, done FROM todo ORDER BY title DESC, id')).rows
+  const expected = canon(await fresh())
+  await client.until(() => canon(client.rows('a')) === expected, 5_000, 'ordered rows')
+  t.same(client.rows('a'), await fresh())
+})
+
+t.test('errors: unknown query, bad params, unknown id, not authenticated', async (t) => {
+  const { open, serviceKey, url } = await setup(t)
+  const client = await open(serviceKey)
+  client.subscribe('x', 'nope')
+  const e1 = await client.next((m) => m.type === 'error' && m.id === 'x')
+  t.equal(e1.code, '42704')
+  t.same(Object.keys(e1).filter((k) => !['type', 'id'].includes(k)).sort(), ['code', 'details', 'hint', 'message'])
+  await client.next((m) => m.type === 'closed' && m.id === 'x')
+  client.send({ type: 'subscribe', id: 'y', query: 'todos', params: { done: false } })
+  t.equal((await client.next((m) => m.type === 'error' && m.id === 'y')).code, 'PGSL010')
+  client.send({ type: 'unsubscribe', id: 'zzz' })
+  t.equal((await client.next((m) => m.type === 'error' && m.id === 'zzz')).code, 'PGSL004')
+  client.send({ type: 'bogus' })
+  t.equal((await client.next((m) => m.type === 'error' && m.code === 'PGSL001')).code, 'PGSL001')
+  client.send({ type: 'ping' })
+  await client.next((m) => m.type === 'pong')
+
+  const anonymous = await LiveTestClient.open(url)
+  t.teardown(() => anonymous.close())
+  anonymous.subscribe('s', 'todos', [false])
+  t.equal((await anonymous.next((m) => m.type === 'error')).code, 'PGSL002')
+  anonymous.send({ type: 'auth', token: 'not.a.jwt' })
+  t.equal((await anonymous.next((m) => m.type === 'error' && m.code === 'PGRST301')).code, 'PGRST301')
+})
