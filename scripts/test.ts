@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import pg from 'pg'
+import { countTap, type Counts } from './tap-counts.ts'
 import { existsSync } from 'node:fs'
 import { EXTENSION_SOURCE_DIR, findPgBinaries } from '@pgstack/infra'
 import {
@@ -39,12 +40,7 @@ function findTestFiles(): string[] {
   return found.sort()
 }
 
-interface Counts {
-  passed: number
-  failed: number
-}
-
-/** Runs tap, echoing its output, and reads its closing `# { total: …, pass: …, fail: … }` line. */
+/** Runs tap, echoing its TAP stream, and counts the stream's assertions. */
 function runTap(files: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
   return new Promise((resolve) => {
     const tap = spawn(join(root, 'node_modules/.bin/tap'), ['--reporter=tap', ...files], {
@@ -52,23 +48,16 @@ function runTap(files: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     })
-    let tail = ''
+    let stream = ''
     tap.stdout.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk)
-      tail = (tail + chunk.toString()).slice(-4000)
+      stream += chunk.toString()
     })
     tap.on('exit', (code) => {
-      let passed = 0
-      let failed = 0
-      const summary = [...tail.matchAll(/# \{ total: (\d+)(?:, pass: (\d+))?(?:, fail: (\d+))?/g)].pop()
-      if (summary) {
-        passed = Number(summary[2] ?? 0)
-        failed = Number(summary[3] ?? 0)
-        const total = Number(summary[1])
-        if (passed + failed < total && code !== 0) failed = Math.max(failed, 1)
-      }
-      if (code !== 0 && failed === 0) failed = 1 // tap itself failed (a file crashed, a timeout)
-      resolve({ passed, failed })
+      const counts = countTap(stream)
+      // tap itself failed (a file crashed before any assertion): never report a clean run.
+      if (code !== 0 && counts.failed === 0) counts.failed = 1
+      resolve(counts)
     })
   })
 }

@@ -59,7 +59,7 @@ export async function dev(projectDir: string): Promise<void> {
       ...env,
       DATABASE_URL: databaseUrl,
       PGSTACK_ADMIN_DATABASE_URL: adminUrl,
-      PGSTACK_JWT_SECRET: env.PGSTACK_JWT_SECRET ?? secrets.jwtSecret,
+      PGSTACK_JWT_SECRET: env.PGSTACK_JWT_SECRET || secrets.jwtSecret,
     })
     hub = await startHub({ config, log: say })
     const keys = await signApiKeys(config.jwtSecret, secrets.keysIssuedAt)

@@ -3,6 +3,7 @@
 import pg from 'pg'
 import uWS from 'uWebSockets.js'
 import { createAuth } from '@pgstack/auth'
+import { createRest } from '@pgstack/rest'
 import type { Config } from './config.ts'
 import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
@@ -39,6 +40,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize })
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', (error) => log(`database connection lost: ${error.message}`))
+  // A checked-out client has no listener of the pool's: its server dying between two queries
+  // (PostgreSQL restart) would be an unhandled 'error' event. The next query on it fails instead.
+  pool.on('connect', (client) => client.on('error', () => {}))
   const listener = new PgListener(config.databaseUrl, LISTEN_CHANNELS, log)
   try {
     await listener.start()
@@ -52,8 +56,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     throw error
   })
 
+  const rest = createRest({ pool, schemas: config.restSchemas, jwtSecret: config.jwtSecret, log })
+  listener.on('notification', ({ channel, payload }) => {
+    if (channel === 'pgrst' && (payload === '' || payload === 'reload schema')) void rest.reloadSchema()
+  })
+
   const routes: Route[] = [
     { prefix: '/health', handler: healthHandler(pool, startedAt) },
+    { prefix: '/rest/v1', handler: rest.handler },
     { prefix: '/auth/v1', handler: auth.handler },
   ]
 
@@ -87,6 +97,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     })
   }).catch(async (error) => {
     await live.close()
+    await rest.close()
     await auth.close()
     await listener.stop()
     await pool.end()
@@ -106,6 +117,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         uWS.us_listen_socket_close(listenSocket)
         await live.close()
         app.close()
+        await rest.close()
         await auth.close()
         await listener.stop()
         await pool.end()

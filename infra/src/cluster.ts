@@ -13,7 +13,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { InfraError, findPgBinaries, type PgBinaries } from './pg-binaries.ts'
 import { asServerUser, giveTo, serverOsUser, type OsUser } from './os-user.ts'
 
@@ -151,11 +151,26 @@ function writeSettings(dataDir: string, settings: Record<string, string | number
   writeFileSync(join(dataDir, 'pgstack.conf'), `# written by pgStack at each start\n${lines.join('\n')}\n`)
 }
 
+/** As root the server runs as another OS user, which must be able to reach our directories. */
+function checkReachable(user: OsUser | undefined, ...dirs: string[]): void {
+  if (!user) return
+  for (const dir of dirs) {
+    mkdirSync(dir, { recursive: true })
+    const probe = spawnSync('runuser', ['-u', user.name, '--', 'test', '-x', dir], { stdio: 'ignore' })
+    if (probe.status !== 0) {
+      throw new InfraError(
+        `PostgreSQL runs as the OS user "${user.name}", which cannot reach ${dir}: allow it through (e.g. \`chmod o+x\` on each parent directory) or keep the project somewhere it can reach.`,
+      )
+    }
+  }
+}
+
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
   const log = options.log ?? (() => {})
   const bins = findPgBinaries()
   const user = serverOsUser()
   const { dataDir, socketDir, logFile } = options
+  checkReachable(user, dirname(dataDir), dirname(socketDir), dirname(logFile))
   const versionFile = join(dataDir, 'PG_VERSION')
   if (!existsSync(versionFile)) {
     log(`Creating a PostgreSQL ${bins.major} cluster in ${dataDir}…`)

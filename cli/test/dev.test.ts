@@ -1,0 +1,102 @@
+// `npm run dev` as a user runs it: the stack comes up, /health answers with both versions,
+// Ctrl-C leaves no process behind, and a PostgreSQL killed underneath gives a clear message.
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { processAlive } from '@pgstack/infra'
+
+const main = join(import.meta.dirname, '..', 'src', 'main.ts')
+
+interface DevRun {
+  child: ChildProcess
+  output: () => string
+  exited: Promise<number | null>
+}
+
+function withoutKeys(env: NodeJS.ProcessEnv, keys: string[]): NodeJS.ProcessEnv {
+  for (const key of keys) delete env[key]
+  return env
+}
+
+function startDev(projectDir: string): DevRun {
+  let output = ''
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, 'dev'], {
+    cwd: projectDir,
+    env: withoutKeys({ ...process.env, PORT: '0' }, ['DATABASE_URL', 'PGSTACK_ADMIN_DATABASE_URL', 'PGSTACK_JWT_SECRET']),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => output, exited }
+}
+
+async function until(run: DevRun, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms
+  let exited = false
+  void run.exited.then(() => (exited = true))
+  while (!run.output().includes(what)) {
+    if (exited || Date.now() > deadline) throw new Error(`no "${what}" from dev:\n${run.output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function projectDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pgstack-dev-test-'))
+  chmodSync(dir, 0o755) // as root, PostgreSQL runs as another OS user that must reach .pgstack/
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+function postmasterPid(dir: string): number {
+  return Number(readFileSync(join(dir, '.pgstack', 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
+}
+
+t.test('dev brings the stack up, prints the keys, and Ctrl-C stops everything', async (t) => {
+  const dir = projectDir(t)
+  const run = startDev(dir)
+  t.teardown(() => run.child.kill('SIGKILL'))
+  await until(run, 'pgStack is up')
+  const stack = JSON.parse(readFileSync(join(dir, '.pgstack', 'stack.json'), 'utf8'))
+  t.same(Object.keys(stack).sort(), ['anonKey', 'databaseUrl', 'serviceKey', 'url'])
+  t.match(run.output(), stack.anonKey)
+  const health = (await (await fetch(`${stack.url}/health`)).json()) as Record<string, unknown>
+  t.equal(health.status, 'ok')
+  t.match(health.postgres, /^\d+/)
+  t.match(health.pg_reactive, /^\d+\.\d+/)
+
+  const pid = postmasterPid(dir)
+  run.child.kill('SIGINT')
+  t.equal(await run.exited, 0)
+  t.equal(processAlive(pid), false, 'PostgreSQL is stopped')
+  t.notOk(existsSync(join(dir, '.pgstack', 'data', 'postmaster.pid')))
+
+  const again = startDev(dir)
+  t.teardown(() => again.child.kill('SIGKILL'))
+  await until(again, 'pgStack is up')
+  t.notMatch(again.output(), /Creating a PostgreSQL/, 'the data is reused')
+  const stackAgain = JSON.parse(readFileSync(join(dir, '.pgstack', 'stack.json'), 'utf8'))
+  t.equal(stackAgain.anonKey, stack.anonKey, 'the keys survive a restart')
+  again.child.kill('SIGINT')
+  t.equal(await again.exited, 0)
+})
+
+t.test('PostgreSQL killed under dev: a clear message, and the next dev recovers', async (t) => {
+  const dir = projectDir(t)
+  const run = startDev(dir)
+  t.teardown(() => run.child.kill('SIGKILL'))
+  await until(run, 'pgStack is up')
+  process.kill(postmasterPid(dir), 'SIGKILL')
+  t.equal(await run.exited, 1)
+  t.match(run.output(), /PostgreSQL stopped unexpectedly .*Run `npm run dev` again/)
+
+  const next = startDev(dir)
+  t.teardown(() => next.child.kill('SIGKILL'))
+  await until(next, 'pgStack is up')
+  const stack = JSON.parse(readFileSync(join(dir, '.pgstack', 'stack.json'), 'utf8'))
+  t.equal((await fetch(`${stack.url}/health`)).status, 200)
+  next.child.kill('SIGINT')
+  t.equal(await next.exited, 0)
+})
