@@ -579,7 +579,7 @@ $$;
 -- ------------------------------------------------------------------ views
 
 CREATE VIEW pgr.live_queries AS
-SELECT q.name, q.sql, q.param_types, q.key, q.refresh, q.adhoc,
+SELECT q.name, q.sql, q.param_types, q.key, q.refresh, q.adhoc, q.inc_key IS NOT NULL AS incremental,
        q.tables::regclass[] AS tables,
        (SELECT count(*) FROM pgr.feed f WHERE f.query_id = q.id) AS feeds,
        (SELECT count(*) FROM pgr.subscription s JOIN pgr.feed f ON f.id = s.feed_id
@@ -591,12 +591,14 @@ SELECT q.name, q.sql, q.param_types, q.key, q.refresh, q.adhoc,
   FROM pgr.live_query q;
 
 CREATE VIEW pgr.subscriptions AS
+-- a role sees the subscriptions it (or a role it belongs to) owns
 SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
        s.start_seq, f.seq, f.evaluations, f.deltas, f.errors, f.last_error,
        f.evaluated_at, s.created_at
   FROM pgr.subscription s
   JOIN pgr.feed f ON f.id = s.feed_id
-  JOIN pgr.live_query q ON q.id = f.query_id;
+  JOIN pgr.live_query q ON q.id = f.query_id
+ WHERE pg_catalog.pg_has_role(session_user, s.owner, 'MEMBER');
 
 -- ------------------------------------------------------------------ worker
 
@@ -725,5 +727,7 @@ $$;
 
 GRANT USAGE ON SCHEMA pgr TO PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
+-- the views are the readable surface: every live query, and one's own subscriptions
+GRANT SELECT ON pgr.live_queries, pgr.subscriptions TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION pgr._process(oid[], oid[], oid[], int8[], boolean, boolean),
                            pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

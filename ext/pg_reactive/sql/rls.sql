@@ -30,8 +30,13 @@ SELECT subscription_id AS anon, rows FROM pgr.subscribe('notes', '[]', 'regress_
 SELECT :'rows' AS anon_rows;
 -- a role the hub is not a member of is refused
 SELECT pgr.subscribe('notes', '[]', 'postgres');
--- the hub cannot read the catalog, only its own subscriptions' deltas
+-- the hub cannot read the catalog, only the views (its own subscriptions) and its deltas
 SELECT count(*) FROM pgr.feed;
+SELECT count(*) AS mine FROM pgr.subscriptions;
+-- ad hoc SQL works for the hub too, under RLS
+SELECT subscription_id AS adhoc, rows FROM pgr.subscribe_sql('SELECT id FROM note WHERE id < 3', '[]', 'regress_pgr_user', '{"sub": "bob"}') \gset
+SELECT :'rows' AS adhoc_rows;
+SELECT pgr.unsubscribe(:adhoc);
 RESET SESSION AUTHORIZATION;
 
 SELECT pgr.wait_idle();
