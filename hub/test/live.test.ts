@@ -1,35 +1,6 @@
 import t from 'tap'
-import pg from 'pg'
-import { startTestHub } from '@pgstack/hub/testing'
 import { LiveTestClient, canon } from './live-client.ts'
-
-const FIXTURE = `
-CREATE TABLE todo (id int PRIMARY KEY, owner text NOT NULL, title text NOT NULL, done boolean NOT NULL DEFAULT false);
-ALTER TABLE todo ENABLE ROW LEVEL SECURITY;
-CREATE POLICY own ON todo TO authenticated
-  USING (owner = current_setting('request.jwt.claims', true)::jsonb ->> 'sub');
-CREATE POLICY everyone ON todo TO service_role USING (true);
-CREATE POLICY public_read ON todo TO anon USING (owner = 'public');
-GRANT ALL ON todo TO anon, authenticated, service_role;
-INSERT INTO todo VALUES (1, 'ann', 'milk', false), (2, 'bob', 'bread', false), (3, 'public', 'news', false);
-SELECT pgr.define('todos', 'SELECT id, owner, title, done FROM todo WHERE done = $1 ORDER BY id', '{boolean}');
-SELECT pgr.define('all_todos', 'SELECT id, owner, title, done FROM todo ORDER BY title DESC, id');
-`
-
-async function setup(t: Tap.Test, env: Record<string, string> = {}) {
-  const hub = await startTestHub(t, { env: { PGSTACK_LIVE_FEED_LINGER_MS: '0', ...env } })
-  const admin = new pg.Client({ connectionString: hub.db.adminUrl })
-  await admin.connect()
-  t.teardown(() => admin.end())
-  await admin.query(FIXTURE)
-  const open = async (token: string) => {
-    const client = await LiveTestClient.open(hub.url, token)
-    t.teardown(() => client.close())
-    await client.next((m) => m.type === 'welcome')
-    return client
-  }
-  return { ...hub, admin, open }
-}
+import { setup } from './live-fixture.ts'
 
 t.test('subscribe: snapshot in order, then deltas; a write right after subscribing arrives', async (t) => {
   const { admin, open, serviceKey } = await setup(t)
