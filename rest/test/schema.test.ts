@@ -1,0 +1,110 @@
+// Schema cache reloads (automatically after DDL through the event trigger, and on NOTIFY),
+// the OpenAPI root, profiles, and a property-based fuzz of the query string: never a 500.
+import fc from 'fast-check'
+import pg from 'pg'
+import t from 'tap'
+import { startRestTest, type RestTest } from './helpers.ts'
+
+let api: RestTest
+t.before(async () => {
+  api = await startRestTest(t)
+})
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: api.db.adminUrl })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+async function eventually(check: () => Promise<boolean>): Promise<boolean> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return true
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return false
+}
+
+t.test('DDL reloads the schema cache without being asked', async (t) => {
+  t.equal((await api.fetch('/fresh')).status, 404)
+  await admin('CREATE TABLE public.fresh (id int PRIMARY KEY, label text); INSERT INTO public.fresh VALUES (1, \'one\')')
+  t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 200), 'new table served')
+  const res = await api.fetch('/fresh?select=label')
+  t.same(await res.json(), [{ label: 'one' }])
+  await admin('ALTER TABLE public.fresh ADD COLUMN extra int DEFAULT 7')
+  t.ok(await eventually(async () => (await api.fetch('/fresh?select=extra')).status === 200), 'new column served')
+  await admin('DROP TABLE public.fresh')
+  t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 404), 'dropped table gone')
+})
+
+t.test('NOTIFY pgrst reloads', async (t) => {
+  await admin("SET session_replication_role = replica; ALTER EVENT TRIGGER pgstack_rest_ddl_end DISABLE; CREATE TABLE public.quiet (id int); ALTER EVENT TRIGGER pgstack_rest_ddl_end ENABLE")
+  await admin("NOTIFY pgrst, 'reload schema'")
+  t.ok(await eventually(async () => (await api.fetch('/quiet')).status === 200))
+})
+
+t.test('OpenAPI at the root', async (t) => {
+  const res = await api.fetch('/')
+  t.equal(res.status, 200)
+  t.match(res.headers.get('content-type'), /application\/openapi\+json/)
+  const doc = (await res.json()) as { swagger: string; paths: Record<string, unknown>; definitions: Record<string, { properties: Record<string, unknown> }> }
+  t.equal(doc.swagger, '2.0')
+  t.ok(doc.paths['/books'] && doc.paths['/rpc/add'])
+  t.ok(doc.definitions.books?.properties.title)
+})
+
+t.test('HEAD and OPTIONS', async (t) => {
+  const head = await api.fetch('/items?select=id', { method: 'HEAD', headers: { Prefer: 'count=exact' } })
+  t.equal(head.status, 200)
+  t.equal(head.headers.get('content-range'), '0-99/100')
+  t.equal(await head.text(), '')
+  const options = await api.fetch('/items', { method: 'OPTIONS' })
+  t.equal(options.status, 200)
+})
+
+t.test('large results stream and stay correct', async (t) => {
+  await admin('CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 12000) g')
+  t.ok(await eventually(async () => (await api.fetch('/big?limit=1')).status === 200))
+  const json = (await (await api.fetch('/big?order=id')).json()) as { id: number }[]
+  t.equal(json.length, 12000)
+  t.equal(json[11999]?.id, 12000)
+  const csv = await (await api.fetch('/big?select=id&order=id', { headers: { Accept: 'text/csv' } })).text()
+  t.equal(csv.split('\n').length, 12001)
+})
+
+t.test('fuzz: no query string produces a 500', async (t) => {
+  const word = fc.constantFrom('id', 'name', 'qty', 'during', 'nope', 'books', 'authors', 'meta', '"q"', 'a b', '')
+  const op = fc.constantFrom('eq', 'neq', 'gt', 'like', 'ilike', 'in', 'is', 'cs', 'ov', 'fts', 'sl', 'adj', 'isdistinct', 'match', 'xx', 'not.eq', 'eq(any)', 'like(all)', 'fts(english)')
+  const value = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('null', '(1,2)', '{1,2}', '[1,5)', '"a,b"', '()', '(', ')', '\\', "'", '%', '*', '1'))
+  const filter = fc.tuple(word, op, value).map(([w, o, v]) => `${encodeURIComponent(w)}=${encodeURIComponent(`${o}.${v}`)}`)
+  const special = fc.oneof(
+    fc.string({ maxLength: 30 }).map((s) => `select=${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 30 }).map((s) => `order=${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 30 }).map((s) => `or=${encodeURIComponent(s)}`),
+    fc.tuple(word, fc.string({ maxLength: 20 })).map(([w, s]) => `${encodeURIComponent(w)}=${encodeURIComponent(s)}`),
+    fc.string({ maxLength: 10 }).map((s) => `limit=${encodeURIComponent(s)}`),
+    fc.constantFrom('select=*,books(*)', 'select=id,authors!inner(*)', 'books.id=eq.1', 'select=...authors(*)', 'or=(id.eq.1,and(id.gt.0))', 'select=meta->a->>b'),
+  )
+  const query = fc.array(fc.oneof(filter, special), { maxLength: 4 }).map((parts) => parts.join('&'))
+  const table = fc.constantFrom('items', 'books', 'authors', 'rpc/add', 'rpc/books_after', 'nope')
+  let requests = 0
+  await fc.assert(
+    fc.asyncProperty(table, query, fc.constantFrom('GET', 'DELETE', 'PATCH'), async (tbl, q, method) => {
+      requests++
+      const init: RequestInit = { method, headers: { 'Content-Type': 'application/json', Prefer: 'tx=rollback' } }
+      if (method === 'PATCH') init.body = '{"name":"fuzz"}'
+      const res = await api.fetch(`/${tbl}?${q}`, init)
+      const text = await res.text()
+      if (res.status >= 500) throw new Error(`${method} /${tbl}?${q} → ${res.status} ${text}`)
+      if (res.status >= 400) {
+        const body = JSON.parse(text) as Record<string, unknown>
+        if (!('code' in body && 'message' in body && 'details' in body && 'hint' in body)) throw new Error(`bad error shape ${text}`)
+      }
+    }),
+    { numRuns: 400 },
+  )
+  t.ok(requests >= 400, `${requests} random requests, none a 500`)
+})
