@@ -99,6 +99,12 @@ CREATE FUNCTION pgr.wait_idle(timeout_ms integer DEFAULT 10000) RETURNS boolean
 CREATE FUNCTION pgr.worker_pid() RETURNS integer
   AS 'MODULE_PATHNAME', 'pgr_worker_pid' LANGUAGE C VOLATILE;
 
+-- Cycles the database's worker ran, the wall time they took (transaction included) and
+-- the worker's CPU time in them.
+CREATE FUNCTION pgr.worker_stats(OUT cycles bigint, OUT busy_ms float8, OUT last_cycle_ms float8,
+                                 OUT cpu_ms float8)
+  AS 'MODULE_PATHNAME', 'pgr_worker_stats' LANGUAGE C VOLATILE;
+
 -- ------------------------------------------------------------------ diff
 
 CREATE FUNCTION pgr._key(row_ jsonb, key text[]) RETURNS jsonb

@@ -49,6 +49,10 @@ typedef struct PgrSlot
 	uint64		done_seq;		/* commit_seq the worker has fully handled */
 	uint64		wanted;			/* bumped by each committed subscribe */
 	bool		all_dirty;		/* overflow or worker start: evaluate all */
+	uint64		cycles;			/* worker cycles run (statistics) */
+	uint64		busy_us;		/* time spent in them, transaction included */
+	uint64		last_cycle_us;
+	uint64		cpu_us;			/* worker CPU time (user + system) in cycles */
 	int			ndirty;
 	Oid			dirty[PGR_MAX_DIRTY];
 	bool		dirty_full[PGR_MAX_DIRTY];	/* changed keys unknown: full re-evaluation */

@@ -9,10 +9,13 @@
 #include "pg_reactive.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "access/htup_details.h"
 #include "commands/dbcommands.h"
+#include "funcapi.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -37,6 +40,7 @@ static ProcessUtility_hook_type prev_process_utility_hook = NULL;
 
 PG_FUNCTION_INFO_V1(pgr_wait_idle);
 PG_FUNCTION_INFO_V1(pgr_worker_pid);
+PG_FUNCTION_INFO_V1(pgr_worker_stats);
 
 static Size
 pgr_shmem_size(void)
@@ -169,6 +173,16 @@ oids_array(Oid *oids, int n)
 	return construct_array(elems, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT);
 }
 
+static uint64
+cpu_us(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+		ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
 /* What one cycle works on, copied out of the slot under its lock. */
 typedef struct PgrWork
 {
@@ -277,6 +291,7 @@ pgr_worker_main(Datum arg)
 		bool		housekeeping;
 		double		next;
 		TimestampTz now;
+		uint64		cpu0;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
@@ -334,9 +349,15 @@ pgr_worker_main(Datum arg)
 		housekeeping = work->ndirty == 0 || TimestampDifferenceExceeds(last_housekeeping, now, 1000);
 		if (housekeeping)
 			last_housekeeping = now;
+		cpu0 = cpu_us();
 		next = pgr_worker_process(work, housekeeping);
+		now = GetCurrentTimestamp() - now;
 
 		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
+		my_slot->cycles++;
+		my_slot->busy_us += now;
+		my_slot->last_cycle_us = now;
+		my_slot->cpu_us += cpu_us() - cpu0;
 		if (my_slot->done_seq < claimed)
 			my_slot->done_seq = claimed;
 		if (next < 0 && my_slot->wanted == wanted && my_slot->ndirty == 0 && !my_slot->all_dirty)
@@ -412,6 +433,37 @@ pgr_worker_pid(PG_FUNCTION_ARGS)
 	if (pid == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32(pid);
+}
+
+/* pgr.worker_stats() — (cycles, busy_ms, last_cycle_ms, cpu_ms) of this database's worker slot. */
+Datum
+pgr_worker_stats(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	Datum		values[4] = {0};
+	bool		nulls[4] = {0};
+	PgrSlot    *slot;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgr.worker_stats must return a composite type");
+	LWLockAcquire(pgr_shared->lock, LW_SHARED);
+	slot = pgr_slot_get(MyDatabaseId, false);
+	if (slot)
+	{
+		values[0] = Int64GetDatum((int64) slot->cycles);
+		values[1] = Float8GetDatum(slot->busy_us / 1000.0);
+		values[2] = Float8GetDatum(slot->last_cycle_us / 1000.0);
+		values[3] = Float8GetDatum(slot->cpu_us / 1000.0);
+	}
+	LWLockRelease(pgr_shared->lock);
+	if (slot == NULL)
+	{
+		values[0] = Int64GetDatum(0);
+		values[1] = Float8GetDatum(0);
+		values[2] = Float8GetDatum(0);
+		values[3] = Float8GetDatum(0);
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
 /* ------------------------------------------------------------------ DROP DATABASE */
