@@ -4,9 +4,9 @@ export interface Database {
   public: {
     Tables: {
       todos: {
-        Row: { id: number; title: string; done: boolean; owner: string | null; created_at: string }
-        Insert: { id?: number; title: string; done?: boolean; owner?: string | null; created_at?: string }
-        Update: { id?: number; title?: string; done?: boolean; owner?: string | null; created_at?: string }
+        Row: { id: number; title: string; done: boolean; owner: string | null; labels: string[]; created_at: string }
+        Insert: { id?: number; title: string; done?: boolean; owner?: string | null; labels?: string[]; created_at?: string }
+        Update: { id?: number; title?: string; done?: boolean; owner?: string | null; labels?: string[]; created_at?: string }
         Relationships: []
       }
       tags: {
@@ -32,6 +32,11 @@ export interface Database {
     }
     Functions: {
       add_numbers: { Args: { a: number; b: number }; Returns: number }
+      todos_by_done: {
+        Args: { d: boolean }
+        Returns: Database['public']['Tables']['todos']['Row'][]
+        SetofOptions: { from: '*'; to: 'todos'; isOneToOne: false; isSetofReturn: true }
+      }
     }
     Enums: {}
     CompositeTypes: {}
