@@ -637,21 +637,23 @@ DECLARE
   retention interval;
 BEGIN
   FOR f IN
+    WITH changed AS (SELECT u.r, array_agg(DISTINCT u.v) AS keys
+                       FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r)
     SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, x.evaluations, q.sql, q.param_types,
            q.key, q.search_path,
            CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
                      AND NOT (q.tables && full_) AND q.tables && dirty
                 THEN q.inc_key END AS inc_key,
-           q.tables
+           c.keys
       FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
+      LEFT JOIN changed c ON c.r = q.tables[1]
      WHERE all_ OR q.tables && dirty
         OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())
      ORDER BY x.id
   LOOP
     BEGIN
       IF f.inc_key IS NOT NULL THEN
-        SELECT array_agg(DISTINCT u.v) INTO keys FROM unnest(key_rel, key_val) AS u(r, v)
-         WHERE u.r = f.tables[1];
+        keys := f.keys;
         IF keys IS NULL THEN
           quiet := quiet || f.id;
           CONTINUE;

@@ -18,7 +18,7 @@
 /* Dirty relations a slot remembers before it falls back to "everything is dirty". */
 #define PGR_MAX_DIRTY 64
 /* Changed primary keys a slot remembers; past that a table is re-evaluated in full. */
-#define PGR_MAX_KEYS 2048
+#define PGR_MAX_KEYS 16384
 /* Changed keys one transaction remembers per commit before marking its table full. */
 #define PGR_MAX_TXN_KEYS 256
 
