@@ -2,9 +2,11 @@
 // the JWT's role and publishes the request (claims, method, path, headers) as settings, then runs
 // the one statement through a cursor. Small results are read whole and the connection released at
 // once; large ones stream batch by batch, holding the connection until the last row is sent.
+import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { AuthContext } from './auth.ts'
+import { Pipeline } from './pipeline.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
 const BATCH = 500
@@ -12,6 +14,8 @@ const BATCH = 500
 const SETTINGS_SQL =
   "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
   "set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('request.headers', $5, true)"
+
+const SETTINGS_RO_SQL = `${SETTINGS_SQL}, set_config('transaction_read_only', 'on', true)`
 
 export interface ExecuteOptions {
   auth: AuthContext
@@ -24,6 +28,11 @@ export interface ExecuteOptions {
   inspect?: (page: number, total: number | null) => void
   /** Allow streaming (reads); writes are read whole so that they commit before any byte is sent. */
   stream: boolean
+  /**
+   * The result is known to be small and nothing must be checked before commit: settings and
+   * statement go in one batch, one round trip, in the batch's implicit transaction.
+   */
+  pipelined: boolean
 }
 
 export interface ExecuteResult {
@@ -38,7 +47,40 @@ type Row = [string | null, string | null, string | null]
 
 const toNumber = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
 
+const statementName = (text: string) => `pgrst_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`
+
+function settingsValues(options: ExecuteOptions): unknown[] {
+  return [options.auth.role, JSON.stringify(options.auth.claims), options.method, options.path, JSON.stringify(options.headers)]
+}
+
+async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
+  const client = await pool.connect()
+  let results: (string | null)[][][]
+  try {
+    const pipeline = new Pipeline([
+      { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
+      { name: statementName(query.text), text: query.text, values: query.values },
+    ])
+    client.query(pipeline)
+    results = await pipeline.done
+    client.release()
+  } catch (error) {
+    // A server error leaves the connection usable; anything else (a dropped socket) discards it.
+    client.release(error instanceof Error && 'severity' in error ? undefined : (error as Error))
+    throw error
+  }
+  const rows = results[1] ?? []
+  const head = rows[0]
+  const page = Number(head?.[1] ?? 0)
+  const total = toNumber(head?.[0])
+  options.inspect?.(page, total)
+  const out: string[] = []
+  for (const r of rows) if (r[2] !== null && r[2] !== undefined) out.push(r[2])
+  return { total, page, rows: out }
+}
+
 export async function execute(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
+  if (options.pipelined && !query.countStatement && !options.rollback) return executePipelined(pool, query, options)
   const client = await pool.connect()
   let released = false
   const release = (error?: Error) => {
@@ -55,13 +97,7 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
   }
   try {
     await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN')
-    await client.query(SETTINGS_SQL, [
-      options.auth.role,
-      JSON.stringify(options.auth.claims),
-      options.method,
-      options.path,
-      JSON.stringify(options.headers),
-    ])
+    await client.query(SETTINGS_SQL, settingsValues(options))
     const values = [...query.values]
     if (query.countStatement && query.plannedParam !== undefined) {
       const explain = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(

@@ -7,6 +7,7 @@ import { execute } from './execute.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { openApi } from './openapi.ts'
 import { planRequest } from './plan/plan-request.ts'
+import type { Plan, ReadNode } from './plan/types.ts'
 import { inspector, render } from './render.ts'
 import { parseRequest } from './request/parse-request.ts'
 import type { SchemaCache } from './schema-cache.ts'
@@ -21,6 +22,27 @@ export interface HandlerDeps {
 }
 
 const ALLOW = 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE'
+const SMALL = 500
+
+/** Filters `col=eq.v` (at the top level) covering a unique key: at most one row. */
+function byUniqueKey(node: ReadNode): boolean {
+  const eqs = new Set(node.filters.flatMap((f) => (f.kind === 'condition' && f.operator === 'eq' && !f.negated && !f.quantifier && !f.path.length ? [f.column] : [])))
+  return node.table.uniqueKeys.some((key) => key.length > 0 && key.every((c) => eqs.has(c)))
+}
+
+/**
+ * Whether the whole request can go in one pipelined batch: its result is bounded (so no cursor
+ * is needed) and nothing must be checked between the statement and the commit.
+ */
+function isSmall(plan: Plan): boolean {
+  if (plan.kind === 'read') return (plan.node.limit !== undefined && plan.node.limit <= SMALL) || byUniqueKey(plan.node)
+  if (plan.kind === 'call') {
+    if (!plan.readOnly && plan.accept === 'object') return false
+    if (!plan.routine.returnsSet || plan.routine.returnKind === 'void') return true
+    return plan.limit !== undefined && plan.limit <= SMALL
+  }
+  return plan.accept !== 'object' && plan.maxAffected === undefined
+}
 
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
   return async (req) => {
@@ -47,6 +69,7 @@ export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Prom
         rollback: plan.rollback,
         inspect: inspector(plan),
         stream: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
+        pipelined: isSmall(plan),
       })
       return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
     } catch (error) {

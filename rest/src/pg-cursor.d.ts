@@ -8,3 +8,7 @@ declare module 'pg-cursor' {
     close(): Promise<void>
   }
 }
+
+declare module 'pg/lib/utils.js' {
+  export function prepareValue(value: unknown): unknown
+}

@@ -1,0 +1,112 @@
+// REST benchmark: `GET /rest/v1/items?id=eq.N` at concurrency 32 against pgbench running the same
+// SELECT with 32 connections, and the server's memory while it streams large JSON responses.
+// Starts its own throwaway cluster and hub. Run: node --import tsx bench/rest/run.ts
+// Env: SECONDS (default 10), CONNECTIONS (default 32), ROWS (items table size, default 10000).
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
+import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+
+const SECONDS = Number(process.env.SECONDS ?? 10)
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
+const ROWS = Number(process.env.ROWS ?? 10000)
+const LOAD = join(import.meta.dirname, 'load.mjs')
+
+function runNode(args: string[]): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`load.mjs exited ${code}`))))
+  })
+}
+
+const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-rest-'))
+const user = serverOsUser()
+if (user) chownSync(root, user.uid, user.gid)
+const password = randomBytes(12).toString('hex')
+const cluster = await startCluster({
+  dataDir: join(root, 'data'),
+  socketDir: join(root, 'run'),
+  logFile: join(root, 'postgres.log'),
+  superuserPassword: password,
+  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off' },
+})
+let closeHub: (() => Promise<void>) | undefined
+try {
+  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
+  await admin.connect()
+  await admin.query('CREATE DATABASE bench')
+  await admin.end()
+  const secret = randomBytes(32).toString('base64url')
+  const config = loadConfig({
+    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
+    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
+    PGSTACK_JWT_SECRET: secret,
+    PORT: '0',
+    PGSTACK_DB_POOL_SIZE: String(CONNECTIONS),
+  })
+  const hub = await startHub({ config, log: () => {} })
+  closeHub = () => hub.close()
+  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
+  const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
+  await db.connect()
+  await db.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)`)
+  await db.query(`INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, $1) g`, [ROWS])
+  await db.query(`CREATE TABLE wide AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b, g * 1.5 AS c, now() AS d FROM generate_series(1, 100000) g`)
+  await db.query('VACUUM ANALYZE')
+  await db.end()
+  const port = hub.port
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${hub.url}/rest/v1/wide?limit=1`, { headers: { apikey: anonKey } })
+    await res.arrayBuffer()
+    if (res.ok) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+
+  // pgbench baseline: the same SELECT, same number of connections.
+  const script = join(root, 'select.sql')
+  writeFileSync(script, `\\set id random(1, ${ROWS})\nSELECT id, name, qty FROM items WHERE id = :id;\n`)
+  const bins = findPgBinaries()
+  const pgbenchBin = join(bins.bindir, 'pgbench')
+  const pgbench = (mode: string) => {
+    const out = execFileSync(pgbenchBin, ['-n', '-M', mode, '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, cluster.adminUrl('bench')], { encoding: 'utf8' })
+    return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0)
+  }
+  const pgbenchSimple = pgbench('simple')
+  const pgbenchPrepared = pgbench('prepared')
+
+  await runNode(['127.0.0.1', String(port), String(CONNECTIONS), '2', anonKey, String(ROWS)]) // warm-up
+  const rest = await runNode(['127.0.0.1', String(port), String(CONNECTIONS), String(SECONDS), anonKey, String(ROWS)])
+
+  // Memory: sample this process's RSS (the hub runs here) while another process downloads.
+  const memory: { rows: number; bytes: number; ms: number; rssGrowthMb: number }[] = []
+  for (const rows of [1000, 10000, 100000]) {
+    global.gc?.()
+    await new Promise((r) => setTimeout(r, 200))
+    const before = process.memoryUsage().rss
+    let peak = before
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5)
+    const got = await runNode(['get', '127.0.0.1', String(port), `/rest/v1/wide?order=id&limit=${rows}`, anonKey])
+    clearInterval(timer)
+    memory.push({ rows, bytes: got.bytes!, ms: Math.round(got.ms!), rssGrowthMb: Math.round(((peak - before) / 1048576) * 10) / 10 })
+  }
+
+  const ratio = rest.tps! / pgbenchSimple
+  console.log(`\nREST bench (${CONNECTIONS} connections, ${SECONDS}s, items of ${ROWS} rows, ${bins.major} on ${process.platform}):`)
+  console.log(`  pgbench SELECT by id (simple protocol):   ${pgbenchSimple.toFixed(0)} TPS`)
+  console.log(`  pgbench SELECT by id (prepared):          ${pgbenchPrepared.toFixed(0)} TPS`)
+  console.log(`  GET /rest/v1/items?id=eq.N:               ${rest.tps!.toFixed(0)} TPS  (p50 ${rest.p50!.toFixed(2)} ms, p99 ${rest.p99!.toFixed(2)} ms, ${rest.failed} failed)`)
+  console.log(`  ratio REST / pgbench (simple):            ${ratio.toFixed(2)}×  (target ≥ 0.5×)`)
+  console.log(`  ratio REST / pgbench (prepared):          ${(rest.tps! / pgbenchPrepared).toFixed(2)}×`)
+  console.log('  large JSON responses (server RSS growth while streaming):')
+  for (const m of memory) console.log(`    ${String(m.rows).padStart(6)} rows  ${(m.bytes / 1048576).toFixed(1).padStart(5)} MB in ${m.ms} ms   RSS +${m.rssGrowthMb} MB`)
+} finally {
+  await closeHub?.()
+  await cluster.stop()
+  rmSync(root, { recursive: true, force: true })
+}
