@@ -123,7 +123,7 @@ export class LiveTestClient {
     const deadline = Date.now() + ms
     while (!predicate()) {
       const left = deadline - Date.now()
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; last messages: ${JSON.stringify(this.messages.slice(-5))}`)
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; last messages: ${this.messages.slice(-5).map((m) => JSON.stringify(m).slice(0, 300)).join(' | ')}`)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left)
         this.waiters.push(() => {

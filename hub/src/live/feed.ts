@@ -164,6 +164,7 @@ export class Feed extends EventEmitter<FeedEvents> {
     let again = false
     try {
       const deltas = await this.deps.pgr.changes(this.subscriptionId, this.seqNow)
+      if (this.state === 'closed') return
       for (const delta of deltas) {
         if (delta.seq <= this.seqNow) continue
         if (delta.seq !== this.seqNow + 1) throw Object.assign(new Error('hole in the delta log'), { code: 'PR001' })
@@ -206,6 +207,7 @@ export class Feed extends EventEmitter<FeedEvents> {
   private async resyncFromDatabase(): Promise<boolean> {
     try {
       const { seq, rows } = await this.deps.pgr.resync(this.subscriptionId)
+      if (this.state === 'closed') return true
       this.rows.reset(rows)
       this.seqNow = seq
       this.ring = []

@@ -28,14 +28,16 @@ export function mountLive(
   const secret = new TextEncoder().encode(config.jwtSecret)
   const registry = new FeedRegistry({
     pgr: createPgrClient(deps.pool),
-    publish: (topic, message) => void app.publish(topic, message, false, false),
-    numSubscribers: (topic) => app.numSubscribers(topic),
+    // After close() the app is gone: a late database answer must not touch it (uWS would crash).
+    publish: (topic, message) => void (closed || app.publish(topic, message, false, false)),
+    numSubscribers: (topic) => (closed ? 0 : app.numSubscribers(topic)),
     log,
     replayDeltas: config.live.replayDeltas,
     replayBytes: 4 * 1024 * 1024,
     lingerMs: config.live.feedLingerMs,
   })
   const sessions = new Set<LiveSession>()
+  let closed = false
   let lagEventsClosed = 0
 
   const onNotification = ({ channel, payload }: { channel: string; payload: string }) => {
@@ -153,6 +155,7 @@ export function mountLive(
     routes: [{ prefix: '/metrics', handler: metricsHandler(secret, stats) }],
     stats,
     async close() {
+      closed = true
       clearInterval(heartbeat)
       clearInterval(sweep)
       clearInterval(introspection)

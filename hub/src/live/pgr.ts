@@ -33,21 +33,23 @@ export interface PgrClient {
 }
 
 const RETRIES = 6
+const SUBSCRIBE_RACES = ['42710', '23505']
 
-async function withRetry<T>(run: () => Promise<T>): Promise<T> {
+async function withRetry<T>(run: () => Promise<T>, alsoRetry: readonly string[] = []): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await run()
     } catch (error) {
-      if (attempt >= RETRIES || !isTransient(error)) throw error
+      const code = (error as { code?: string }).code ?? ''
+      if (attempt >= RETRIES || !(isTransient(error) || alsoRetry.includes(code))) throw error
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)))
     }
   }
 }
 
 export function createPgrClient(pool: pg.Pool): PgrClient {
-  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
-    withRetry(() => pool.query<R>(text, values))
+  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[], alsoRetry: readonly string[] = []) =>
+    withRetry(() => pool.query<R>(text, values), alsoRetry)
   return {
     async lookup(name) {
       // pgr._lookup is SECURITY DEFINER and readable by PUBLIC; pgr.live_queries is not
@@ -59,6 +61,9 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
       const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(
         'SELECT subscription_id, feed_id, seq, rows, key FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb)',
         [name, JSON.stringify(params), role, JSON.stringify(claims)],
+        // Two first subscribes on one table race to install its capture trigger in pg_reactive
+        // 0.1 (duplicate_object / unique_violation); the loser's retry finds it installed.
+        SUBSCRIBE_RACES,
       )
       const r = rows[0]!
       return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq: Number(r.seq), rows: r.rows, key: r.key }

@@ -43,6 +43,7 @@ export class LiveSession implements SubscriptionPort {
   private closed = false
   lagging = false
   lagEvents = 0
+  private dropPending = false
 
   constructor(
     private readonly ws: WebSocket<SocketData>,
@@ -93,10 +94,18 @@ export class LiveSession implements SubscriptionPort {
     }
   }
 
-  /** A message for this socket was dropped: whatever it held, the socket now lags. */
+  /**
+   * A message for this socket was dropped: whatever it held, the socket now lags. uWS calls this
+   * from inside publish(), while it walks the topic's subscribers: unsubscribing from the topic
+   * there frees memory it is still using, so the reaction waits for the next turn.
+   */
   onDropped(): void {
-    if (this.closed || this.lagging) return
-    this.startLagging()
+    if (this.closed || this.lagging || this.dropPending) return
+    this.dropPending = true
+    setImmediate(() => {
+      this.dropPending = false
+      if (!this.closed && !this.lagging) this.startLagging()
+    })
   }
 
   private startLagging(): void {
