@@ -180,15 +180,19 @@ $$;
 
 -- ------------------------------------------------------------------ capture
 
--- Install the capture trigger on every table a live query with feeds reads, and
--- remove it where none does any more. Runs as the extension owner.
+-- Install the capture triggers on every table that a live query with feeds (or the
+-- query being subscribed to) reads. Runs as the extension owner. Removing them is the
+-- worker's job (pgr._release_capture): DROP TRIGGER takes an ACCESS EXCLUSIVE lock,
+-- which an unsubscribe on a busy table must not wait for.
 CREATE FUNCTION pgr._sync_capture(also_query bigint DEFAULT NULL) RETURNS void
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
   AS $$
 DECLARE
   r oid;
-  tg name;
 BEGIN
+  -- held to commit: the worker cannot remove a table's triggers while a subscribe that
+  -- relies on them is in flight (it takes EXCLUSIVE on the same table to remove)
+  LOCK TABLE pgr.captured IN ROW EXCLUSIVE MODE;
   FOR r IN
     SELECT DISTINCT t FROM pgr.live_query q, unnest(q.tables) t
      WHERE (q.id = also_query OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))
@@ -204,37 +208,61 @@ BEGIN
        AND (SELECT count(*) = 1 AND bool_and(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))
               FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
              WHERE i.indrelid = r AND i.indisprimary) THEN
-      EXECUTE format('CREATE TRIGGER pgr_capture_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS pgr_new '
+      EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS pgr_new '
                      'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
-      EXECUTE format('CREATE TRIGGER pgr_capture_upd AFTER UPDATE ON %s REFERENCING OLD TABLE AS pgr_old '
+      EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_upd AFTER UPDATE ON %s REFERENCING OLD TABLE AS pgr_old '
                      'NEW TABLE AS pgr_new FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
-      EXECUTE format('CREATE TRIGGER pgr_capture_del AFTER DELETE ON %s REFERENCING OLD TABLE AS pgr_old '
+      EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_del AFTER DELETE ON %s REFERENCING OLD TABLE AS pgr_old '
                      'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
-      EXECUTE format('CREATE TRIGGER pgr_capture AFTER TRUNCATE ON %s '
+      EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture AFTER TRUNCATE ON %s '
                      'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
     ELSE
-      EXECUTE format('CREATE TRIGGER pgr_capture AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
+      EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
                      'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
     END IF;
-    INSERT INTO pgr.captured VALUES (r);
+    INSERT INTO pgr.captured VALUES (r) ON CONFLICT DO NOTHING;
   END LOOP;
+END
+$$;
 
-  FOR r IN
-    SELECT c.relid FROM pgr.captured c
-     WHERE NOT EXISTS (SELECT FROM pgr.live_query q
-                        WHERE c.relid = ANY (q.tables)
-                          AND (q.id = also_query
-                               OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id)))
-     ORDER BY 1
-  LOOP
-    FOR tg IN SELECT t.tgname FROM pg_trigger t
-               WHERE t.tgrelid = r AND t.tgname IN ('pgr_capture', 'pgr_capture_ins', 'pgr_capture_upd', 'pgr_capture_del')
-               ORDER BY 1
-    LOOP
-      EXECUTE format('DROP TRIGGER %I ON %s', tg, r::regclass);
-    END LOOP;
-    DELETE FROM pgr.captured WHERE relid = r;
-  END LOOP;
+-- Worker housekeeping: remove the capture triggers of tables no feed reads any more.
+-- Gives up quickly when the table is busy (lock_timeout) and tries again later.
+-- Returns the number of captured tables left.
+CREATE FUNCTION pgr._release_capture() RETURNS bigint
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  r oid;
+  tg name;
+BEGIN
+  IF EXISTS (SELECT FROM pgr.captured c
+              WHERE NOT EXISTS (SELECT FROM pgr.live_query q
+                                 WHERE c.relid = ANY (q.tables)
+                                   AND EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))) THEN
+    BEGIN
+      PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
+      LOCK TABLE pgr.captured IN EXCLUSIVE MODE;
+      FOR r IN
+        SELECT c.relid FROM pgr.captured c
+         WHERE NOT EXISTS (SELECT FROM pgr.live_query q
+                            WHERE c.relid = ANY (q.tables)
+                              AND EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))
+         ORDER BY 1
+      LOOP
+        FOR tg IN SELECT t.tgname FROM pg_catalog.pg_trigger t
+                   WHERE t.tgrelid = r AND t.tgname IN ('pgr_capture', 'pgr_capture_ins', 'pgr_capture_upd', 'pgr_capture_del')
+                   ORDER BY 1
+        LOOP
+          EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, r::regclass);
+        END LOOP;
+        DELETE FROM pgr.captured WHERE relid = r;
+      END LOOP;
+      PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+    EXCEPTION WHEN lock_not_available THEN
+      NULL;                               -- busy: next housekeeping round
+    END;
+  END IF;
+  RETURN (SELECT count(*) FROM pgr.captured);
 END
 $$;
 
@@ -345,8 +373,7 @@ DECLARE
   found boolean;
 BEGIN
   DELETE FROM pgr.live_query q WHERE q.name = undefine.name RETURNING true INTO found;
-  PERFORM pgr._sync_capture();
-  PERFORM pgr._mark_dirty(NULL, false);   -- let an idle worker notice it may stop
+  PERFORM pgr._mark_dirty(NULL, false);   -- the worker removes unused triggers, may stop
   RETURN coalesce(found, false);
 END
 $$;
@@ -373,7 +400,9 @@ CREATE FUNCTION pgr._find_feed(query_id bigint, context text) RETURNS pgr.feed
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
   AS $$ SELECT * FROM pgr.feed f WHERE f.query_id = $1 AND f.context = $2 $$;
 
--- Attach a subscription to the feed (creating the feed with its first result).
+-- Attach a subscription to the feed (creating the feed with its first rows when given).
+-- Row locks order it against a concurrent unsubscribe removing the feed or the ad hoc
+-- query: returns NULL when the feed is gone and rows are needed to recreate it.
 CREATE FUNCTION pgr._attach(q pgr.live_query, context text, params jsonb, role name,
                             claims jsonb, rows_ jsonb) RETURNS pgr.subscription
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
@@ -387,15 +416,19 @@ BEGIN
       USING ERRCODE = 'insufficient_privilege',
             HINT = 'The connecting role must be a member of the role it subscribes as.';
   END IF;
+  PERFORM FROM pgr.live_query l WHERE l.id = q.id FOR KEY SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'live query "%" was removed while subscribing', q.name
+      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
+  END IF;
   IF rows_ IS NOT NULL THEN
     INSERT INTO pgr.feed (query_id, context, params, role, claims, result)
     VALUES (q.id, context, params, role, claims, rows_)
     ON CONFLICT DO NOTHING;
   END IF;
-  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context;
+  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context FOR SHARE;
   IF f.id IS NULL THEN
-    RAISE EXCEPTION 'feed of live query "%" vanished while subscribing', q.name
-      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
+    RETURN NULL;
   END IF;
   INSERT INTO pgr.subscription (feed_id, start_seq) VALUES (f.id, f.seq) RETURNING * INTO s;
   -- the first write after our snapshot may have been seen by no feed yet: re-evaluate
@@ -450,17 +483,24 @@ BEGIN
 
   -- capture first: once the triggers are in place every later write marks this feed
   PERFORM pgr._sync_capture(q.id);
-  f := pgr._find_feed(q.id, ctx);
-  IF f.id IS NULL THEN
-    PERFORM set_config('search_path', q.search_path, true);
-    PERFORM set_config('request.jwt.claims', claims::text, true);
-    PERFORM set_config('role', role, true);
-    fresh := pgr._eval(q.sql, q.param_types, params);
-    PERFORM set_config('role', old_role, true);
-    PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
-    PERFORM set_config('search_path', old_path, true);
+  FOR attempt IN 1 .. 3 LOOP
+    f := pgr._find_feed(q.id, ctx);
+    IF f.id IS NULL OR attempt > 1 THEN
+      PERFORM set_config('search_path', q.search_path, true);
+      PERFORM set_config('request.jwt.claims', claims::text, true);
+      PERFORM set_config('role', role, true);
+      fresh := pgr._eval(q.sql, q.param_types, params);
+      PERFORM set_config('role', old_role, true);
+      PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
+      PERFORM set_config('search_path', old_path, true);
+    END IF;
+    s := pgr._attach(q, ctx, params, role, claims, fresh);
+    EXIT WHEN s.id IS NOT NULL;
+  END LOOP;
+  IF s.id IS NULL THEN
+    RAISE EXCEPTION 'could not attach to live query "%"', name
+      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
   END IF;
-  s := pgr._attach(q, ctx, params, role, claims, fresh);
   f := pgr._find_feed(q.id, ctx);
   subscription_id := s.id;
   feed_id := f.id;
@@ -484,9 +524,19 @@ DECLARE
                                          refresh::text, current_setting('search_path')));
   r record;
 BEGIN
-  PERFORM pgr._define(qname, sql, param_types, key_columns, refresh, true,
-                      current_setting('search_path'));
-  SELECT * INTO r FROM pgr.subscribe(qname, params, role, claims);
+  FOR attempt IN 1 .. 5 LOOP
+    BEGIN
+      PERFORM pgr._define(qname, sql, param_types, key_columns, refresh, true,
+                          current_setting('search_path'));
+      SELECT * INTO r FROM pgr.subscribe(qname, params, role, claims);
+      EXIT;
+    EXCEPTION WHEN serialization_failure OR undefined_object THEN
+      -- the ad hoc query was removed by its last unsubscribe meanwhile: define it again
+      IF attempt = 5 THEN
+        RAISE;
+      END IF;
+    END;
+  END LOOP;
   subscription_id := r.subscription_id;
   feed_id := r.feed_id;
   seq := r.seq;
@@ -515,13 +565,16 @@ BEGIN
 END
 $$;
 
--- Remove a subscription; its feed goes with the last subscriber, the capture trigger
--- with the last feed on a table, an ad-hoc query with its last feed.
+-- Remove a subscription; its feed goes with the last subscriber, an ad-hoc query with
+-- its last feed, and (soon after, by the worker) a table's capture triggers with the
+-- last feed reading it.
 CREATE FUNCTION pgr.unsubscribe(subscription_id bigint) RETURNS boolean
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
   AS $$
 DECLARE
   s pgr.subscription;
+  qid bigint;
+  adhoc boolean;
 BEGIN
   SELECT * INTO s FROM pgr.subscription x WHERE x.id = subscription_id;
   IF s.id IS NULL THEN
@@ -529,12 +582,20 @@ BEGIN
   END IF;
   s := pgr._own(subscription_id);
   DELETE FROM pgr.subscription WHERE id = s.id;
-  DELETE FROM pgr.feed f WHERE f.id = s.feed_id
-     AND NOT EXISTS (SELECT FROM pgr.subscription x WHERE x.feed_id = f.id);
-  DELETE FROM pgr.live_query q WHERE q.adhoc
-     AND NOT EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id);
-  PERFORM pgr._sync_capture();
-  PERFORM pgr._mark_dirty(NULL, false);
+  -- lock (live query, then feed: the order _attach uses), then look with a new
+  -- snapshot: a concurrent attach either finished first and is seen, or waits for us
+  -- and finds the feed (or the ad hoc query) gone and recreates it
+  SELECT f.query_id INTO qid FROM pgr.feed f WHERE f.id = s.feed_id;
+  PERFORM FROM pgr.live_query q WHERE q.id = qid AND q.adhoc FOR UPDATE;
+  adhoc := FOUND;
+  PERFORM FROM pgr.feed f WHERE f.id = s.feed_id FOR UPDATE;
+  IF NOT EXISTS (SELECT FROM pgr.subscription x WHERE x.feed_id = s.feed_id) THEN
+    DELETE FROM pgr.feed f WHERE f.id = s.feed_id;
+    IF adhoc AND NOT EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = qid) THEN
+      DELETE FROM pgr.live_query q WHERE q.id = qid;
+    END IF;
+  END IF;
+  PERFORM pgr._mark_dirty(NULL, false);   -- the worker removes unused triggers, may stop
   RETURN true;
 END
 $$;
@@ -716,10 +777,9 @@ BEGIN
   IF housekeeping THEN
     retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
     DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
-  END IF;
-
-  IF NOT EXISTS (SELECT FROM pgr.feed) THEN
-    RETURN -1;
+    IF pgr._release_capture() = 0 AND NOT EXISTS (SELECT FROM pgr.feed) THEN
+      RETURN -1;
+    END IF;
   END IF;
   SELECT extract(epoch FROM min(x.evaluated_at + q.refresh) - clock_timestamp()) INTO next_due
     FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
@@ -738,4 +798,4 @@ REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
 -- the views are the readable surface: every live query, and one's own subscriptions
 GRANT SELECT ON pgr.live_queries, pgr.subscriptions TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION pgr._process(oid[], oid[], oid[], int8[], boolean, boolean),
-                           pgr._mark_dirty(oid[], boolean) FROM PUBLIC;
+                           pgr._release_capture(), pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

@@ -75,9 +75,10 @@ SELECT pgr.changes(999, 0);
 SELECT pgr.define('recent', 'SELECT id FROM item WHERE now() > ''2000-01-01''', refresh => '1 hour') > 0 AS defined;
 SELECT name, refresh FROM pgr.live_queries WHERE name = 'recent';
 
--- unsubscribe everything; the capture trigger goes with the last feed
+-- unsubscribe everything; the worker removes the capture triggers once no feed reads the table
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'item'::regclass ORDER BY 1;
 SELECT pgr.unsubscribe(id) FROM pgr.subscriptions ORDER BY id;
+SELECT pgr.wait_idle();
 SELECT count(*) AS triggers FROM pg_trigger WHERE tgrelid = 'item'::regclass;
 SELECT count(*) AS feeds FROM pgr.feed;
 SELECT pgr.undefine('items_of'), pgr.undefine('owners'), pgr.undefine('recent'), pgr.undefine('items_of');

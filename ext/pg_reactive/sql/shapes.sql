@@ -65,6 +65,7 @@ SELECT * FROM ops_of(sub_of('events'));
 
 SELECT pgr.unsubscribe(id) FROM pgr.subscriptions ORDER BY id;
 SELECT pgr.undefine(name) FROM pgr.live_queries ORDER BY name;
+SELECT pgr.wait_idle();
 SELECT count(*) AS triggers_left FROM pg_trigger WHERE tgname = 'pgr_capture';
 DROP VIEW long_book;
 DROP TABLE book, author, ev;
