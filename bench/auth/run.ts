@@ -1,0 +1,160 @@
+// Auth benchmark: password sign-ins/s and refresh-token grants/s through /auth/v1, and REST
+// requests/s without a JWT, with one repeated JWT, and with a fresh JWT on every request (the
+// worst case for verification). Starts its own throwaway cluster and hub.
+// Run: node --import tsx bench/auth/run.ts
+// Env: SECONDS (default 10), LOG_N (scrypt cost, default 15 = the production default),
+//      SIGNIN_CONNECTIONS (default 8), CONNECTIONS (refresh and REST, default 32).
+import { spawn } from 'node:child_process'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { SignJWT } from 'jose'
+import { serverOsUser, startCluster } from '@pgstack/infra'
+import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+
+const SECONDS = Number(process.env.SECONDS ?? 10)
+const LOG_N = Number(process.env.LOG_N ?? 15)
+const SIGNIN_CONNECTIONS = Number(process.env.SIGNIN_CONNECTIONS ?? 8)
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
+const USERS = 200
+const PASSWORD = 'bench-password-1'
+const LOAD = join(import.meta.dirname, 'load.mjs')
+
+interface LoadResult {
+  rps: number
+  ok: number
+  failed: number
+  p50: number
+  p99: number
+}
+
+function load(options: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    // Options go through a file: a token list is far past the argument size limit.
+    const file = join(root, `load-${Date.now()}.json`)
+    writeFileSync(file, JSON.stringify(options))
+    const child = spawn(process.execPath, [LOAD, file], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load.mjs exited ${code}`))))
+  })
+}
+
+const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-auth-'))
+const osUser = serverOsUser()
+if (osUser) chownSync(root, osUser.uid, osUser.gid)
+const cluster = await startCluster({
+  dataDir: join(root, 'data'),
+  socketDir: join(root, 'run'),
+  logFile: join(root, 'postgres.log'),
+  superuserPassword: randomBytes(12).toString('hex'),
+  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off' },
+})
+let closeHub: (() => Promise<void>) | undefined
+try {
+  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
+  await admin.connect()
+  await admin.query('CREATE DATABASE bench')
+  await admin.end()
+  const secret = randomBytes(32).toString('base64url')
+  const config = loadConfig({
+    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
+    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
+    PGSTACK_JWT_SECRET: secret,
+    PORT: '0',
+    PGSTACK_DB_POOL_SIZE: String(CONNECTIONS),
+    PGSTACK_AUTH_SCRYPT_LOG_N: String(LOG_N),
+    // Limits off: this measures the work, not the limiter refusing it.
+    PGSTACK_AUTH_RATE_LIMIT_SIGN_IN: '0',
+    PGSTACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '0',
+  })
+  const hub = await startHub({ config, log: () => {} })
+  closeHub = () => hub.close()
+  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
+  const base = { host: '127.0.0.1', port: hub.port, apikey: anonKey, seconds: SECONDS }
+
+  // Users: one sign-up through the API for a real hash, then copies of it (hashing 200 would take long).
+  const signUp = await fetch(`${hub.url}/auth/v1/signup`, {
+    method: 'POST',
+    headers: { apikey: anonKey, 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'u0@bench.test', password: PASSWORD }),
+  })
+  if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`)
+  const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
+  await db.connect()
+  const [{ encrypted_password: hash }] = (await db.query("SELECT encrypted_password FROM auth.users WHERE email = 'u0@bench.test'")).rows
+  for (let i = 1; i < USERS; i++) {
+    const id = randomUUID()
+    await db.query(
+      `INSERT INTO auth.users (id, email, encrypted_password, email_confirmed_at, raw_app_meta_data) VALUES ($1, $2, $3, now(), '{"provider":"email","providers":["email"]}')`,
+      [id, `u${i}@bench.test`, hash],
+    )
+  }
+  const emails = Array.from({ length: USERS }, (_, i) => `u${i}@bench.test`)
+
+  const hashStart = performance.now()
+  const { hashPasswordForBench } = await import('./hash.ts')
+  for (let i = 0; i < 5; i++) await hashPasswordForBench(PASSWORD, LOG_N)
+  const hashMs = (performance.now() - hashStart) / 5
+
+  await load({ ...base, mode: 'signin', connections: SIGNIN_CONNECTIONS, seconds: 2, emails, password: PASSWORD })
+  const signin = await load({ ...base, mode: 'signin', connections: SIGNIN_CONNECTIONS, emails, password: PASSWORD })
+
+  // One session per connection; each connection then follows its own rotation chain.
+  const sessions: { refresh_token: string; access_token: string }[] = []
+  for (let i = 0; i < CONNECTIONS; i++) {
+    const res = await fetch(`${hub.url}/auth/v1/token?grant_type=password`, {
+      method: 'POST',
+      headers: { apikey: anonKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: emails[i % USERS], password: PASSWORD }),
+    })
+    sessions.push((await res.json()) as { refresh_token: string; access_token: string })
+  }
+  const refresh = await load({ ...base, mode: 'refresh', connections: CONNECTIONS, refreshTokens: sessions.map((s) => s.refresh_token) })
+
+  // REST: a small table readable by anon and authenticated, no RLS, to isolate the JWT's cost.
+  await db.query(`CREATE TABLE public.items (id int PRIMARY KEY, name text NOT NULL)`)
+  await db.query(`INSERT INTO public.items SELECT g, 'item ' || g FROM generate_series(1, 1000) g`)
+  await db.query(`NOTIFY pgrst, 'reload schema'`)
+  await db.end()
+  const path = '/rest/v1/items?id=eq.42&select=id,name'
+  for (let i = 0; i < 100; i++) {
+    const res = await fetch(`${hub.url}${path}`, { headers: { apikey: anonKey } })
+    await res.arrayBuffer()
+    if (res.ok) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const key = new TextEncoder().encode(secret)
+  const sub = randomUUID()
+  const fresh: string[] = []
+  for (let i = 0; i < 60_000; i++) {
+    fresh.push(
+      await new SignJWT({ sub, role: 'authenticated', aud: 'authenticated', session_id: randomUUID(), n: i })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(key),
+    )
+  }
+  const restBase = { ...base, mode: 'get', connections: CONNECTIONS, path }
+  await load({ ...restBase, apikey: '', seconds: 2 })
+  const none = await load({ ...restBase, apikey: '' })
+  const same = await load({ ...restBase, apikey: '', tokens: [sessions[0]!.access_token] })
+  const each = await load({ ...restBase, apikey: '', tokens: fresh })
+  const none2 = await load({ ...restBase, apikey: '' })
+
+  const fmt = (r: LoadResult) => `${r.rps.toFixed(0).padStart(6)} req/s  (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.failed} failed)`
+  const baseline = (none.rps + none2.rps) / 2
+  console.log(`\nAuth bench (${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${SECONDS}s per run, scrypt ln=${LOG_N} r=8 p=1 = ${(2 ** LOG_N * 128 * 8) / 1048576} MiB, one hash ${hashMs.toFixed(1)} ms):`)
+  console.log(`  password sign-ins  (${SIGNIN_CONNECTIONS} conns):  ${fmt(signin)}`)
+  console.log(`  refresh grants     (${CONNECTIONS} conns): ${fmt(refresh)}`)
+  console.log(`  REST GET by id, no JWT (anon):        ${fmt(none)}  / again ${none2.rps.toFixed(0)}`)
+  console.log(`  REST GET by id, one repeated JWT:     ${fmt(same)}  (${((1 - same.rps / baseline) * 100).toFixed(1)}% below no-JWT)`)
+  console.log(`  REST GET by id, fresh JWT each time:  ${fmt(each)}  (${((1 - each.rps / baseline) * 100).toFixed(1)}% below no-JWT; ${each.ok} of 60000 tokens used)`)
+} finally {
+  await closeHub?.()
+  await cluster.stop()
+  rmSync(root, { recursive: true, force: true })
+}
