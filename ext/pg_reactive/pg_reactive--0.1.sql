@@ -426,7 +426,8 @@ BEGIN
     VALUES (q.id, context, params, role, claims, rows_)
     ON CONFLICT DO NOTHING;
   END IF;
-  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context FOR SHARE;
+  -- KEY SHARE: blocks a concurrent unsubscribe deleting the feed, never the worker's updates
+  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context FOR KEY SHARE;
   IF f.id IS NULL THEN
     RETURN NULL;
   END IF;
@@ -770,8 +771,12 @@ BEGIN
   END LOOP;
 
   IF cardinality(quiet) > 0 THEN
-    UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
-     WHERE id = ANY (quiet);
+    BEGIN
+      UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
+       WHERE id = ANY (quiet);
+    EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
+      NULL;                               -- counters only: never fail the cycle for them
+    END;
   END IF;
 
   IF housekeeping THEN

@@ -310,7 +310,7 @@ pgr_worker_main(Datum arg)
 
 		if (ndirty == 0 && !all && !refresh_due)
 		{
-			long		timeout = 10000;
+			long		timeout = 2000;	/* housekeeping at least this often */
 
 			if (next_refresh != 0)
 			{
