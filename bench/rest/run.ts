@@ -79,6 +79,14 @@ try {
   }
   const pgbenchSimple = pgbench('simple')
   const pgbenchPrepared = pgbench('prepared')
+  // The same work as the server's statements for that request, for reference (where time goes).
+  writeFileSync(script, `\\set id random(1, ${ROWS})
+BEGIN;
+SELECT set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true), set_config('request.method', 'GET', true), set_config('request.path', '/rest/v1/items', true), set_config('request.headers', '{"host":"127.0.0.1","apikey":"x"}', true), set_config('transaction_read_only', 'on', true);
+WITH pgrst_source AS (SELECT "public"."items"."id" AS "id", "public"."items"."name" AS "name", "public"."items"."qty" AS "qty" FROM "public"."items" WHERE "public"."items"."id" = :id) SELECT NULL::bigint AS pgrst_total, count(pgrst_t.pgrst_r) OVER () AS pgrst_page, row_to_json(pgrst_t.pgrst_r)::text AS pgrst_body FROM (SELECT 1) AS pgrst_one LEFT JOIN (SELECT pgrst_s AS pgrst_r FROM pgrst_source AS pgrst_s) AS pgrst_t ON TRUE;
+COMMIT;
+`)
+  const pgbenchRestSql = pgbench('prepared')
 
   await runNode(['127.0.0.1', String(port), String(CONNECTIONS), '2', anonKey, String(ROWS)]) // warm-up
   const rest = await runNode(['127.0.0.1', String(port), String(CONNECTIONS), String(SECONDS), anonKey, String(ROWS)])
@@ -100,6 +108,7 @@ try {
   console.log(`\nREST bench (${CONNECTIONS} connections, ${SECONDS}s, items of ${ROWS} rows, ${bins.major} on ${process.platform}):`)
   console.log(`  pgbench SELECT by id (simple protocol):   ${pgbenchSimple.toFixed(0)} TPS`)
   console.log(`  pgbench SELECT by id (prepared):          ${pgbenchPrepared.toFixed(0)} TPS`)
+  console.log(`  pgbench running the server's own statements: ${pgbenchRestSql.toFixed(0)} TPS (settings + JSON statement, explicit transaction)`)
   console.log(`  GET /rest/v1/items?id=eq.N:               ${rest.tps!.toFixed(0)} TPS  (p50 ${rest.p50!.toFixed(2)} ms, p99 ${rest.p99!.toFixed(2)} ms, ${rest.failed} failed)`)
   console.log(`  ratio REST / pgbench (simple):            ${ratio.toFixed(2)}×  (target ≥ 0.5×)`)
   console.log(`  ratio REST / pgbench (prepared):          ${(rest.tps! / pgbenchPrepared).toFixed(2)}×`)
