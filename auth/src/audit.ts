@@ -45,6 +45,11 @@ export function actorOf(user: Pick<UserRow, 'id' | 'email' | 'phone'>): Actor {
 
 export const SERVICE_ACTOR: Actor = { id: '00000000-0000-0000-0000-000000000000', username: 'service_role' }
 
+/** The payload column's JSON, for callers that insert it as part of a larger statement. */
+export function auditPayload(actor: Actor, action: AuditAction, traits: Record<string, unknown> = {}): string {
+  return JSON.stringify({ actor_id: actor.id, actor_username: actor.username, action, log_type: LOG_TYPES[action], traits })
+}
+
 export async function audit(
   db: Db,
   ip: string,
@@ -52,15 +57,8 @@ export async function audit(
   action: AuditAction,
   traits: Record<string, unknown> = {},
 ): Promise<void> {
-  const payload = {
-    actor_id: actor.id,
-    actor_username: actor.username,
-    action,
-    log_type: LOG_TYPES[action],
-    traits,
-  }
   await db.query(`INSERT INTO auth.audit_log_entries (payload, ip_address) VALUES ($1, $2)`, [
-    JSON.stringify(payload),
+    auditPayload(actor, action, traits),
     ip.slice(0, 64),
   ])
 }

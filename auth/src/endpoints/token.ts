@@ -1,10 +1,10 @@
 // POST /token?grant_type=password|refresh_token|pkce. Password checks run outside any transaction
 // (hashing must not hold a pooled connection); refresh rotation locks the presented token's row,
 // so concurrent refreshes of one token serialise and all get the same child back.
-import { audit, actorOf } from '../audit.ts'
+import { audit, actorOf, auditPayload } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { issuer } from '../context.ts'
-import { CommitThenThrow, inTransaction, inTransactionCommitting, type Db } from '../db.ts'
+import { CommitThenThrow, inTransaction, inTransactionCommitting } from '../db.ts'
 import { badRequest } from '../errors.ts'
 import { clientIp, json, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { hashPassword, verifyPassword } from '../passwords.ts'
@@ -75,6 +75,10 @@ interface PresentedToken {
   revoked: boolean
   session_id: string | null
   reusable: boolean
+  user_id: string | null
+  aal: string
+  amr: SessionRow['amr']
+  ended: boolean
 }
 
 async function refreshGrant(ctx: AuthContext, request: AuthRequest, body: Record<string, unknown>, client: ClientInfo) {
@@ -83,42 +87,37 @@ async function refreshGrant(ctx: AuthContext, request: AuthRequest, body: Record
   const notFound = () => badRequest('refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
   if (!presented) throw notFound()
   await enforceLimits(ctx.pool, [ipHit('token_refresh', client.ip, config.rateLimits.tokenRefresh)])
+  const child = deriveChildToken(ctx.keys.secret, presented)
 
   const response = await inTransactionCommitting(ctx.pool, async (db) => {
+    // The row lock serialises concurrent refreshes of this token; the ones that waited see it revoked.
     const { rows } = await db.query<PresentedToken>(
-      `SELECT id, token, revoked, session_id, updated_at > now() - make_interval(secs => $2) AS reusable
-       FROM auth.refresh_tokens WHERE token = $1 FOR UPDATE`,
+      `SELECT rt.id, rt.token, rt.revoked, rt.session_id, rt.updated_at > now() - make_interval(secs => $2) AS reusable,
+              s.user_id, s.aal, s.amr, coalesce(s.not_after < now(), false) AS ended
+       FROM auth.refresh_tokens rt LEFT JOIN auth.sessions s ON s.id = rt.session_id
+       WHERE rt.token = $1 FOR UPDATE OF rt`,
       [hashToken(presented), config.refreshTokenReuseInterval],
     )
     const row = rows[0]
-    if (!row || !row.session_id) throw notFound()
-    const { rows: sessions } = await db.query<SessionRow & { ended: boolean }>(
-      `SELECT id, user_id, aal, amr, coalesce(not_after < now(), false) AS ended FROM auth.sessions WHERE id = $1`,
-      [row.session_id],
-    )
-    const session = sessions[0]
-    if (!session || session.ended) throw notFound()
-    const user = await findUserById(db, session.user_id)
+    if (!row || !row.session_id || !row.user_id || row.ended) throw notFound()
+    const session: SessionRow = { id: row.session_id, user_id: row.user_id, aal: row.aal, amr: row.amr }
+    const user = await findUserById(db, row.user_id)
     if (!user) throw notFound()
     if (isBanned(user)) throw badRequest('user_banned', 'Invalid Refresh Token: User Banned')
 
-    const child = deriveChildToken(ctx.keys.secret, presented)
-    let issued: string
-    if (!row.revoked) {
-      await db.query(`UPDATE auth.refresh_tokens SET revoked = true, updated_at = now() WHERE id = $1`, [row.id])
-      await insertChild(db, child, row, user.id)
-      issued = child
-    } else {
+    let issued = child
+    let insertChild = !row.revoked
+    if (row.revoked) {
+      // A new statement, so a new snapshot: it sees the child a concurrent rotation just committed.
       const { rowCount: childIsActive } = await db.query(
         `SELECT 1 FROM auth.refresh_tokens WHERE token = $1 AND session_id = $2 AND revoked = false`,
         [hashToken(child), row.session_id],
       )
       if (childIsActive) {
         // The client lost the response of its rotation (or another tab won the race): same child again.
-        issued = child
       } else if (row.reusable) {
         issued = newRefreshToken()
-        await insertChild(db, issued, row, user.id)
+        insertChild = true
       } else {
         // A revoked token used again past the reuse interval: assume theft and end the whole family.
         await db.query(`UPDATE auth.refresh_tokens SET revoked = true, updated_at = now() WHERE session_id = $1`, [row.session_id])
@@ -126,20 +125,21 @@ async function refreshGrant(ctx: AuthContext, request: AuthRequest, body: Record
         throw new CommitThenThrow(badRequest('refresh_token_already_used', 'Invalid Refresh Token: Already Used'))
       }
     }
-    await db.query(`UPDATE auth.sessions SET refreshed_at = now(), updated_at = now() WHERE id = $1`, [session.id])
-    await audit(db, client.ip, actorOf(user), 'token_refreshed')
+    // All writes of a rotation in one statement (one round trip).
+    await db.query(
+      `WITH revoke AS (
+         UPDATE auth.refresh_tokens SET revoked = true, updated_at = now() WHERE id = $1 AND NOT revoked
+       ), child AS (
+         INSERT INTO auth.refresh_tokens (token, user_id, session_id, parent) SELECT $2, $3, $4, $5 WHERE $6
+       ), touch AS (
+         UPDATE auth.sessions SET refreshed_at = now(), updated_at = now() WHERE id = $4
+       )
+       INSERT INTO auth.audit_log_entries (payload, ip_address) VALUES ($7, $8)`,
+      [row.id, hashToken(issued), user.id, row.session_id, row.token, insertChild, auditPayload(actorOf(user), 'token_refreshed'), client.ip.slice(0, 64)],
+    )
     return sessionResponse(ctx, issuer(ctx, request), user, session, issued)
   })
   return json(200, response)
-}
-
-async function insertChild(db: Db, child: string, parent: PresentedToken, userId: string) {
-  await db.query(`INSERT INTO auth.refresh_tokens (token, user_id, session_id, parent) VALUES ($1, $2, $3, $4)`, [
-    hashToken(child),
-    userId,
-    parent.session_id,
-    parent.token,
-  ])
 }
 
 async function pkceGrant(ctx: AuthContext, request: AuthRequest, body: Record<string, unknown>, client: ClientInfo) {
