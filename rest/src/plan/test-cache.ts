@@ -1,0 +1,38 @@
+// A hand-built schema cache for the plan and SQL unit tables (no database needed).
+import { tableKey, type ForeignKey, type SchemaCache, type Table } from '../schema-cache.ts'
+
+export function table(name: string, columns: string[], primaryKey: string[], uniqueKeys: string[][] = []): Table {
+  const cols = columns.map((c) => ({ name: c, type: 'integer', nullable: true, defaultExpr: null, generated: false, identity: false, description: null, enumValues: null }))
+  return {
+    schema: 'public', name, kind: 'table', columns: cols, columnMap: new Map(cols.map((c) => [c.name, c])),
+    primaryKey, uniqueKeys: primaryKey.length ? [primaryKey, ...uniqueKeys] : uniqueKeys, description: null,
+  }
+}
+
+const fk = (name: string, from: string, columns: string[], to: string, refColumns: string[]): ForeignKey => ({
+  name, schema: 'public', table: from, columns, refSchema: 'public', refTable: to, refColumns,
+})
+
+export function testCache(): SchemaCache {
+  const tables = [
+    table('authors', ['id', 'name'], ['id']),
+    table('books', ['id', 'title', 'author_id', 'editor_id'], ['id']),
+    table('genres', ['id', 'name'], ['id']),
+    table('book_genres', ['book_id', 'genre_id'], ['book_id', 'genre_id']),
+    table('profiles', ['author_id', 'bio'], ['author_id']),
+    table('we"ird', ['i"d'], ['i"d']),
+  ]
+  return {
+    schemas: ['public'],
+    tables: new Map(tables.map((t) => [tableKey(t.schema, t.name), t])),
+    foreignKeys: [
+      fk('books_author_id_fkey', 'books', ['author_id'], 'authors', ['id']),
+      fk('books_editor_id_fkey', 'books', ['editor_id'], 'authors', ['id']),
+      fk('book_genres_book_id_fkey', 'book_genres', ['book_id'], 'books', ['id']),
+      fk('book_genres_genre_id_fkey', 'book_genres', ['genre_id'], 'genres', ['id']),
+      fk('profiles_author_id_fkey', 'profiles', ['author_id'], 'authors', ['id']),
+    ],
+    routines: new Map(),
+    loadedAt: 0,
+  }
+}
