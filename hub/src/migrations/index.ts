@@ -1,10 +1,11 @@
 // Every migration the server applies at start, in order: core first, then each package's own.
 import { authMigrations } from '@pgstack/auth'
+import { restMigrations } from '@pgstack/rest'
 import { coreMigrations } from './core.ts'
 import type { Migration } from './runner.ts'
 
 export { applyMigrations, MigrationError, type Migration } from './runner.ts'
 
 export function productMigrations(extra: Migration[] = []): Migration[] {
-  return [...coreMigrations, ...authMigrations, ...extra]
+  return [...coreMigrations, ...restMigrations, ...authMigrations, ...extra]
 }
