@@ -50,7 +50,7 @@ export class FeedRegistry {
       .start()
       .then(() => {
         this.byId.set(feed.feedId, feed)
-        feed.on('lost', () => this.forget(feed))
+        feed.onLost = () => this.forget(feed)
         for (const { notice, receivedAt } of this.early.get(feed.feedId) ?? []) feed.handle(notice, receivedAt)
         this.early.delete(feed.feedId)
         if (this.closed) void this.drop(feed)

@@ -2,7 +2,6 @@
 // the hub, its replay window, and its uWS topic. Each delta is applied, serialized and published
 // once, whatever the number of subscribers. Deltas are handled strictly in sequence: a gap or a
 // large delta is filled from pg_reactive's delta log; what the log no longer has is a resync.
-import { EventEmitter } from 'node:events'
 import type { ApiError } from '../errors.ts'
 import { liveError, toApiError } from './errors.ts'
 import { parseOrder, type Row } from './order.ts'
@@ -39,12 +38,12 @@ interface Queued {
   receivedAt: number
 }
 
-export interface FeedEvents {
-  /** The pg_reactive subscription is gone (query dropped, feed removed): subscribers must re-acquire. */
-  lost: [ApiError]
+/** Told when the pg_reactive subscription is gone (query dropped, feed removed). */
+export interface FeedWatcher {
+  send(event: { type: 'feed.lost'; error: ApiError }): void
 }
 
-export class Feed extends EventEmitter<FeedEvents> {
+export class Feed {
   state: FeedState = 'subscribing'
   subscriptionId = ''
   feedId = 0
@@ -64,13 +63,14 @@ export class Feed extends EventEmitter<FeedEvents> {
   private queue: Queued[] = []
   private filling = false
   private retryTimer: NodeJS.Timeout | undefined
+  /** A Set, not an EventEmitter: thousands of subscribers come and go in O(1) each. */
+  readonly watchers = new Set<FeedWatcher>()
+  onLost: ((feed: Feed) => void) | null = null
 
   constructor(
     readonly spec: FeedSpec,
     private readonly deps: FeedDeps,
-  ) {
-    super()
-  }
+  ) {}
 
   get seq(): number {
     return this.seqNow
@@ -229,7 +229,8 @@ export class Feed extends EventEmitter<FeedEvents> {
 
   private lose(error: ApiError): void {
     this.close()
-    this.emit('lost', error)
+    this.onLost?.(this)
+    for (const watcher of [...this.watchers]) watcher.send({ type: 'feed.lost', error })
   }
 
   /** Stops handling deltas; the registry unsubscribes from pg_reactive. */

@@ -108,20 +108,18 @@ export const subscriptionMachine = setup({
       if (port.lagging) sendBack({ type: 'backpressure.high' })
       return () => port.unsubscribeTopic(feed!.topic)
     }),
-    /** Turns the feed's `lost` event into this actor's `feed.lost`. */
-    watchFeed: fromCallback<SubscriptionEvent, Context>(({ input, sendBack }) => {
-      const onLost = (error: ApiError) => sendBack({ type: 'feed.lost', error })
-      input.feed!.on('lost', onLost)
-      return () => input.feed!.off('lost', onLost)
-    }),
   },
   guards: {
     contextChanged: ({ context, event }) =>
       event.type === 'token.refreshed' && event.security.key !== context.security.key,
   },
   actions: {
-    releaseFeed: assign(({ context }) => {
-      if (context.feed) context.port.registry.release(context.feed)
+    watchFeed: ({ context, self }) => context.feed?.watchers.add(self),
+    releaseFeed: assign(({ context, self }) => {
+      if (context.feed) {
+        context.feed.watchers.delete(self)
+        context.port.registry.release(context.feed)
+      }
       return { feed: null }
     }),
     announce: ({ context }, state: 'lagging' | 'resyncing') =>
@@ -170,7 +168,7 @@ export const subscriptionMachine = setup({
       },
     },
     attached: {
-      invoke: { src: 'watchFeed', input: ({ context }) => context },
+      entry: 'watchFeed',
       exit: 'releaseFeed',
       on: { 'feed.lost': { target: 'authorizing', actions: assign({ resume: null }) } },
       initial: 'snapshotting',

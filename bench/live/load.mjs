@@ -1,0 +1,156 @@
+// Load generator for bench/live/run.ts, in its own process so it never shares the hub's event
+// loop: N WebSocket subscribers (the `ws` package), a writer at a fixed rate on its own
+// connection, and commit → client latency measured on a sample of the subscribers (the writer's
+// commit acknowledgement and the delta's arrival are timed on the same clock, in this process).
+// Driven over IPC by run.ts: 'connect' → {ready}, 'go' → {result}.
+import WebSocket from 'ws'
+import pg from 'pg'
+import { SignJWT } from 'jose'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+
+const cfg = JSON.parse(process.argv[2])
+// cfg: { wsUrl, adminUrl, scenario: 'shared'|'rls', clients, sample, rate, seconds, token, secret }
+const now = () => performance.now()
+const pending = new Map() // `${id}:${n}` → commit ack time
+const latencies = []
+let messages = 0
+let counting = false
+
+function onSampled(data) {
+  if (counting) messages++
+  const m = JSON.parse(data)
+  if (m.type !== 'delta') return
+  const t = now()
+  for (const op of m.ops) {
+    if (!op.row) continue
+    const key = `${op.row.id}:${op.row.n}`
+    const at = pending.get(key)
+    if (at !== undefined && counting) latencies.push(t - at)
+    const f = firstSeen.get(key)
+    if (f === undefined) firstSeen.set(key, t)
+    else if (counting) spread.push(t - f)
+  }
+}
+const firstSeen = new Map()
+const spread = []
+function onCounted() {
+  if (counting) messages++
+}
+
+async function tokenFor(i) {
+  if (cfg.scenario !== 'rls') return cfg.token
+  const key = new TextEncoder().encode(cfg.secret)
+  return new SignJWT({ role: 'authenticated', sub: `u${i}` })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(key)
+}
+
+const sockets = []
+async function openOne(i) {
+  const token = await tokenFor(i)
+  const sampled = cfg.scenario === 'rls' || i % Math.max(1, Math.round(cfg.clients / cfg.sample)) === 0
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${cfg.wsUrl}/live/v1?apikey=${token}`, { perMessageDeflate: false })
+    ws.on('error', reject)
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', id: 'q', query: cfg.scenario === 'rls' ? 'mine' : 'items' })))
+    const first = (data) => {
+      const text = String(data)
+      if (text.includes('"state":"live"')) {
+        ws.off('message', first)
+        ws.on('message', sampled ? onSampled : onCounted)
+        sockets.push(ws)
+        resolve()
+      } else if (text.includes('"type":"error"')) reject(new Error(text))
+    }
+    ws.on('message', first)
+  })
+}
+
+async function connectAll() {
+  const batch = 250
+  for (let i = 0; i < cfg.clients; i += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, cfg.clients - i) }, (_, k) => openOne(i + k)))
+  }
+}
+
+async function write() {
+  const db = new pg.Client({ connectionString: cfg.adminUrl })
+  await db.connect()
+  const rows = cfg.scenario === 'rls' ? cfg.clients : 100
+  const table = cfg.scenario === 'rls' ? 'note' : 'item'
+  // pg_reactive's share of the latency: commit → NOTIFY received by a plain LISTEN connection
+  const listen = new pg.Client({ connectionString: cfg.adminUrl })
+  await listen.connect()
+  await listen.query('LISTEN pgr')
+  const notifyLat = []
+  listen.on('notification', (n) => {
+    const t = now()
+    try {
+      const m = JSON.parse(n.payload)
+      for (const op of m.ops ?? []) {
+        const at = pending.get(`${op.row.id}:${op.row.n}`)
+        if (at !== undefined && counting) notifyLat.push(t - at)
+      }
+    } catch {}
+  })
+  const interval = 1000 / cfg.rate
+  const start = now()
+  const cpu0 = process.cpuUsage()
+  counting = true
+  loopDelay.enable()
+  let sent = 0
+  while (now() - start < cfg.seconds * 1000) {
+    const due = start + sent * interval
+    if (due > now()) await new Promise((r) => setTimeout(r, due - now()))
+    const id = cfg.scenario === 'rls' ? sent % rows : 1 + Math.floor(Math.random() * rows)
+    sent++
+    const { rows: out } = await db.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1 RETURNING n`, [id])
+    pending.set(`${id}:${out[0].n}`, now())
+  }
+  await new Promise((r) => setTimeout(r, 1000)) // let the last deltas land
+  counting = false
+  const elapsed = (now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  await db.end()
+  await listen.end()
+  notifyLat.sort((a, b) => a - b)
+  const nq = (p) => notifyLat[Math.min(notifyLat.length - 1, Math.floor(p * notifyLat.length))] ?? NaN
+  latencies.sort((a, b) => a - b)
+  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN
+  return {
+    writes: sent,
+    samples: latencies.length,
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    max: latencies.at(-1) ?? NaN,
+    deliveriesPerSecond: messages / elapsed,
+    notifyP50: nq(0.5),
+    loopDelayP99: loopDelay.percentile(99) / 1e6,
+    spreadP50: (spread.sort((a, b) => a - b), spread[Math.floor(spread.length / 2)] ?? NaN),
+    spreadP99: spread[Math.floor(spread.length * 0.99)] ?? NaN,
+    notifyP99: nq(0.99),
+    loadCpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100,
+  }
+}
+
+process.on('message', async (msg) => {
+  try {
+    if (msg === 'connect') {
+      const t0 = now()
+      await connectAll()
+      process.send({ ready: true, connectSeconds: (now() - t0) / 1000 })
+    } else if (msg === 'go') {
+      const result = await write()
+      for (const ws of sockets) ws.terminate()
+      process.send({ result })
+      setTimeout(() => process.exit(0), 100)
+    }
+  } catch (error) {
+    process.send({ error: String(error?.stack ?? error) })
+    process.exit(1)
+  }
+})

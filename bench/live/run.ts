@@ -1,0 +1,129 @@
+// Live-query benchmark: the hub in this process, the subscribers and the writer in a separate
+// load-generator process (load.mjs), a throwaway PostgreSQL cluster with pg_reactive. Scenarios:
+//   shared-1k   1,000 subscribers on one shared live query, 20 writes/s
+//   rls-1k      1,000 subscribers, each with its own RLS-filtered feed, 20 writes/s
+//   shared-10k  10,000 subscribers on one shared live query, 10 writes/s
+// Reports commit → client p50/p95/p99, deliveries/s, hub RSS per idle subscriber, hub and load
+// generator CPU. Loopback only. Run: node --expose-gc --import tsx bench/live/run.ts [scenario…]
+// Env: SECONDS (default 10), SAMPLE (latency-sampled clients in shared scenarios, default 500).
+import { fork } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chownSync, mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { ensureExtensionInstalled, findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
+import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+
+const SECONDS = Number(process.env.SECONDS ?? 10)
+const SAMPLE = Number(process.env.SAMPLE ?? 500)
+const SCENARIOS = {
+  'shared-1k': { scenario: 'shared', clients: 1000, rate: 20 },
+  'rls-1k': { scenario: 'rls', clients: 1000, rate: 20 },
+  'shared-10k': { scenario: 'shared', clients: 10_000, rate: 10 },
+  'shared-10': { scenario: 'shared', clients: 10, rate: 20 }, // the same path without fan-out
+} as const
+type Name = keyof typeof SCENARIOS
+const chosen = (process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS)) as Name[]
+
+const bins = findPgBinaries()
+ensureExtensionInstalled(bins, (line) => console.error(line))
+const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-live-'))
+const user = serverOsUser()
+if (user) chownSync(root, user.uid, user.gid)
+const password = randomBytes(12).toString('hex')
+const cluster = await startCluster({
+  dataDir: join(root, 'data'),
+  socketDir: join(root, 'run'),
+  logFile: join(root, 'postgres.log'),
+  superuserPassword: password,
+  preloadLibraries: ['pg_reactive'],
+  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off', max_worker_processes: 16 },
+})
+const rss = () => process.memoryUsage().rss
+const settle = async () => {
+  for (let i = 0; i < 3; i++) {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
+
+let closeHub: (() => Promise<void>) | undefined
+try {
+  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
+  await admin.connect()
+  await admin.query('CREATE DATABASE bench')
+  await admin.end()
+  const secret = randomBytes(32).toString('base64url')
+  const config = loadConfig({
+    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
+    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
+    PGSTACK_JWT_SECRET: secret,
+    PORT: '0',
+    PGSTACK_LIVE_FEED_LINGER_MS: '0',
+  })
+  const hub = await startHub({ config, log: (line) => console.error(`hub: ${line}`) })
+  closeHub = () => hub.close()
+  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
+  const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
+  await db.connect()
+  await db.query(`
+    CREATE TABLE item (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, label text NOT NULL);
+    INSERT INTO item SELECT g, 0, 'item ' || g FROM generate_series(1, 100) g;
+    GRANT SELECT ON item TO anon;
+    SELECT pgr.define('items', 'SELECT id, n, label FROM item ORDER BY id');
+    CREATE TABLE note (id int PRIMARY KEY, owner text NOT NULL, n int NOT NULL DEFAULT 0);
+    INSERT INTO note SELECT g, 'u' || g, 0 FROM generate_series(0, 9999) g;
+    ALTER TABLE note ENABLE ROW LEVEL SECURITY;
+    CREATE POLICY mine ON note TO authenticated USING (owner = current_setting('request.jwt.claims', true)::jsonb ->> 'sub');
+    GRANT SELECT ON note TO authenticated;
+    SELECT pgr.define('mine', 'SELECT id, owner, n FROM note ORDER BY id');
+  `)
+  await db.end()
+  const wsUrl = hub.url.replace(/^http/, 'ws')
+
+  const results: string[] = []
+  for (const name of chosen) {
+    const s = SCENARIOS[name]
+    await settle()
+    const before = rss()
+    const cpuHub0 = process.cpuUsage()
+    const child = fork(join(import.meta.dirname, 'load.mjs'), [
+      JSON.stringify({ ...s, wsUrl, adminUrl: cluster.adminUrl('bench'), sample: SAMPLE, seconds: SECONDS, token: anonKey, secret }),
+    ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    const next = () =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        child.once('message', (m) => ((m as { error?: string }).error ? reject(new Error((m as { error: string }).error)) : resolve(m as Record<string, unknown>)))
+        child.once('exit', (code) => code && reject(new Error(`load generator exited ${code}`)))
+      })
+    child.send('connect')
+    const ready = await next()
+    await settle()
+    const idle = rss()
+    const perSubscriber = (idle - before) / s.clients
+    const stats = (hub as unknown as { live?: { stats(): { feeds: unknown[] } } }).live?.stats()
+    const cpuGo = process.cpuUsage()
+    const t0 = performance.now()
+    child.send('go')
+    const { result } = (await next()) as { result: Record<string, number> }
+    const hubCpu = process.cpuUsage(cpuGo)
+    const hubCpuPercent = ((hubCpu.user + hubCpu.system) / 1000 / (performance.now() - t0)) * 100
+    void cpuHub0
+    await new Promise((r) => child.once('exit', r))
+    const line =
+      `${name.padEnd(11)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
+      `commit→client p50 ${result.p50!.toFixed(1)} ms  p95 ${result.p95!.toFixed(1)} ms  p99 ${result.p99!.toFixed(1)} ms  max ${result.max!.toFixed(1)} ms (${result.samples} samples; commit→NOTIFY p50 ${result.notifyP50!.toFixed(1)} p99 ${result.notifyP99!.toFixed(1)} ms; fan-out spread p50 ${result.spreadP50!.toFixed(1)} p99 ${result.spreadP99!.toFixed(1)} ms) | ` +
+      `${Math.round(result.deliveriesPerSecond!)} deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB | ` +
+      `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${result.loadCpuPercent!.toFixed(0)}% (loop delay p99 ${result.loopDelayP99!.toFixed(0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
+      (stats ? ` | feeds ${stats.feeds.length}` : '')
+    console.log(line)
+    results.push(line)
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  console.log(`\nLive bench (${SECONDS} s per scenario, PostgreSQL ${bins.major}, ${process.platform}, loopback):`)
+  for (const line of results) console.log(`  ${line}`)
+} finally {
+  await closeHub?.()
+  await cluster.stop()
+  rmSync(root, { recursive: true, force: true })
+}
