@@ -655,7 +655,7 @@ SELECT q.name, q.sql, q.param_types, q.key, q.refresh, q.adhoc, q.inc_key IS NOT
        (SELECT coalesce(sum(f.evaluations), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS evaluations,
        (SELECT coalesce(sum(f.deltas), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS deltas,
        (SELECT coalesce(sum(f.errors), 0) FROM pgr.feed f WHERE f.query_id = q.id) AS errors,
-       q.created_at
+       q.created_at, q.columns
   FROM pgr.live_query q;
 
 CREATE VIEW pgr.subscriptions AS
