@@ -22,6 +22,8 @@ export function isAllowedRedirect(target: string, siteUrl: string, allowList: st
   } catch {
     return false
   }
+  // Never a script or local-file URL, whatever the allow-list says (mobile deep links stay allowed).
+  if (['javascript:', 'data:', 'vbscript:', 'file:'].includes(url.protocol)) return false
   try {
     if (url.origin === new URL(siteUrl).origin) return true
   } catch {
