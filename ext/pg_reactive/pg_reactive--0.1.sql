@@ -86,6 +86,9 @@ CREATE FUNCTION pgr._eval(sql text, param_types regtype[], params jsonb,
                           restrict_key text DEFAULT NULL, restrict_to int8[] DEFAULT NULL) RETURNS jsonb
   AS 'MODULE_PATHNAME', 'pgr_eval' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pgr._enter(role name, claims text, search_path text) RETURNS void
+  AS 'MODULE_PATHNAME', 'pgr_enter' LANGUAGE C VOLATILE;
+
 CREATE FUNCTION pgr._capture() RETURNS trigger
   AS 'MODULE_PATHNAME', 'pgr_capture' LANGUAGE C;
 
@@ -721,16 +724,13 @@ BEGIN
           CONTINUE;
         END IF;
       END IF;
-      PERFORM set_config('search_path', f.search_path, true);
-      PERFORM set_config('request.jwt.claims', f.claims::text, true);
-      PERFORM set_config('role', f.role, true);
+      PERFORM pgr._enter(f.role, f.claims::text, f.search_path);
       IF f.inc_key IS NULL THEN
         cur := pgr._eval(f.sql, f.param_types, f.params);
       ELSE
         cur := pgr._eval(f.sql, f.param_types, f.params, f.inc_key, keys);
       END IF;
-      PERFORM set_config('role', 'none', true);
-      PERFORM set_config('request.jwt.claims', '', true);
+      PERFORM pgr._enter('none', '', NULL);
       IF f.inc_key IS NULL THEN
         ops := pgr.diff(f.result, cur, f.key);
       ELSE

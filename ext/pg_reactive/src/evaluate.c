@@ -27,6 +27,7 @@
 #include "utils/array.h"
 #include "common/hashfn.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -34,6 +35,7 @@
 
 PG_FUNCTION_INFO_V1(pgr_analyze);
 PG_FUNCTION_INFO_V1(pgr_eval);
+PG_FUNCTION_INFO_V1(pgr_enter);
 
 typedef struct AnalyzeState
 {
@@ -555,3 +557,25 @@ pgr_eval(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_JSONB_P(result);
 }
+
+/*
+ * pgr._enter(role name, claims text, search_path text) — take on a feed's security
+ * context for the rest of the (sub)transaction, as three set_config(..., true) calls
+ * would, in one call; NULL leaves a setting alone. role 'none' returns to the session
+ * user. Permission checks are those of SET ROLE.
+ */
+Datum
+pgr_enter(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(2))
+		(void) set_config_option("search_path", text_to_cstring(PG_GETARG_TEXT_PP(2)),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	if (!PG_ARGISNULL(1))
+		(void) set_config_option("request.jwt.claims", text_to_cstring(PG_GETARG_TEXT_PP(1)),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	if (!PG_ARGISNULL(0))
+		(void) set_config_option("role", NameStr(*PG_GETARG_NAME(0)),
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	PG_RETURN_VOID();
+}
+
