@@ -26,7 +26,7 @@ export class Authenticator {
 
   async authenticate(headers: Record<string, string>): Promise<AuthContext> {
     const token = tokenFrom(headers)
-    if (token === undefined) return { role: this.anonRole, claims: {}, authenticated: false }
+    if (token === undefined) return { role: this.anonRole, claims: { role: this.anonRole }, authenticated: false }
     const claims = await this.verify(token)
     const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : this.anonRole
     return { role, claims, authenticated: role !== this.anonRole }

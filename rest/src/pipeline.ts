@@ -26,6 +26,8 @@ interface Connection {
 
 /** Names prepared on each connection (the connection object is the key). */
 const prepared = new WeakMap<object, Set<string>>()
+/** Past this many prepared statements a connection runs new texts unnamed: server memory stays bounded. */
+const MAX_PREPARED = 200
 
 export class Pipeline implements Submittable {
   readonly done: Promise<Fields[][]>
@@ -51,7 +53,8 @@ export class Pipeline implements Submittable {
     if (!known) prepared.set(con, (known = new Set()))
     con.stream.cork?.()
     try {
-      for (const s of this.statements) {
+      for (const statement of this.statements) {
+        const s = statement.name !== undefined && !known.has(statement.name) && known.size >= MAX_PREPARED ? { ...statement, name: undefined } : statement
         if (s.name === undefined || !known.has(s.name)) {
           // A statement left over by a failed batch is closed first; closing nothing is no error.
           if (s.name !== undefined) con.close({ type: 'S', name: s.name })

@@ -14,16 +14,20 @@ export interface BuiltQuery extends Statement {
   plannedParam?: number
 }
 
-function bodyExpr(shape: Shape, scalar: boolean): string {
-  const r = 'pgrst_t.pgrst_r'
+function bodyExpr(shape: Shape, scalar: boolean, r: string): string {
   if (scalar) return `to_json((${r}).pgrst_scalar)::text`
   if (shape.accept === 'csv') return `substr(${r}::text, 2, length(${r}::text) - 2)`
   return shape.stripNulls ? `json_strip_nulls(row_to_json(${r}))::text` : `row_to_json(${r})::text`
 }
 
 function finalSelect(shape: Shape, total: string, scalar = false): string {
+  if (total === 'NULL::bigint') {
+    // Without a total the empty page needs no row of its own: a plain scan of the source.
+    const body = bodyExpr(shape, scalar, 'pgrst_s')
+    return `SELECT NULL::bigint AS pgrst_total, count(*) OVER () AS pgrst_page, ${body} AS pgrst_body FROM pgrst_source AS pgrst_s`
+  }
   return (
-    `SELECT ${total} AS pgrst_total, count(pgrst_t.pgrst_r) OVER () AS pgrst_page, ${bodyExpr(shape, scalar)} AS pgrst_body ` +
+    `SELECT ${total} AS pgrst_total, count(pgrst_t.pgrst_r) OVER () AS pgrst_page, ${bodyExpr(shape, scalar, 'pgrst_t.pgrst_r')} AS pgrst_body ` +
     `FROM (SELECT 1) AS pgrst_one LEFT JOIN (SELECT pgrst_s AS pgrst_r FROM pgrst_source AS pgrst_s) AS pgrst_t ON TRUE`
   )
 }
