@@ -706,8 +706,11 @@ BEGIN
                        FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r)
     SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, x.evaluations, q.sql, q.param_types,
            q.key, q.search_path,
+           -- past a few hundred changed keys a full evaluation is cheaper than
+           -- matching every key against every feed
            CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
                      AND NOT (q.tables && full_) AND q.tables && dirty
+                     AND coalesce(cardinality(c.keys), 0) <= 256
                 THEN q.inc_key END AS inc_key,
            c.keys
       FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
