@@ -87,6 +87,7 @@ try {
     const s = SCENARIOS[name]
     await settle()
     const before = rss()
+    const heapBefore = process.memoryUsage().heapUsed
     const cpuHub0 = process.cpuUsage()
     const child = fork(join(import.meta.dirname, 'load.mjs'), [
       JSON.stringify({ ...s, wsUrl, adminUrl: cluster.adminUrl('bench'), sample: SAMPLE, seconds: SECONDS, token: anonKey, secret }),
@@ -101,6 +102,7 @@ try {
     await settle()
     const idle = rss()
     const perSubscriber = (idle - before) / s.clients
+    const heapPerSubscriber = (process.memoryUsage().heapUsed - heapBefore) / s.clients
     const stats = (hub as unknown as { live?: { stats(): { feeds: unknown[] } } }).live?.stats()
     const cpuGo = process.cpuUsage()
     const t0 = performance.now()
@@ -113,7 +115,7 @@ try {
     const line =
       `${name.padEnd(11)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
       `commit→client p50 ${result.p50!.toFixed(1)} ms  p95 ${result.p95!.toFixed(1)} ms  p99 ${result.p99!.toFixed(1)} ms  max ${result.max!.toFixed(1)} ms (${result.samples} samples; commit→NOTIFY p50 ${result.notifyP50!.toFixed(1)} p99 ${result.notifyP99!.toFixed(1)} ms; fan-out spread p50 ${result.spreadP50!.toFixed(1)} p99 ${result.spreadP99!.toFixed(1)} ms) | ` +
-      `${Math.round(result.deliveriesPerSecond!)} deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB | ` +
+      `${Math.round(result.deliveriesPerSecond!)} deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
       `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${result.loadCpuPercent!.toFixed(0)}% (loop delay p99 ${result.loopDelayP99!.toFixed(0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
       (stats ? ` | feeds ${stats.feeds.length}` : '')
     console.log(line)

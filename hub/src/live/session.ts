@@ -71,7 +71,12 @@ export class LiveSession implements SubscriptionPort {
 
   send(message: string): void {
     if (this.closed) return
-    const result = this.ws.send(message, false, false)
+    // Corked: the message goes through uWS's shared cork buffer in one write instead of
+    // leaving a per-socket buffer behind (sends here come from outside uWS callbacks).
+    let result = 1
+    this.ws.cork(() => {
+      result = this.ws.send(message, false, false)
+    })
     if (result === 2) this.onDropped()
     else if (result === 0 && this.ws.getBufferedAmount() > this.options.highWater) this.checkBackpressure()
   }
