@@ -14,13 +14,30 @@ export interface AuthContext {
   mailQueued(): void
 }
 
-/** Public URL of /auth/v1, for links in emails and the token issuer. */
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1'])
+
+/**
+ * Public URL of /auth/v1, for links in emails and the token issuer. Without PGSTACK_AUTH_EXTERNAL_URL
+ * the Host header is used only when it names this machine or the site's host: a forged Host must
+ * never put an attacker's address into a password-reset mail.
+ */
 export function externalUrl(ctx: AuthContext, request: AuthRequest): string {
   if (ctx.config.externalUrl) return ctx.config.externalUrl.replace(/\/+$/, '')
-  const host = request.headers['x-forwarded-host'] ?? request.headers.host ?? 'localhost'
-  const proto = request.headers['x-forwarded-proto'] ?? 'http'
+  const trust = ctx.config.trustForwardedFor
+  const host = (trust ? request.headers['x-forwarded-host'] : undefined) ?? request.headers.host ?? ''
+  const proto = (trust ? request.headers['x-forwarded-proto'] : undefined) ?? 'http'
   const prefix = request.path.slice(0, request.path.length - request.routePath.length)
-  return `${proto}://${host}${prefix}`
+  let site: URL | undefined
+  try {
+    site = new URL(ctx.config.siteUrl)
+  } catch {
+    site = undefined
+  }
+  const hostname = host.replace(/:\d+$/, '')
+  if (/^[\w.:[\]-]+$/.test(host) && (LOCAL_HOSTS.has(hostname) || hostname === site?.hostname)) {
+    return `${proto === 'https' ? 'https' : 'http'}://${host}${prefix}`
+  }
+  return `${site?.origin ?? 'http://localhost'}${prefix}`
 }
 
 export function issuer(ctx: AuthContext, request: AuthRequest): string {

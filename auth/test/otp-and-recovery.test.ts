@@ -89,3 +89,36 @@ t.test('email change goes through a link to the new address', async (t) => {
   t.equal(verified.data.user?.email, 'max2@example.com')
   t.error((await auth.signInWithPassword({ email: 'max2@example.com', password: 'secret-pass' })).error)
 })
+
+t.test('a forged Host header never reaches a mailed link (reset poisoning)', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_SITE_URL: 'https://app.example.com' })
+  await hub.client().signUp({ email: 'nia@example.com', password: 'secret-pass' })
+  const { request } = await import('node:http')
+  const url = new URL(`${hub.authUrl}/recover`)
+  const status = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } },
+      (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      },
+    )
+    req.on('error', reject)
+    req.end(JSON.stringify({ email: 'nia@example.com' }))
+  })
+  t.equal(status, 200)
+  const { link } = readMail((await hub.lastMail('nia@example.com'))!.body_text)
+  t.ok(link.startsWith('https://app.example.com/auth/v1/verify?'), link)
+})
+
+t.test('a new password ends the user\'s other sessions', async (t) => {
+  const hub = await startAuthHub(t)
+  const auth = hub.client()
+  await auth.signUp({ email: 'oli@example.com', password: 'secret-pass' })
+  const mine = (await auth.signInWithPassword({ email: 'oli@example.com', password: 'secret-pass' })).data.session!
+  const other = (await auth.signInWithPassword({ email: 'oli@example.com', password: 'secret-pass' })).data.session!
+  const changed = await hub.call('PUT', '/user', { password: 'another-pass' }, { authorization: `Bearer ${mine.access_token}` })
+  t.equal(changed.status, 200)
+  t.equal((await hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: other.refresh_token })).status, 400)
+  t.equal((await hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: mine.refresh_token })).status, 200)
+})

@@ -148,7 +148,9 @@ export async function updateUserAdmin(ctx: AuthContext, request: AuthRequest, id
     if (appMetadata) set('raw_app_meta_data', mergeMetadata(user.raw_app_meta_data ?? {}, appMetadata))
     if (banDuration) set('banned_until', parseBanDuration(banDuration))
     if (sets.length) await db.query(`UPDATE auth.users SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values)
-    if (banDuration && banDuration !== 'none') await db.query('DELETE FROM auth.sessions WHERE user_id = $1', [user.id])
+    if ((banDuration && banDuration !== 'none') || encryptedPassword) {
+      await db.query('DELETE FROM auth.sessions WHERE user_id = $1', [user.id])
+    }
     await audit(db, ip, SERVICE_ACTOR, 'user_modified', { user_id: user.id, user_email: user.email })
     return (await findUserById(db, user.id))!
   })

@@ -53,7 +53,7 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
 
   let mailed = false
   const updated = await inTransaction(ctx.pool, async (db) => {
-    const { user } = await requireUser(db, claims, true)
+    const { user, sessionId } = await requireUser(db, claims, true)
     if (emailChanges) {
       const { rowCount } = await db.query(
         `SELECT 1 FROM auth.users WHERE lower(email) = $1 AND id <> $2 AND is_sso_user = false`,
@@ -63,6 +63,8 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
     }
     if (encryptedPassword) {
       await db.query(`UPDATE auth.users SET encrypted_password = $2, updated_at = now() WHERE id = $1`, [user.id, encryptedPassword])
+      // As GoTrue: a new password ends every other session (a thief's included).
+      await db.query(`DELETE FROM auth.sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2::uuid`, [user.id, sessionId ?? null])
       await audit(db, ip, actorOf(user), 'user_updated_password')
     }
     if (data) {
