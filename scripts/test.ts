@@ -2,7 +2,7 @@
 // migrates a template database that each test file clones, runs every tap test file and the
 // extension's pg_regress suite against that cluster, and ends with one line `N passed, M failed`.
 import { spawn, spawnSync } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import pg from 'pg'
 import { countTap, type Counts } from './tap-counts.ts'
@@ -38,6 +38,19 @@ function findTestFiles(): string[] {
     }
   }
   return found.sort()
+}
+
+/**
+ * tap compiles its plugin set into node_modules at `tap build`; a fresh `npm ci` ships the default
+ * set, with the ts-node TypeScript plugin that our config turns off (we load tsx instead).
+ */
+function ensureTapPlugins(): void {
+  const built = join(root, 'node_modules/@tapjs/test/test-built/dist/esm/index.js')
+  const signature = /export const signature = `([^`]*)`/.exec(readFileSync(built, 'utf8'))?.[1] ?? ''
+  if (!signature.split('\n').includes('@tapjs/typescript')) return
+  console.log('Building tap with the project\'s plugin set…')
+  const result = spawnSync(join(root, 'node_modules/.bin/tap'), ['build'], { cwd: root, stdio: 'inherit' })
+  if (result.status !== 0) throw new Error('tap build failed')
 }
 
 /** Runs tap, echoing its TAP stream, and counts the stream's assertions. */
@@ -106,6 +119,7 @@ async function main(): Promise<void> {
 
     const env = { ...process.env, [TEST_CLUSTER_ENV]: JSON.stringify(run.info) }
     if (files.length) {
+      ensureTapPlugins()
       const tap = await runTap(files, env)
       counts.passed += tap.passed
       counts.failed += tap.failed
