@@ -73,7 +73,7 @@ CREATE TABLE pgr.captured (
   relid         oid PRIMARY KEY
 );
 
-SELECT pg_catalog.pg_extension_config_dump('pgr.live_query', 'WHERE NOT adhoc');
+-- Not marked for pg_dump: live_query.tables holds oids that a restore would not keep.
 
 -- ------------------------------------------------------------------ C entry points
 
