@@ -789,9 +789,11 @@ BEGIN
       RETURN -1;
     END IF;
   END IF;
-  SELECT extract(epoch FROM min(x.evaluated_at + q.refresh) - clock_timestamp()) INTO next_due
-    FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
-   WHERE q.refresh IS NOT NULL;
+  IF EXISTS (SELECT FROM pgr.live_query q WHERE q.refresh IS NOT NULL) THEN
+    SELECT extract(epoch FROM min(x.evaluated_at + q.refresh) - clock_timestamp()) INTO next_due
+      FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
+     WHERE q.refresh IS NOT NULL;
+  END IF;
   IF next_due IS NULL THEN
     RETURN 0;
   END IF;

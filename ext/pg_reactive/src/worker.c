@@ -183,6 +183,8 @@ cpu_us(void)
 		ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
+static SPIPlanPtr process_plan = NULL;
+
 /* What one cycle works on, copied out of the slot under its lock. */
 typedef struct PgrWork
 {
@@ -233,7 +235,17 @@ pgr_worker_process(PgrWork *work, bool housekeeping)
 	args[4] = BoolGetDatum(work->all);
 	args[5] = BoolGetDatum(housekeeping);
 
-	ret = SPI_execute_with_args("SELECT pgr._process($1, $2, $3, $4, $5, $6)", 6, argtypes, args, nulls, false, 1);
+	/* parsed and planned once per worker; the plan cache replans if pgr._process changes */
+	if (process_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT pgr._process($1, $2, $3, $4, $5, $6)", 6, argtypes);
+
+		if (plan == NULL)
+			elog(ERROR, "pg_reactive: could not prepare pgr._process(): %s", SPI_result_code_string(SPI_result));
+		SPI_keepplan(plan);
+		process_plan = plan;
+	}
+	ret = SPI_execute_plan(process_plan, args, nulls, false, 1);
 	if (ret != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "pg_reactive: pgr._process() failed");
 	{
