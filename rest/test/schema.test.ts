@@ -104,7 +104,7 @@ t.test('fuzz: no query string produces a 500', async (t) => {
         if (!('code' in body && 'message' in body && 'details' in body && 'hint' in body)) throw new Error(`bad error shape ${text}`)
       }
     }),
-    { numRuns: 400 },
+    { numRuns: 200 },
   )
-  t.ok(requests >= 400, `${requests} random requests, none a 500`)
+  t.ok(requests >= 200, `${requests} random requests, none a 500`)
 })

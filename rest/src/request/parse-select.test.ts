@@ -9,6 +9,7 @@ t.test('select grammar', async (t) => {
     [' id , name ', [{ kind: 'column', field: { name: 'id', path: [] } }, { kind: 'column', field: { name: 'name', path: [] } }]],
     ['n:name', [{ kind: 'column', alias: 'n', field: { name: 'name', path: [] } }]],
     ['year::text', [{ kind: 'column', cast: 'text', field: { name: 'year', path: [] } }]],
+    ['p::double precision[]', [{ kind: 'column', cast: 'double precision[]', field: { name: 'p', path: [] } }]],
     ['data->a->>b', [{ kind: 'column', field: { name: 'data', path: [{ arrow: '->', key: 'a' }, { arrow: '->>', key: 'b' }] } }]],
     ['x:data->0', [{ kind: 'column', alias: 'x', field: { name: 'data', path: [{ arrow: '->', key: '0' }] } }]],
     ['"my col"', [{ kind: 'column', field: { name: 'my col', path: [] } }]],
@@ -22,7 +23,7 @@ t.test('select grammar', async (t) => {
 })
 
 t.test('select errors are PGRST100 (PGRST123 for aggregates)', async (t) => {
-  for (const bad of ['id,', 'a(', 'a(b', ',', 'a::"x', 'a!', '...id', 'a:b:c', 'a)', 'x::int;drop']) {
+  for (const bad of ['id,', 'a(', 'a(b', ',', 'a::"x', 'a!', '...id', 'a:b:c', 'a)', 'x::int;drop', 'x::int AS y FROM pg_authid', 'x::text)--']) {
     t.throws(() => parseSelect(bad), { code: 'PGRST100', status: 400 }, bad)
   }
   t.throws(() => parseSelect('count()'), { code: 'PGRST123' })

@@ -4,7 +4,8 @@ import { errors } from '../errors.ts'
 import { Scanner } from './scanner.ts'
 import type { SelectItem } from './types.ts'
 
-const CAST = /^[A-Za-z_][A-Za-z0-9_ ]*(\[\])?$/
+// One word, or one of the few multi-word type names: anything else could smuggle SQL through.
+const CAST = /^([A-Za-z_][A-Za-z0-9_]*|double precision|character varying|bit varying|timestamp with(out)? time zone|time with(out)? time zone)(\[\])?$/i
 const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max'])
 
 export function parseSelect(value: string): SelectItem[] {
