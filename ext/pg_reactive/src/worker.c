@@ -300,6 +300,7 @@ pgr_worker_main(Datum arg)
 		uint64		claimed;
 		uint64		wanted;
 		bool		refresh_due;
+		bool		unhandled;
 		bool		housekeeping;
 		double		next;
 		TimestampTz now;
@@ -316,11 +317,13 @@ pgr_worker_main(Datum arg)
 		LWLockAcquire(pgr_shared->lock, LW_SHARED);
 		ndirty = my_slot->ndirty;
 		all = my_slot->all_dirty;
+		/* a commit that only woke us (unsubscribe, undefine) still gets its cycle */
+		unhandled = my_slot->commit_seq != my_slot->done_seq;
 		LWLockRelease(pgr_shared->lock);
 
 		refresh_due = next_refresh != 0 && GetCurrentTimestamp() >= next_refresh;
 
-		if (ndirty == 0 && !all && !refresh_due)
+		if (ndirty == 0 && !all && !refresh_due && !unhandled)
 		{
 			long		timeout = 2000;	/* housekeeping at least this often */
 
