@@ -206,7 +206,7 @@ key_value(Datum d, Oid type)
 	}
 }
 
-/* Read the primary keys out of one transition table. Returns false on overflow. */
+/* Read the primary keys out of one transition table; past the cap the table goes full. */
 static void
 collect_keys(Tuplestorestate *store, Relation rel, AttrNumber attnum, int idx)
 {
