@@ -28,6 +28,8 @@ interface LoadResult {
   failed: number
   p50: number
   p99: number
+  /** CPU time of this process (the hub: JS, libuv threads) per successful request, in µs. */
+  cpuUs: number
 }
 
 function load(options: Record<string, unknown>): Promise<LoadResult> {
@@ -38,7 +40,14 @@ function load(options: Record<string, unknown>): Promise<LoadResult> {
     const child = spawn(process.execPath, [LOAD, file], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load.mjs exited ${code}`))))
+    const cpu = process.cpuUsage()
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`load.mjs exited ${code}`))
+      const used = process.cpuUsage(cpu)
+      const result = JSON.parse(out) as LoadResult
+      result.cpuUs = (used.user + used.system) / Math.max(1, result.ok)
+      resolve(result)
+    })
   })
 }
 
@@ -96,12 +105,23 @@ try {
 
   // One hash with the server's parameters (scrypt N = 2^LOG_N, r = 8, p = 1), timed alone.
   const hashStart = performance.now()
+  const hashCpu = process.cpuUsage()
   for (let i = 0; i < 5; i++) {
     await new Promise((resolve, reject) =>
       scrypt(PASSWORD, randomBytes(16), 32, { N: 2 ** LOG_N, r: 8, p: 1, maxmem: 512 * 2 ** LOG_N * 8 }, (e, k) => (e ? reject(e) : resolve(k))),
     )
   }
   const hashMs = (performance.now() - hashStart) / 5
+  const hashCpuMs = ((u) => (u.user + u.system) / 1000 / 5)(process.cpuUsage(hashCpu))
+
+  // JWT verification alone (jose, HS256), as the REST layer does it on a cache miss.
+  const { jwtVerify } = await import('jose')
+  const verifyKey = new TextEncoder().encode(secret)
+  const sample = await new SignJWT({ sub: randomUUID(), role: 'authenticated' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(verifyKey)
+  for (let i = 0; i < 2000; i++) await jwtVerify(sample, verifyKey)
+  const verifyCpu = process.cpuUsage()
+  for (let i = 0; i < 20000; i++) await jwtVerify(sample, verifyKey)
+  const verifyUs = ((u) => (u.user + u.system) / 20000)(process.cpuUsage(verifyCpu))
 
   await load({ ...base, mode: 'signin', connections: SIGNIN_CONNECTIONS, seconds: 2, emails, password: PASSWORD })
   const signin = await load({ ...base, mode: 'signin', connections: SIGNIN_CONNECTIONS, emails, password: PASSWORD })
@@ -149,14 +169,17 @@ try {
   const each = await load({ ...restBase, apikey: '', tokens: fresh })
   const none2 = await load({ ...restBase, apikey: '' })
 
-  const fmt = (r: LoadResult) => `${r.rps.toFixed(0).padStart(6)} req/s  (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.failed} failed)`
+  const fmt = (r: LoadResult) =>
+    `${r.rps.toFixed(0).padStart(6)} req/s, hub CPU ${r.cpuUs.toFixed(0).padStart(5)} µs/req  (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.failed} failed)`
+  const cpuBase = (none.cpuUs + none2.cpuUs) / 2
   const baseline = (none.rps + none2.rps) / 2
-  console.log(`\nAuth bench (${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${SECONDS}s per run, scrypt ln=${LOG_N} r=8 p=1 = ${(2 ** LOG_N * 128 * 8) / 1048576} MiB, one hash ${hashMs.toFixed(1)} ms):`)
+  console.log(`\nAuth bench (${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}, ${SECONDS}s per run, scrypt ln=${LOG_N} r=8 p=1 = ${(2 ** LOG_N * 128 * 8) / 1048576} MiB, one hash ${hashMs.toFixed(1)} ms wall, ${hashCpuMs.toFixed(1)} ms CPU):`)
   console.log(`  password sign-ins  (${SIGNIN_CONNECTIONS} conns):  ${fmt(signin)}`)
   console.log(`  refresh grants     (${CONNECTIONS} conns): ${fmt(refresh)}`)
   console.log(`  REST GET by id, no JWT (anon):        ${fmt(none)}  / again ${none2.rps.toFixed(0)}`)
-  console.log(`  REST GET by id, one repeated JWT:     ${fmt(same)}  (${((1 - same.rps / baseline) * 100).toFixed(1)}% below no-JWT)`)
-  console.log(`  REST GET by id, fresh JWT each time:  ${fmt(each)}  (${((1 - each.rps / baseline) * 100).toFixed(1)}% below no-JWT; ${each.ok} of 60000 tokens used)`)
+  console.log(`  REST GET by id, one repeated JWT:     ${fmt(same)}  (throughput ${((1 - same.rps / baseline) * 100).toFixed(1)}% below no-JWT; CPU ${(((same.cpuUs - cpuBase) / cpuBase) * 100).toFixed(1)}%)`)
+  console.log(`  REST GET by id, fresh JWT each time:  ${fmt(each)}  (throughput ${((1 - each.rps / baseline) * 100).toFixed(1)}% below no-JWT; CPU ${(((each.cpuUs - cpuBase) / cpuBase) * 100).toFixed(1)}%; ${each.ok} of 60000 tokens used)`)
+  console.log(`  jose HS256 verify alone:              ${verifyUs.toFixed(1)} µs CPU (${((verifyUs / cpuBase) * 100).toFixed(1)}% of a no-JWT request's hub CPU)`)
 } finally {
   await closeHub?.()
   await cluster.stop()

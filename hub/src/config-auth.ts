@@ -28,7 +28,7 @@ export const AuthEnvSchema = {
       { description: 'letters_digits, lower_upper_letters_digits or lower_upper_letters_digits_symbols' },
     ),
   ),
-  /** scrypt cost log2(N); 15 = 32 MiB per hash. Lower only for tests. */
+  /** scrypt cost log2(N) (r = 8, p = 1); 15 = 32 MiB per hash, 17 = OWASP's recommendation. Lower only for tests. */
   PGSTACK_AUTH_SCRYPT_LOG_N: Int(10, 15, 20),
   PGSTACK_AUTH_OTP_EXPIRY: Int(60, 3600, 86_400),
   PGSTACK_AUTH_OTP_LENGTH: Int(6, 6, 10),
