@@ -119,31 +119,42 @@ CREATE FUNCTION pgr._key(row_ jsonb, key text[]) RETURNS jsonb
 CREATE FUNCTION pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
   AS $$
+DECLARE
+  k1 text := CASE WHEN cardinality(key) = 1 THEN key[1] END;
 BEGIN
-  -- plpgsql, not sql: the worker calls this per feed and plpgsql keeps the plan
+  -- plpgsql, not sql: the worker calls this per feed and plpgsql keeps the plans.
+  -- Every step is a hash operation: EXCEPT ALL, then a FULL JOIN on the key.
   IF prev = cur THEN
     RETURN '[]'::jsonb;
   END IF;
+  IF key IS NULL THEN
+    RETURN (
+      WITH
+      gone AS (SELECT e FROM pg_catalog.jsonb_array_elements(prev) e
+               EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(cur) e),
+      came AS (SELECT e FROM pg_catalog.jsonb_array_elements(cur) e
+               EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(prev) e)
+      SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('op', op, 'row', e)
+                                           ORDER BY o, e::text), '[]'::jsonb)
+        FROM (SELECT 1 AS o, 'delete' AS op, e FROM gone
+              UNION ALL SELECT 3, 'insert', e FROM came) ops);
+  END IF;
   RETURN (
-  WITH
-  gone AS (SELECT e FROM pg_catalog.jsonb_array_elements(prev) e
-           EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(cur) e),
-  came AS (SELECT e FROM pg_catalog.jsonb_array_elements(cur) e
-           EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(prev) e),
-  d AS (SELECT e, CASE WHEN key IS NULL THEN NULL ELSE pgr._key(e, key) END AS k FROM gone),
-  i AS (SELECT e, CASE WHEN key IS NULL THEN NULL ELSE pgr._key(e, key) END AS k FROM came),
-  ops AS (
-    SELECT 1 AS o, 'delete' AS op, d.e FROM d
-     WHERE key IS NULL OR NOT EXISTS (SELECT FROM i WHERE i.k = d.k)
-    UNION ALL
-    SELECT 2, 'update', i.e FROM i
-     WHERE key IS NOT NULL AND EXISTS (SELECT FROM d WHERE d.k = i.k)
-    UNION ALL
-    SELECT 3, 'insert', i.e FROM i
-     WHERE key IS NULL OR NOT EXISTS (SELECT FROM d WHERE d.k = i.k))
-  SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('op', op, 'row', e)
-                                       ORDER BY o, e::text), '[]'::jsonb)
-    FROM ops);
+    WITH
+    gone AS (SELECT e FROM pg_catalog.jsonb_array_elements(prev) e
+             EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(cur) e),
+    came AS (SELECT e FROM pg_catalog.jsonb_array_elements(cur) e
+             EXCEPT ALL SELECT e FROM pg_catalog.jsonb_array_elements(prev) e),
+    d AS (SELECT e, CASE WHEN k1 IS NOT NULL THEN e -> k1 ELSE pgr._key(e, key) END AS k FROM gone),
+    i AS (SELECT e, CASE WHEN k1 IS NOT NULL THEN e -> k1 ELSE pgr._key(e, key) END AS k FROM came),
+    ops AS (
+      SELECT CASE WHEN d.e IS NULL THEN 3 WHEN i.e IS NULL THEN 1 ELSE 2 END AS o,
+             CASE WHEN d.e IS NULL THEN 'insert' WHEN i.e IS NULL THEN 'delete' ELSE 'update' END AS op,
+             coalesce(i.e, d.e) AS e
+        FROM d FULL JOIN i ON d.k = i.k)
+    SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('op', op, 'row', e)
+                                         ORDER BY o, e::text), '[]'::jsonb)
+      FROM ops);
 END
 $$;
 
