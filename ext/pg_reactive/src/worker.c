@@ -293,6 +293,13 @@ pgr_worker_main(Datum arg)
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	pgstat_report_appname("pg_reactive worker");
 
+	/*
+	 * The worker's commits carry only derived state (results, delta log); waiting for
+	 * their WAL flush would put an fsync between every commit and its NOTIFY. After a
+	 * crash consumers resync anyway (their connections are gone).
+	 */
+	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+
 	for (;;)
 	{
 		int			ndirty;
