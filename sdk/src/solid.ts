@@ -20,9 +20,10 @@ export function createLiveQuery<Row = Record<string, unknown>>(
   setResult(resultOf(query))
   const unsubscribe = query.subscribe(() => setResult(resultOf(query)))
   if (getOwner()) {
+    // Close before unsubscribing, so reads after disposal say `closed`.
     onCleanup(() => {
-      unsubscribe()
       close()
+      unsubscribe()
     })
   }
   return {
