@@ -56,6 +56,8 @@ CREATE TABLE pgr.subscription (
   created_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON pgr.subscription (feed_id);
+-- rewritten on every delta: spend no CPU compressing it
+ALTER TABLE pgr.feed ALTER COLUMN result SET STORAGE EXTERNAL;
 
 -- Every delta of every feed, for resume and replay; pruned by pg_reactive.log_retention.
 CREATE TABLE pgr.delta_log (

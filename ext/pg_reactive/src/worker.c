@@ -299,6 +299,8 @@ pgr_worker_main(Datum arg)
 	 * crash consumers resync anyway (their connections are gone).
 	 */
 	SetConfigOption("synchronous_commit", "off", PGC_SUSET, PGC_S_OVERRIDE);
+	/* the worker runs the same statements thousands of times: plan them once */
+	SetConfigOption("plan_cache_mode", "force_generic_plan", PGC_SUSET, PGC_S_OVERRIDE);
 
 	for (;;)
 	{
