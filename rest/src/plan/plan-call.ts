@@ -5,7 +5,7 @@ import type { ApiRequest } from '../request/types.ts'
 import { tableKey, type Column, type Routine, type SchemaCache, type Table } from '../schema-cache.ts'
 import { parseJsonBody } from './plan-mutate.ts'
 import { checkAllNodesUsed, planNode } from './plan-read.ts'
-import { rootRange, shapeOf, splitCallParams } from './plan-request.ts'
+import { rootRange, shapeOf, splitCallParams } from './shape.ts'
 import type { CallPlan } from './types.ts'
 
 const isJsonType = (type: string) => type === 'json' || type === 'jsonb'

@@ -4,7 +4,7 @@ import { errors } from '../errors.ts'
 import type { ApiRequest, NodeParams } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { checkAllNodesUsed, checkColumn, planFilters, planNode, planOrder } from './plan-read.ts'
-import { rootRange, shapeOf } from './plan-request.ts'
+import { rootRange, shapeOf } from './shape.ts'
 import type { MutatePlan, ReadNode } from './types.ts'
 
 export function parseJsonBody(req: ApiRequest): unknown {
