@@ -104,3 +104,27 @@ t.test('RLS isolation between two users', async (t) => {
   const anon = await api.client().from('notes').select()
   t.same(anon.data, [], 'anon sees nothing')
 })
+
+t.test('representations: embeds, stripped nulls, counts, Content-Range', async (t) => {
+  const db = api.client()
+  const withEmbed = await db.from('books').update({ year: 1970 }).eq('id', 2).select('id, year, author:authors!author_id(name)').single()
+  t.same(withEmbed.data, { id: 2, year: 1970, author: { name: 'Ursula' } })
+  let res = await api.fetch('/items?id=eq.20', {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', Prefer: 'return=representation', Accept: 'application/vnd.pgrst.object+json;nulls=stripped' },
+    body: '{"name":null}',
+  })
+  t.same(await res.json(), { id: 20, qty: 6, during: '[20,30)' })
+  res = await api.fetch('/items', { method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'count=exact' }, body: '[{"id":5001},{"id":5002}]' })
+  t.equal(res.status, 201)
+  t.equal(res.headers.get('content-range'), '*/2')
+  res = await api.fetch('/items?id=in.(5001,5002)', { method: 'DELETE', headers: { Prefer: 'count=exact' } })
+  t.equal(res.status, 204)
+  t.equal(res.headers.get('content-range'), '0-1/2')
+  res = await api.fetch('/items?id=eq.999999', { method: 'DELETE' })
+  t.equal(res.headers.get('content-range'), '*/*')
+  const form = await api.fetch('/genres', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Prefer: 'return=representation' }, body: 'name=form%20genre' })
+  t.match(await form.json(), [{ name: 'form genre' }])
+  const xml = await api.fetch('/genres', { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: '<a/>' })
+  t.equal(xml.status, 415)
+})
