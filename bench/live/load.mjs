@@ -9,6 +9,7 @@ import { SignJWT } from 'jose'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 const loopDelay = monitorEventLoopDelay({ resolution: 5 })
 
 const cfg = JSON.parse(process.argv[2])
@@ -42,7 +43,7 @@ function onCounted() {
 
 async function tokenFor(i) {
   if (cfg.scenario !== 'rls') return cfg.token
-  const key = new TextEncoder().encode(cfg.secret)
+  const key = Buffer.from(cfg.secret)
   return new SignJWT({ role: 'authenticated', sub: `u${i}` })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()
@@ -164,7 +165,9 @@ async function write() {
         const at = pending.get(`${op.row.id}:${op.row.n}`)
         if (at !== undefined && counting) notifyLat.push(t - at)
       }
-    } catch {}
+    } catch {
+      // not a delta payload
+    }
   })
   const interval = 1000 / cfg.rate
   const start = now()
@@ -215,7 +218,10 @@ process.on('message', async (msg) => {
       process.send({ ready: true, connectSeconds: (now() - t0) / 1000 })
     } else if (msg === 'go') {
       const result = await write()
-      for (const ws of sockets) (ws.terminate ? ws.terminate() : ws.destroy())
+      for (const ws of sockets) {
+        if (ws.terminate) ws.terminate()
+        else ws.destroy()
+      }
       process.send({ result })
       setTimeout(() => process.exit(0), 100)
     }

@@ -2,8 +2,6 @@ import t from 'tap'
 import { canon, LiveTestClient } from './live-client.ts'
 import { setup } from './live-fixture.ts'
 
-const ALL = 'SELECT id, owner, title, done FROM todo ORDER BY title DESC, id'
-
 t.test('RLS: two users on the same live query see only their rows; anon sees the public ones', async (t) => {
   const { admin, open, settle, signToken, anonKey } = await setup(t)
   const ann = await open(await signToken({ role: 'authenticated', sub: 'ann' }))
@@ -98,4 +96,32 @@ t.test('a socket without a token can still ping (the 4401 close comes after 10 s
   // 10 s is the protocol's limit; do not wait for it here, just check that messages wait for auth
   client.send({ type: 'ping' })
   await client.next((m) => m.type === 'pong')
+})
+
+t.test('a policy that fails for one user affects that subscription alone', async (t) => {
+  const { admin, open, settle, signToken } = await setup(t)
+  // raises for "eve" while the tripwire table has a row; fine for everyone else
+  await admin.query(`
+    CREATE TABLE tripwire (on_ boolean);
+    GRANT SELECT ON tripwire TO authenticated;
+    CREATE POLICY fragile ON todo AS RESTRICTIVE TO authenticated
+      USING (CASE WHEN current_setting('request.jwt.claims', true)::jsonb ->> 'sub' = 'eve'
+                   AND EXISTS (SELECT FROM tripwire) THEN 1 / (SELECT 0 * count(*) FROM tripwire)::int = 1 ELSE true END)`)
+  const eve = await open(await signToken({ role: 'authenticated', sub: 'eve' }))
+  const ann = await open(await signToken({ role: 'authenticated', sub: 'ann' }))
+  eve.subscribe('q', 'all_todos')
+  ann.subscribe('q', 'all_todos')
+  await eve.until(() => eve.subs.get('q')!.state === 'live')
+  await ann.until(() => ann.subs.get('q')!.state === 'live')
+  await admin.query('INSERT INTO tripwire VALUES (true)')
+  await admin.query("INSERT INTO todo VALUES (60, 'eve', 'boom', false), (62, 'ann', 'also', false)")
+  const failure = await eve.next((m) => m.type === 'error' && m.feed === eve.subs.get('q')!.feed, 10_000)
+  t.equal(failure.code, '22012', 'eve hears of her feed\'s division by zero')
+  await settle(ann, 'q')
+  t.ok(ann.rows('q').some((r) => r.id === 62), 'ann\'s feed kept flowing')
+  t.equal(eve.subs.get('q')!.closed, false, 'eve stays subscribed and recovers with the next good evaluation')
+  await admin.query('DELETE FROM tripwire')
+  await admin.query("INSERT INTO todo VALUES (61, 'eve', 'fine', false)")
+  await settle(eve, 'q')
+  t.same(eve.rows('q').map((r) => r.id).sort(), [60, 61])
 })

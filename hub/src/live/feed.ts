@@ -4,7 +4,7 @@
 // large delta is filled from pg_reactive's delta log; what the log no longer has is a resync.
 import type { ApiError } from '../errors.ts'
 import { liveError, toApiError } from './errors.ts'
-import { parseOrder, type Row } from './order.ts'
+import { parseOrder } from './order.ts'
 import type { PgrClient } from './pgr.ts'
 import { FeedRows, type PgrOp } from './rows.ts'
 

@@ -27,7 +27,7 @@ export interface SubscriptionInput {
   port: SubscriptionPort
 }
 
-interface Context extends SubscriptionInput {
+export interface SubscriptionContext extends SubscriptionInput {
   feed: Feed | null
   /** The sequence the client is at, as far as this actor knows. */
   seq: number
@@ -54,7 +54,7 @@ const quote = JSON.stringify
 
 export const subscriptionMachine = setup({
   types: {
-    context: {} as Context,
+    context: {} as SubscriptionContext,
     events: {} as SubscriptionEvent,
     input: {} as SubscriptionInput,
   },
@@ -63,7 +63,7 @@ export const subscriptionMachine = setup({
      * Holds the feed for (query, params, role, claims). A callback, not a promise, so that a feed
      * acquired after the actor moved on (token changed, socket closed) is released, not leaked.
      */
-    acquireFeed: fromCallback<SubscriptionEvent, Context>(({ input, sendBack }) => {
+    acquireFeed: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       let cancelled = false
       const { registry } = input.port
       const spec = {
@@ -82,7 +82,7 @@ export const subscriptionMachine = setup({
       }
     }),
     /** Sends the rows (or, resuming, only what the client missed); resolves with the client's seq. */
-    sendSnapshot: fromPromise<number, { context: Context; resume: boolean }>(async ({ input: { context, resume } }) => {
+    sendSnapshot: fromPromise<number, { context: SubscriptionContext; resume: boolean }>(async ({ input: { context, resume } }) => {
       const { feed, port, id } = context
       const r = context.resume
       if (resume && r && feed && r.feed === feed.feedId && feed.replaySince(r.seq) !== null) {
@@ -95,7 +95,7 @@ export const subscriptionMachine = setup({
       return feed!.seq
     }),
     /** While live: the deltas published since the client's seq, then the feed's topic. */
-    feedLink: fromCallback<SubscriptionEvent, Context>(({ input, sendBack }) => {
+    feedLink: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       const { feed, port, id } = input
       const missed = feed!.replaySince(input.seq)
       if (missed === null) {
