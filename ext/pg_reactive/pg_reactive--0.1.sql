@@ -38,7 +38,6 @@ CREATE TABLE pgr.feed (
   role          name NOT NULL,
   claims        jsonb NOT NULL,
   seq           bigint NOT NULL DEFAULT 0,
-  result        jsonb NOT NULL,                -- rows as of seq
   evaluations   bigint NOT NULL DEFAULT 0,
   deltas        bigint NOT NULL DEFAULT 0,
   errors        bigint NOT NULL DEFAULT 0,
@@ -46,6 +45,13 @@ CREATE TABLE pgr.feed (
   evaluated_at  timestamptz NOT NULL DEFAULT now(),
   created_at    timestamptz NOT NULL DEFAULT now(),
   UNIQUE (query_id, context)
+) WITH (fillfactor = 70);
+
+-- A feed's rows as of its seq. Apart from the feed row, which the worker touches on
+-- every evaluation (counters), so that only a delta rewrites the rows.
+CREATE TABLE pgr.feed_result (
+  feed_id       bigint PRIMARY KEY REFERENCES pgr.feed ON DELETE CASCADE,
+  result        jsonb NOT NULL
 );
 
 CREATE TABLE pgr.subscription (
@@ -57,7 +63,7 @@ CREATE TABLE pgr.subscription (
 );
 CREATE INDEX ON pgr.subscription (feed_id);
 -- rewritten on every delta: spend no CPU compressing it
-ALTER TABLE pgr.feed ALTER COLUMN result SET STORAGE EXTERNAL;
+ALTER TABLE pgr.feed_result ALTER COLUMN result SET STORAGE EXTERNAL;
 
 -- Every delta of every feed, for resume and replay; pruned by pg_reactive.log_retention.
 CREATE TABLE pgr.delta_log (
@@ -438,9 +444,13 @@ BEGIN
       USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
   END IF;
   IF rows_ IS NOT NULL THEN
-    INSERT INTO pgr.feed (query_id, context, params, role, claims, result)
-    VALUES (q.id, context, params, role, claims, rows_)
-    ON CONFLICT DO NOTHING;
+    INSERT INTO pgr.feed (query_id, context, params, role, claims)
+    VALUES (q.id, context, params, role, claims)
+    ON CONFLICT DO NOTHING
+    RETURNING * INTO f;
+    IF f.id IS NOT NULL THEN
+      INSERT INTO pgr.feed_result (feed_id, result) VALUES (f.id, rows_);
+    END IF;
   END IF;
   -- KEY SHARE: blocks a concurrent unsubscribe deleting the feed, never the worker's updates
   SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context FOR KEY SHARE;
@@ -518,11 +528,9 @@ BEGIN
     RAISE EXCEPTION 'could not attach to live query "%"', name
       USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
   END IF;
-  f := pgr._find_feed(q.id, ctx);
+  SELECT r.seq, r.rows INTO seq, rows FROM pgr.resync(s.id) r;
   subscription_id := s.id;
-  feed_id := f.id;
-  seq := f.seq;
-  rows := f.result;
+  feed_id := s.feed_id;
   key := q.key;
 END
 $$;
@@ -646,7 +654,9 @@ CREATE FUNCTION pgr.resync(subscription_id bigint, OUT seq bigint, OUT rows json
 DECLARE
   s pgr.subscription := pgr._own(subscription_id);
 BEGIN
-  SELECT f.seq, f.result INTO seq, rows FROM pgr.feed f WHERE f.id = s.feed_id;
+  SELECT f.seq, r.result INTO seq, rows
+    FROM pgr.feed f JOIN pgr.feed_result r ON r.feed_id = f.id
+   WHERE f.id = s.feed_id;
 END
 $$;
 
@@ -702,6 +712,7 @@ CREATE FUNCTION pgr._process(dirty oid[], full_ oid[], key_rel oid[], key_val in
   AS $$
 DECLARE
   f record;
+  prev jsonb;
   cur jsonb;
   ops jsonb;
   keys int8[];
@@ -717,29 +728,27 @@ BEGIN
   FOR f IN
     WITH changed AS (SELECT u.r, array_agg(DISTINCT u.v) AS keys
                        FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r)
-    SELECT x.id, x.params, x.role, x.claims, x.result, x.seq, x.evaluations, q.sql, q.param_types,
-           q.key, q.search_path,
-           -- past a few hundred changed keys a full evaluation is cheaper than
-           -- matching every key against every feed
-           CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
-                     AND NOT (q.tables && full_) AND q.tables && dirty
-                     AND coalesce(cardinality(c.keys), 0) <= 256
-                THEN q.inc_key END AS inc_key,
-           c.keys
-      FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
-      LEFT JOIN changed c ON c.r = q.tables[1]
-     WHERE all_ OR q.tables && dirty
-        OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())
-     ORDER BY x.id
+    SELECT * FROM (
+      SELECT x.id, x.params, x.role, x.claims, x.seq, x.evaluations, q.sql, q.param_types,
+             q.key, q.search_path,
+             -- past a few hundred changed keys a full evaluation is cheaper than
+             -- matching every key against every feed
+             CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
+                       AND NOT (q.tables && full_) AND q.tables && dirty
+                       AND coalesce(cardinality(c.keys), 0) <= 256
+                  THEN q.inc_key END AS inc_key,
+             c.keys
+        FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
+        LEFT JOIN changed c ON c.r = q.tables[1]
+       WHERE all_ OR q.tables && dirty
+          OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())) z
+     -- an incremental feed whose table reported no changed key has nothing to do
+     WHERE z.inc_key IS NULL OR z.keys IS NOT NULL
+     ORDER BY z.id
   LOOP
     BEGIN
-      IF f.inc_key IS NOT NULL THEN
-        keys := f.keys;
-        IF keys IS NULL THEN
-          quiet := quiet || f.id;
-          CONTINUE;
-        END IF;
-      END IF;
+      keys := f.keys;
+      SELECT r.result INTO prev FROM pgr.feed_result r WHERE r.feed_id = f.id;
       PERFORM pgr._enter(f.role, f.claims::text, f.search_path);
       IF f.inc_key IS NULL THEN
         cur := pgr._eval(f.sql, f.param_types, f.params);
@@ -748,13 +757,13 @@ BEGIN
       END IF;
       PERFORM pgr._enter('none', '', NULL);
       IF f.inc_key IS NULL THEN
-        ops := pgr.diff(f.result, cur, f.key);
+        ops := pgr.diff(prev, cur, f.key);
       ELSE
         -- the stored rows of the changed keys against their fresh rows
         SELECT coalesce(jsonb_agg(e) FILTER (WHERE (e ->> f.inc_key)::int8 = ANY (keys)), '[]'),
                coalesce(jsonb_agg(e) FILTER (WHERE NOT (e ->> f.inc_key)::int8 = ANY (keys)), '[]')
           INTO ops, kept
-          FROM jsonb_array_elements(f.result) e;
+          FROM jsonb_array_elements(prev) e;
         ops := pgr.diff(ops, cur, f.key);
         cur := kept || cur;
       END IF;
@@ -762,7 +771,8 @@ BEGIN
         quiet := quiet || f.id;          -- counted in one UPDATE below
       ELSE
         n := f.seq + 1;
-        UPDATE pgr.feed SET seq = n, result = cur, evaluations = evaluations + 1,
+        UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.id;
+        UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
                             deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
          WHERE id = f.id;
         payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.id, 'seq', n,
