@@ -43,19 +43,19 @@ async function until(run: DevRun, what: string, ms = 60_000): Promise<void> {
   }
 }
 
-function projectDir(t: { teardown(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pgstack-dev-test-'))
-  chmodSync(dir, 0o755) // as root, PostgreSQL runs as another OS user that must reach .pgstack/
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  return dir
-}
+// Each dev start initdbs or starts a cluster and migrates: slow under load, so more time.
+t.setTimeout(300_000)
+
+// One project for the file: the second test starts from the data the first one left.
+const dir = mkdtempSync(join(tmpdir(), 'pgstack-dev-test-'))
+chmodSync(dir, 0o755) // as root, PostgreSQL runs as another OS user that must reach .pgstack/
+t.teardown(() => rmSync(dir, { recursive: true, force: true }))
 
 function postmasterPid(dir: string): number {
   return Number(readFileSync(join(dir, '.pgstack', 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
 }
 
 t.test('dev brings the stack up, prints the keys, and Ctrl-C stops everything', async (t) => {
-  const dir = projectDir(t)
   const run = startDev(dir)
   t.teardown(() => run.child.kill('SIGKILL'))
   await until(run, 'pgStack is up')
@@ -84,7 +84,6 @@ t.test('dev brings the stack up, prints the keys, and Ctrl-C stops everything', 
 })
 
 t.test('PostgreSQL killed under dev: a clear message, and the next dev recovers', async (t) => {
-  const dir = projectDir(t)
   const run = startDev(dir)
   t.teardown(() => run.child.kill('SIGKILL'))
   await until(run, 'pgStack is up')

@@ -1,20 +1,47 @@
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { startCluster, type ClusterOptions } from '@pgstack/infra'
 import { giveTo, serverOsUser } from '../src/os-user.ts'
 
-function options(t: { teardown(fn: () => unknown): void }): ClusterOptions {
+// Clusters start several times here; under load that is slow, so the file gets more time.
+t.setTimeout(300_000)
+
+const PASSWORD = 'secret pass/word'
+
+/** initdb once; each test starts from a copy of that data directory (initdb is the slow part). */
+let golden: string | undefined
+async function goldenDataDir(): Promise<string> {
+  if (golden) return golden
+  const root = mkdtempSync(join(tmpdir(), 'pgstack-cluster-golden-'))
+  giveTo(serverOsUser(), root)
+  t.teardown(() => rmSync(root, { recursive: true, force: true }))
+  const cluster = await startCluster({
+    dataDir: join(root, 'data'),
+    socketDir: join(root, 'run'),
+    logFile: join(root, 'postgres.log'),
+    superuserPassword: PASSWORD,
+  })
+  await cluster.stop()
+  golden = join(root, 'data')
+  return golden
+}
+
+async function options(t: { teardown(fn: () => unknown): void }): Promise<ClusterOptions> {
   const root = mkdtempSync(join(tmpdir(), 'pgstack-cluster-test-'))
   giveTo(serverOsUser(), root)
   t.teardown(() => rmSync(root, { recursive: true, force: true }))
+  cpSync(await goldenDataDir(), join(root, 'data'), { recursive: true, preserveTimestamps: true })
+  const user = serverOsUser()
+  if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, join(root, 'data')])
   return {
     dataDir: join(root, 'data'),
     socketDir: join(root, 'run'),
     logFile: join(root, 'postgres.log'),
-    superuserPassword: 'secret pass/word',
+    superuserPassword: PASSWORD,
     settings: { fsync: 'off' },
   }
 }
@@ -30,7 +57,7 @@ async function query(url: string, sql: string) {
 }
 
 t.test('a second start reuses the data; stop leaves no server behind', async (t) => {
-  const opts = options(t)
+  const opts = await options(t)
   const first = await startCluster(opts)
   await query(first.adminUrl(), 'CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)')
   t.same(await query(first.socketUrl('postgres'), 'SELECT current_user AS u'), [{ u: 'postgres' }])
@@ -43,7 +70,7 @@ t.test('a second start reuses the data; stop leaves no server behind', async (t)
 })
 
 t.test('a server killed with SIGKILL leaves a stale postmaster.pid that the next start recovers', async (t) => {
-  const opts = options(t)
+  const opts = await options(t)
   const first = await startCluster(opts)
   process.kill(first.pid, 'SIGKILL')
   while (first.isAlive()) await new Promise((r) => setTimeout(r, 50))
@@ -56,7 +83,7 @@ t.test('a server killed with SIGKILL leaves a stale postmaster.pid that the next
 })
 
 t.test('a server left running by a crashed run is stopped and started afresh', async (t) => {
-  const opts = options(t)
+  const opts = await options(t)
   const orphan = await startCluster(opts)
   const lines: string[] = []
   const fresh = await startCluster({ ...opts, log: (line) => lines.push(line) })
@@ -68,7 +95,7 @@ t.test('a server left running by a crashed run is stopped and started afresh', a
 })
 
 t.test('the superuser needs its password over TCP', async (t) => {
-  const opts = options(t)
+  const opts = await options(t)
   const cluster = await startCluster(opts)
   t.teardown(() => cluster.stop())
   const wrong = cluster.adminUrl().replace(encodeURIComponent(opts.superuserPassword), 'wrong')
