@@ -79,6 +79,9 @@ extern PGDLLEXPORT void pgr_worker_main(Datum arg);
 extern void pgr_capture_install(void);
 
 /* ---------------------------------------------------------------- evaluate.c */
-/* SQL-callable: pgr._analyze(sql, param_types) and pgr._eval(sql, param_types, params) */
+/*
+ * SQL-callable only: pgr._analyze(sql, param_types), pgr._eval(sql, param_types,
+ * params [, restrict_key, restrict_to]) and pgr._enter(role, claims, search_path).
+ */
 
 #endif							/* PG_REACTIVE_H */

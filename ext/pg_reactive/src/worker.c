@@ -2,21 +2,22 @@
  * worker.c — shared slots, the per-database background worker, pgr.wait_idle()
  * and the DROP DATABASE hook that stops a worker before its database goes.
  *
- * The worker owns evaluation: it takes a slot's dirty set, runs pgr._process()
- * in one transaction (per-feed subtransactions live in SQL), commits, and only
- * then publishes done_seq. It never runs inside a writer's transaction.
+ * The worker owns evaluation: it takes a slot's dirty set (tables, changed keys),
+ * runs pgr._process() in one transaction (per-feed subtransactions live in SQL),
+ * commits, and only then publishes done_seq. It never runs inside a writer's
+ * transaction, and it exits when its database has no feeds and no capture left.
  */
 #include "pg_reactive.h"
 
 #include <signal.h>
 #include <sys/resource.h>
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "access/htup_details.h"
 #include "commands/dbcommands.h"
-#include "funcapi.h"
 #include "executor/spi.h"
+#include "funcapi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
