@@ -40,6 +40,9 @@ export const errors = {
   contentType: (type: string) => new RestError(415, 'PGRST107', `Content-Type not acceptable: ${type}`),
   notEmbedded: (resource: string) =>
     new RestError(400, 'PGRST108', `'${resource}' is not an embedded resource in this request`, null, `Verify that '${resource}' is included in the 'select' query parameter.`),
+  gucHeaders: () =>
+    new RestError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value'),
+  gucStatus: () => new RestError(500, 'PGRST112', 'response.status guc must be a valid status code'),
   putLimit: () => new RestError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT'),
   putPk: () => new RestError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)'),
   singular: (rows: number) =>

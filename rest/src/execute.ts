@@ -33,7 +33,12 @@ export interface ExecuteOptions {
    * statement go in one batch, one round trip, in the batch's implicit transaction.
    */
   pipelined: boolean
+  /** Read `response.headers` / `response.status`, which functions may set (RPC). */
+  responseGucs: boolean
 }
+
+const GUCS_SQL = "SELECT current_setting('response.headers', true), current_setting('response.status', true)"
+
 
 export interface ExecuteResult {
   total: number | null
@@ -41,6 +46,8 @@ export interface ExecuteResult {
   rows: string[]
   /** Further batches when the result did not fit in the first one. */
   more?: AsyncIterable<string[]>
+  /** `response.headers` and `response.status` as the statement left them. */
+  gucs?: { headers: string | null; status: string | null }
 }
 
 type Row = [string | null, string | null, string | null]
@@ -60,6 +67,7 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
     const pipeline = new Pipeline([
       { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
       { name: statementName(query.text), text: query.text, values: query.values },
+      ...(options.responseGucs ? [{ name: 'pgrst_gucs', text: GUCS_SQL, values: [] }] : []),
     ])
     client.query(pipeline)
     results = await pipeline.done
@@ -76,7 +84,10 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
   options.inspect?.(page, total)
   const out: string[] = []
   for (const r of rows) if (r[2] !== null && r[2] !== undefined) out.push(r[2])
-  return { total, page, rows: out }
+  const result: ExecuteResult = { total, page, rows: out }
+  const gucs = results[2]?.[0]
+  if (gucs) result.gucs = { headers: gucs[0] ?? null, status: gucs[1] ?? null }
+  return result
 }
 
 export async function execute(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
@@ -114,8 +125,15 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
     options.inspect?.(page, total)
     const rows = bodies(first)
     if (first.length < BATCH) {
+      await cursor.close()
+      cursor = undefined
+      const result: ExecuteResult = { total, page, rows }
+      if (options.responseGucs) {
+        const g = await client.query<[string | null, string | null]>({ text: GUCS_SQL, rowMode: 'array' })
+        result.gucs = { headers: g.rows[0]?.[0] ?? null, status: g.rows[0]?.[1] ?? null }
+      }
       await finish(true)
-      return { total, page, rows }
+      return result
     }
     if (!options.stream) {
       for (;;) {

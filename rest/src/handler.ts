@@ -70,6 +70,7 @@ export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Prom
         inspect: inspector(plan),
         stream: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
         pipelined: isSmall(plan),
+        responseGucs: plan.kind === 'call',
       })
       return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
     } catch (error) {

@@ -93,12 +93,41 @@ function renderMutate(plan: MutatePlan, result: ExecuteResult, headers: Record<s
   return { status: insert ? 201 : 200, headers, body: assemble(plan, result, plan.accept === 'object') }
 }
 
+/** Functions can set `response.headers` (a JSON array of one-key objects) and `response.status`. */
+function applyGucs(response: RestHttpResponse, gucs: ExecuteResult['gucs']): RestHttpResponse {
+  if (!gucs) return response
+  if (gucs.headers) {
+    let list: unknown
+    try {
+      list = JSON.parse(gucs.headers)
+    } catch {
+      throw errors.gucHeaders()
+    }
+    if (!Array.isArray(list)) throw errors.gucHeaders()
+    const headers = { ...response.headers }
+    for (const item of list) {
+      const entries = typeof item === 'object' && item !== null ? Object.entries(item as object) : []
+      if (entries.length !== 1 || typeof entries[0]![1] !== 'string') throw errors.gucHeaders()
+      const [name, value] = entries[0] as [string, string]
+      if (/[\r\n]/.test(name + value)) throw errors.gucHeaders()
+      headers[name] = value
+    }
+    response = { ...response, headers }
+  }
+  if (gucs.status) {
+    const status = Number(gucs.status)
+    if (!Number.isInteger(status) || status < 100 || status > 599) throw errors.gucStatus()
+    response = { ...response, status }
+  }
+  return response
+}
+
 export function render(plan: Plan, result: ExecuteResult, profile: string | undefined): RestHttpResponse {
   const headers = baseHeaders(plan, profile)
   if (plan.kind === 'read') return renderRead(plan, result, headers)
   if (plan.kind === 'call') {
-    if (plan.routine.returnKind === 'void') return { status: 204, headers }
-    return renderRead(plan, result, headers)
+    if (plan.routine.returnKind === 'void') return applyGucs({ status: 204, headers }, result.gucs)
+    return applyGucs(renderRead(plan, result, headers), result.gucs)
   }
   return renderMutate(plan, result, headers)
 }
