@@ -1,9 +1,9 @@
 import t from 'tap'
 import bcrypt from 'bcryptjs'
-import { startAuthHub, readMail } from './helpers.ts'
+import { sharedAuthHub, startAuthHub, readMail } from './helpers.ts'
 
 t.test('the admin API needs the service role', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const asAnon = await hub.call('GET', '/admin/users', undefined, { authorization: `Bearer ${hub.anonKey}` })
   t.equal(asAnon.status, 403)
   t.equal(asAnon.body.code, 'not_admin')
@@ -93,7 +93,7 @@ t.test('generate_link returns link and code without mailing; invite mails', asyn
 })
 
 t.test('bcrypt hashes from a Supabase export sign in and are re-hashed with scrypt', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const hash = bcrypt.hashSync('exported-pass', 4).replace(/^\$2b\$/, '$2a$')
   // As a dump of auth.users would restore it.
   await hub.sql(

@@ -1,6 +1,7 @@
 // Shared setup for auth's end-to-end tests: a hub over a fresh database with a cheap scrypt cost,
 // auth-js clients for the anon and service keys, a superuser SQL connection, and the outbox.
 import pg from 'pg'
+import tap from 'tap'
 import { AuthClient } from '@supabase/auth-js'
 import { startTestHub, type TestHub } from '@pgstack/hub/testing'
 
@@ -71,6 +72,19 @@ export async function startAuthHub(t: Teardown, env: Record<string, string> = {}
       return rows[0]
     },
   }
+}
+
+const shared = new Map<string, Promise<AuthTestHub>>()
+
+/** One hub per test file and settings, for tests that do not need a database of their own. */
+export function sharedAuthHub(env: Record<string, string> = {}): Promise<AuthTestHub> {
+  const key = JSON.stringify(env)
+  let hub = shared.get(key)
+  if (!hub) {
+    hub = startAuthHub(tap, env)
+    shared.set(key, hub)
+  }
+  return hub
 }
 
 /** The code and link a mail carries. */

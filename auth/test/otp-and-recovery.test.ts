@@ -1,8 +1,8 @@
 import t from 'tap'
-import { startAuthHub, readMail } from './helpers.ts'
+import { sharedAuthHub, startAuthHub, readMail } from './helpers.ts'
 
 t.test('signInWithOtp creates an unknown address, the mailed code signs in', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   const sent = await auth.signInWithOtp({ email: 'jay@example.com' })
   t.error(sent.error)
@@ -24,7 +24,7 @@ t.test('signInWithOtp creates an unknown address, the mailed code signs in', asy
 })
 
 t.test('shouldCreateUser: false refuses unknown addresses; /magiclink works like /otp', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   const refused = await auth.signInWithOtp({ email: 'kim@example.com', options: { shouldCreateUser: false } })
   t.equal(refused.error?.status, 422)
@@ -37,7 +37,7 @@ t.test('shouldCreateUser: false refuses unknown addresses; /magiclink works like
 })
 
 t.test('recovery: same answer for unknown addresses; the code signs in and the password changes', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   await auth.signUp({ email: 'lee@example.com', password: 'old-password' })
   const unknown = await auth.resetPasswordForEmail('nobody@example.com')
@@ -70,7 +70,7 @@ t.test('recovery: same answer for unknown addresses; the code signs in and the p
 })
 
 t.test('email change goes through a link to the new address', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   const { data } = await auth.signUp({ email: 'max@example.com', password: 'secret-pass' })
   const token = data.session!.access_token
@@ -112,7 +112,7 @@ t.test('a forged Host header never reaches a mailed link (reset poisoning)', asy
 })
 
 t.test('a new password ends the user\'s other sessions', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   await auth.signUp({ email: 'oli@example.com', password: 'secret-pass' })
   const mine = (await auth.signInWithPassword({ email: 'oli@example.com', password: 'secret-pass' })).data.session!

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { decodeJwt } from 'jose'
-import { startAuthHub } from './helpers.ts'
+import { sharedAuthHub, startAuthHub } from './helpers.ts'
 
 t.test('sign up with autoconfirm returns a session; sign in, get user, refresh, sign out', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   const signUp = await auth.signUp({ email: 'Alice@Example.com', password: 'secret-pass', options: { data: { name: 'Alice' } } })
   t.error(signUp.error)
@@ -43,7 +43,7 @@ t.test('sign up with autoconfirm returns a session; sign in, get user, refresh, 
 })
 
 t.test('wrong password and unknown user both answer 400 invalid_credentials', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   await auth.signUp({ email: 'bob@example.com', password: 'secret-pass' })
   const wrong = await auth.signInWithPassword({ email: 'bob@example.com', password: 'nope-nope' })

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { SignJWT, decodeJwt } from 'jose'
 import { AuthSessionMissingError } from '@supabase/auth-js'
-import { startAuthHub } from './helpers.ts'
+import { sharedAuthHub, startAuthHub } from './helpers.ts'
 
-async function signedIn(hub: Awaited<ReturnType<typeof startAuthHub>>, email = 'rt@example.com') {
+async function signedIn(hub: Awaited<ReturnType<typeof startAuthHub>>, email: string) {
   const auth = hub.client()
   await auth.signUp({ email, password: 'secret-pass' })
   const { data } = await auth.signInWithPassword({ email, password: 'secret-pass' })
@@ -14,8 +14,8 @@ const refresh = (hub: Awaited<ReturnType<typeof startAuthHub>>, token: string) =
   hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: token })
 
 t.test('refresh tokens rotate; a lost response is recovered by reusing the parent', async (t) => {
-  const hub = await startAuthHub(t)
-  const session = await signedIn(hub)
+  const hub = await sharedAuthHub()
+  const session = await signedIn(hub, 'rt1@example.com')
   const first = await refresh(hub, session.refresh_token)
   t.equal(first.status, 200)
   const child = first.body.refresh_token
@@ -30,8 +30,8 @@ t.test('refresh tokens rotate; a lost response is recovered by reusing the paren
 })
 
 t.test('concurrent refreshes of one token all succeed with the same child', async (t) => {
-  const hub = await startAuthHub(t)
-  const session = await signedIn(hub)
+  const hub = await sharedAuthHub()
+  const session = await signedIn(hub, 'rt2@example.com')
   const results = await Promise.all(Array.from({ length: 8 }, () => refresh(hub, session.refresh_token)))
   t.same(results.map((r) => r.status), Array(8).fill(200))
   t.equal(new Set(results.map((r) => r.body.refresh_token)).size, 1)
@@ -42,7 +42,7 @@ t.test('concurrent refreshes of one token all succeed with the same child', asyn
 
 t.test('reusing a revoked token past the reuse interval revokes the whole family', async (t) => {
   const hub = await startAuthHub(t, { PGSTACK_AUTH_REFRESH_TOKEN_REUSE_INTERVAL: '0' })
-  const session = await signedIn(hub)
+  const session = await signedIn(hub, 'rt3@example.com')
   const t1 = (await refresh(hub, session.refresh_token)).body.refresh_token
   const t2 = (await refresh(hub, t1)).body.refresh_token
   const stolen = await refresh(hub, session.refresh_token)
@@ -59,8 +59,8 @@ t.test('reusing a revoked token past the reuse interval revokes the whole family
 })
 
 t.test('expired, tampered and foreign tokens are refused with 403 bad_jwt', async (t) => {
-  const hub = await startAuthHub(t)
-  const session = await signedIn(hub)
+  const hub = await sharedAuthHub()
+  const session = await signedIn(hub, 'rt4@example.com')
   const getUser = (token: string) => hub.call('GET', '/user', undefined, { authorization: `Bearer ${token}` })
   t.equal((await getUser(session.access_token)).status, 200)
 
@@ -88,11 +88,11 @@ t.test('expired, tampered and foreign tokens are refused with 403 bad_jwt', asyn
 })
 
 t.test('logout scopes: local ends this session, others the rest, global all', async (t) => {
-  const hub = await startAuthHub(t)
-  const a = await signedIn(hub)
+  const hub = await sharedAuthHub()
+  const a = await signedIn(hub, 'rt5@example.com')
   const auth = hub.client()
-  const b = (await auth.signInWithPassword({ email: 'rt@example.com', password: 'secret-pass' })).data.session!
-  const c = (await auth.signInWithPassword({ email: 'rt@example.com', password: 'secret-pass' })).data.session!
+  const b = (await auth.signInWithPassword({ email: 'rt5@example.com', password: 'secret-pass' })).data.session!
+  const c = (await auth.signInWithPassword({ email: 'rt5@example.com', password: 'secret-pass' })).data.session!
   const bearer = (s: { access_token: string }) => ({ authorization: `Bearer ${s.access_token}` })
 
   t.equal((await hub.call('POST', '/logout?scope=others', undefined, bearer(a))).status, 204)
@@ -101,13 +101,13 @@ t.test('logout scopes: local ends this session, others the rest, global all', as
   const gone = await auth.getUser(c.access_token)
   t.type(gone.error, AuthSessionMissingError, 'auth-js sees session_not_found as a missing session')
 
-  const d = (await auth.signInWithPassword({ email: 'rt@example.com', password: 'secret-pass' })).data.session!
+  const d = (await auth.signInWithPassword({ email: 'rt5@example.com', password: 'secret-pass' })).data.session!
   t.equal((await hub.call('POST', '/logout?scope=local', undefined, bearer(d))).status, 204)
   t.equal((await hub.call('GET', '/user', undefined, bearer(d))).body.code, 'session_not_found')
   t.equal((await hub.call('GET', '/user', undefined, bearer(a))).status, 200)
 
-  const e = (await auth.signInWithPassword({ email: 'rt@example.com', password: 'secret-pass' })).data.session!
+  const e = (await auth.signInWithPassword({ email: 'rt5@example.com', password: 'secret-pass' })).data.session!
   t.error((await auth.admin.signOut(e.access_token, 'global')).error)
-  t.equal((await hub.sql<{ n: number }>('SELECT count(*)::int AS n FROM auth.sessions'))[0]!.n, 0)
+  t.equal((await hub.sql<{ n: number }>('SELECT count(*)::int AS n FROM auth.sessions WHERE user_id = $1', [a.user.id]))[0]!.n, 0)
   t.equal((await hub.call('POST', '/logout?scope=bogus', undefined, bearer(a))).status, 400)
 })

@@ -1,10 +1,10 @@
 import t from 'tap'
 import pg from 'pg'
 import { decodeJwt } from 'jose'
-import { startAuthHub } from './helpers.ts'
+import { sharedAuthHub, startAuthHub } from './helpers.ts'
 
 t.test('auth.uid(), role(), email(), jwt() read request.jwt.claims as Supabase defines them', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const client = new pg.Client({ connectionString: hub.db.url })
   await client.connect()
   t.teardown(() => client.end())
@@ -19,7 +19,7 @@ t.test('auth.uid(), role(), email(), jwt() read request.jwt.claims as Supabase d
 })
 
 t.test('the API roles cannot read auth tables; the login role holds no table rights', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const client = new pg.Client({ connectionString: hub.db.url })
   await client.connect()
   t.teardown(() => client.end())
@@ -34,7 +34,7 @@ t.test('the API roles cannot read auth tables; the login role holds no table rig
 })
 
 t.test('RLS policies with auth.uid() work through /rest/v1 with tokens from /auth/v1', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   await hub.sql(`
     CREATE TABLE public.notes (
       id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -71,7 +71,7 @@ t.test('RLS policies with auth.uid() work through /rest/v1 with tokens from /aut
 })
 
 t.test('anonymous sign-in gives an is_anonymous session; adding an email makes it permanent', async (t) => {
-  const hub = await startAuthHub(t)
+  const hub = await sharedAuthHub()
   const auth = hub.client()
   const anon = await auth.signInAnonymously({ options: { data: { guest: true } } })
   t.error(anon.error)

@@ -9,7 +9,7 @@ import { AuthError, badRequest, forbidden } from '../errors.ts'
 import { clientIp, json, queryParams, readBody, redirect, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { consumeToken, findTokenByHash, findTokenByOtp, type FoundToken, type TokenType } from '../one-time-tokens.ts'
 import { issueAuthCode } from '../pkce.ts'
-import { enforceLimits, ipHit } from '../rate-limit.ts'
+import { emailHit, enforceLimits, ipHit } from '../rate-limit.ts'
 import { pickRedirect } from '../redirect.ts'
 import { sessionResponse, startSession, type ClientInfo, type SessionResponse } from '../sessions.ts'
 import { confirmEmail, findUserById, isBanned, type UserRow } from '../users.ts'
@@ -53,6 +53,7 @@ async function applyToken(
   db: Db,
   type: VerificationType,
   lookup: { tokenHash: string } | { address: string; otp: string },
+  ip: string,
 ): Promise<Verified> {
   const types = TOKEN_TYPES[type]
   const expiry = ctx.config.otpExpiry
@@ -80,7 +81,7 @@ async function applyToken(
     await confirmEmail(db, user.id)
   }
   const fresh = (await findUserById(db, user.id))!
-  await audit(db, '', actorOf(fresh), type === 'signup' ? 'user_signedup' : 'login', { provider: 'email', type })
+  await audit(db, ip, actorOf(fresh), type === 'signup' ? 'user_signedup' : 'login', { provider: 'email', type })
   return { user: fresh, pkce: found.token_hash.startsWith('pkce_'), type }
 }
 
@@ -112,7 +113,10 @@ export async function verifyPost(ctx: AuthContext, request: AuthRequest): Promis
   const email = stringField(body, 'email')?.trim().toLowerCase()
   if (stringField(body, 'phone') && !email) throw badRequest('phone_provider_disabled', 'Unsupported phone provider')
   const ip = clientIp(request, ctx.config.trustForwardedFor)
-  await enforceLimits(ctx.pool, [ipHit('verify', ip, ctx.config.rateLimits.verify)])
+  // Per address too: one address's code guessed from many IPs must still hit a limit.
+  const hits = [ipHit('verify', ip, ctx.config.rateLimits.verify)]
+  if (email) hits.push(emailHit('verify', email, ctx.config.rateLimits.verify))
+  await enforceLimits(ctx.pool, hits)
   let lookup: { tokenHash: string } | { address: string; otp: string }
   if (tokenHash) lookup = { tokenHash }
   else if (otp && email) lookup = { address: email, otp }
@@ -120,7 +124,7 @@ export async function verifyPost(ctx: AuthContext, request: AuthRequest): Promis
   else throw badRequest('validation_failed', 'Verify requires either a token or a token hash')
   const client = { ip, userAgent: request.headers['user-agent'] }
   const response = await inTransaction(ctx.pool, async (db) => {
-    const verified = await applyToken(ctx, db, type, lookup)
+    const verified = await applyToken(ctx, db, type, lookup, ip)
     return startVerifiedSession(ctx, request, db, verified, client)
   })
   return json(200, response)
@@ -137,7 +141,7 @@ export async function verifyGet(ctx: AuthContext, request: AuthRequest): Promise
     if (!tokenHash) throw expired()
     await enforceLimits(ctx.pool, [ipHit('verify', ip, ctx.config.rateLimits.verify)])
     const outcome = await inTransaction(ctx.pool, async (db) => {
-      const verified = await applyToken(ctx, db, type, { tokenHash })
+      const verified = await applyToken(ctx, db, type, { tokenHash }, ip)
       if (verified.pkce) {
         const code = await issueAuthCode(db, verified.user.id, FLOW_METHOD[type])
         if (!code) throw expired()
