@@ -21,9 +21,9 @@ let messages = 0
 let counting = false
 
 function onSampled(data) {
-  if (counting) messages++
   const m = JSON.parse(data)
   if (m.type !== 'delta') return
+  if (counting) messages++
   const t = now()
   for (const op of m.ops) {
     if (!op.row) continue
@@ -111,7 +111,7 @@ function openRaw(token, subscribe) {
             sockets.push(socket)
             resolve()
           } else if (text.includes('"type":"error"')) reject(new Error(text))
-        } else onCounted()
+        } else if (buf.toString('latin1', off, off + 14) === '{"type":"delta') onCounted()
         buf = buf.subarray(off + len)
       }
     })

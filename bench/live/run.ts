@@ -41,6 +41,7 @@ const cluster = await startCluster({
   settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off', max_worker_processes: 16 },
 })
 const rss = () => process.memoryUsage().rss
+const fmt = (value: number | null | undefined, digits: number) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–')
 const settle = async () => {
   for (let i = 0; i < 3; i++) {
     ;(globalThis as { gc?: () => void }).gc?.()
@@ -114,9 +115,9 @@ try {
     await new Promise((r) => child.once('exit', r))
     const line =
       `${name.padEnd(11)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
-      `commit→client p50 ${result.p50!.toFixed(1)} ms  p95 ${result.p95!.toFixed(1)} ms  p99 ${result.p99!.toFixed(1)} ms  max ${result.max!.toFixed(1)} ms (${result.samples} samples; commit→NOTIFY p50 ${result.notifyP50!.toFixed(1)} p99 ${result.notifyP99!.toFixed(1)} ms; fan-out spread p50 ${result.spreadP50!.toFixed(1)} p99 ${result.spreadP99!.toFixed(1)} ms) | ` +
-      `${Math.round(result.deliveriesPerSecond!)} deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
-      `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${result.loadCpuPercent!.toFixed(0)}% (loop delay p99 ${result.loopDelayP99!.toFixed(0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
+      `commit→client p50 ${fmt(result.p50, 1)} ms  p95 ${fmt(result.p95, 1)} ms  p99 ${fmt(result.p99, 1)} ms  max ${fmt(result.max, 1)} ms (${result.samples} samples; commit→NOTIFY p50 ${fmt(result.notifyP50, 1)} p99 ${fmt(result.notifyP99, 1)} ms; fan-out spread p50 ${fmt(result.spreadP50, 1)} p99 ${fmt(result.spreadP99, 1)} ms) | ` +
+      `${Math.round(result.deliveriesPerSecond!)} delta deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
+      `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${fmt(result.loadCpuPercent, 0)}% (loop delay p99 ${fmt(result.loopDelayP99, 0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
       (stats ? ` | feeds ${stats.feeds.length}` : '')
     console.log(line)
     results.push(line)
