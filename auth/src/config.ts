@@ -40,6 +40,8 @@ export interface AuthConfig {
   /** Seconds a revoked refresh token may still be exchanged (lost responses, concurrent tabs). */
   refreshTokenReuseInterval: number
   passwordMinLength: number
+  /** A password change needs a reauthentication code when the session is older than 24 hours. */
+  securePasswordChange: boolean
   passwordRequiredCharacters?: PasswordCharacterRule
   /**
    * scrypt cost as log2(N), r = 8, p = 1. 15 (32 MiB per hash) by default, chosen for a usable sign-in

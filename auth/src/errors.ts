@@ -23,6 +23,8 @@ export type AuthErrorCode =
   | 'email_not_confirmed'
   | 'user_already_exists'
   | 'same_password'
+  | 'reauthentication_needed'
+  | 'reauthentication_not_valid'
   | 'otp_expired'
   | 'otp_disabled'
   | 'weak_password'

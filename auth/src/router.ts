@@ -8,6 +8,7 @@ import { generateLink, invite } from './endpoints/admin-links.ts'
 import { logout } from './endpoints/logout.ts'
 import { health, jwks, settings } from './endpoints/meta.ts'
 import { otp } from './endpoints/otp.ts'
+import { reauthenticate } from './endpoints/reauthenticate.ts'
 import { recover } from './endpoints/recover.ts'
 import { resend } from './endpoints/resend.ts'
 import { signup } from './endpoints/signup.ts'
@@ -23,6 +24,7 @@ const ROUTES: Record<string, Partial<Record<string, Endpoint>>> = {
   '/user': { GET: getUser, PUT: updateUser },
   '/logout': { POST: logout },
   '/recover': { POST: recover },
+  '/reauthenticate': { GET: reauthenticate },
   '/verify': { GET: verifyGet, POST: verifyPost },
   '/otp': { POST: otp },
   '/magiclink': { POST: otp },

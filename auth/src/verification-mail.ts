@@ -27,6 +27,7 @@ const SENT_AT_COLUMN: Partial<Record<TokenType, string>> = {
   recovery_token: 'recovery_sent_at',
   email_change_token_new: 'email_change_sent_at',
   email_change_token_current: 'email_change_sent_at',
+  reauthentication_token: 'reauthentication_sent_at',
 }
 
 export interface VerificationInput {

@@ -122,3 +122,23 @@ t.test('a new password ends the user\'s other sessions', async (t) => {
   t.equal((await hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: other.refresh_token })).status, 400)
   t.equal((await hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: mine.refresh_token })).status, 200)
 })
+
+t.test('secure password change: an old session needs the reauthentication code', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_SECURE_PASSWORD_CHANGE: 'true' })
+  const auth = hub.client()
+  const session = (await auth.signUp({ email: 'pat@example.com', password: 'secret-pass' })).data.session!
+  const bearer = { authorization: `Bearer ${session.access_token}` }
+  t.equal((await hub.call('PUT', '/user', { password: 'fresh-session-pass' }, bearer)).status, 200, 'a fresh session needs no code')
+  await hub.sql(`UPDATE auth.sessions SET created_at = now() - interval '25 hours'`)
+  const refused = await hub.call('PUT', '/user', { password: 'another-pass' }, bearer)
+  t.equal(refused.status, 400)
+  t.equal(refused.body.code, 'reauthentication_needed')
+  t.equal((await hub.call('GET', '/reauthenticate', undefined, bearer)).status, 200)
+  const mail = await hub.lastMail('pat@example.com')
+  t.equal(mail?.kind, 'reauthentication')
+  const nonce = /code: (\d+)/.exec(mail!.body_text)![1]!
+  const wrong = await hub.call('PUT', '/user', { password: 'another-pass', nonce: nonce === '000000' ? '111111' : '000000' }, bearer)
+  t.equal(wrong.body.code, 'reauthentication_not_valid')
+  t.equal((await hub.call('PUT', '/user', { password: 'another-pass', nonce }, bearer)).status, 200)
+  t.error((await auth.signInWithPassword({ email: 'pat@example.com', password: 'another-pass' })).error)
+})

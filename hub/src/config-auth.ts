@@ -22,6 +22,7 @@ export const AuthEnvSchema = {
   PGSTACK_AUTH_JWT_PRIVATE_KEY: Type.Optional(Type.String({ pattern: '-----BEGIN [A-Z ]*PRIVATE KEY-----', description: 'a PEM private key (EC P-256 or RSA)' })),
   PGSTACK_AUTH_REFRESH_TOKEN_REUSE_INTERVAL: Int(0, 10),
   PGSTACK_AUTH_PASSWORD_MIN_LENGTH: Int(6, 6, 1024),
+  PGSTACK_AUTH_SECURE_PASSWORD_CHANGE: Bool(false),
   PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS: Type.Optional(
     Type.Union(
       [Type.Literal('letters_digits'), Type.Literal('lower_upper_letters_digits'), Type.Literal('lower_upper_letters_digits_symbols')],
@@ -66,6 +67,7 @@ export function authConfigFromEnv(env: AuthEnv, jwtSecret: string): AuthConfig {
     anonymousUsers: bool('PGSTACK_AUTH_ANONYMOUS_USERS'),
     refreshTokenReuseInterval: int('PGSTACK_AUTH_REFRESH_TOKEN_REUSE_INTERVAL'),
     passwordMinLength: int('PGSTACK_AUTH_PASSWORD_MIN_LENGTH'),
+    securePasswordChange: bool('PGSTACK_AUTH_SECURE_PASSWORD_CHANGE'),
     passwordRequiredCharacters: str('PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS') as PasswordCharacterRule | undefined,
     scryptLogN: int('PGSTACK_AUTH_SCRYPT_LOG_N'),
     otpExpiry: int('PGSTACK_AUTH_OTP_EXPIRY'),

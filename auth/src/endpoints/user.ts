@@ -14,6 +14,7 @@ import { pickRedirect } from '../redirect.ts'
 import { findUserById, userJson } from '../users.ts'
 import { mergeMetadata, validateEmail } from '../validate.ts'
 import { sendVerification } from '../verification-mail.ts'
+import { checkNonce, needsReauthentication } from './reauthenticate.ts'
 
 export async function getUser(ctx: AuthContext, request: AuthRequest): Promise<AuthResponse> {
   const claims = await authenticate(ctx, request)
@@ -26,6 +27,7 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
   const claims = await authenticate(ctx, request)
   const body = readBody(request)
   const password = stringField(body, 'password')
+  const nonce = stringField(body, 'nonce')
   const rawEmail = stringField(body, 'email')
   const data = objectField(body, 'data')
   if (stringField(body, 'phone')) throw badRequest('phone_provider_disabled', 'Unsupported phone provider')
@@ -62,6 +64,7 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
       if (rowCount) throw unprocessable('email_exists', 'A user with this email address has already been registered')
     }
     if (encryptedPassword) {
+      if (await needsReauthentication(db, ctx, sessionId)) await checkNonce(db, ctx, user, nonce)
       await db.query(`UPDATE auth.users SET encrypted_password = $2, updated_at = now() WHERE id = $1`, [user.id, encryptedPassword])
       // As GoTrue: a new password ends every other session (a thief's included).
       await db.query(`DELETE FROM auth.sessions WHERE user_id = $1 AND id IS DISTINCT FROM $2::uuid`, [user.id, sessionId ?? null])
