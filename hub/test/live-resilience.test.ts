@@ -1,5 +1,5 @@
 import t from 'tap'
-import { canon } from './live-client.ts'
+import { canon, LiveTestClient } from './live-client.ts'
 import { setup } from './live-fixture.ts'
 
 const OPEN = 'SELECT id, owner, title, done FROM todo WHERE done = false ORDER BY id'
@@ -115,4 +115,43 @@ t.test('a slow consumer is dropped to lagging, then resynced; the hub does not b
   t.equal(canon(slow.rows('b')), expected, 'slow consumer resynced to a fresh SELECT')
   t.equal(canon(fast.rows('b')), expected, 'the fast consumer was not held back')
   t.equal(fast.subs.get('b')!.gaps, 0)
+})
+
+t.test('nothing leaks: the last subscriber leaving removes the pg_reactive subscription', async (t) => {
+  const { admin, open, serviceKey } = await setup(t)
+  const clients = await Promise.all([open(serviceKey), open(serviceKey)])
+  for (const c of clients) {
+    c.subscribe('a', 'todos', [false])
+    c.subscribe('b', 'all_todos')
+  }
+  for (const c of clients) await c.until(() => c.subs.get('a')!.state === 'live' && c.subs.get('b')!.state === 'live')
+  const count = async () => Number((await admin.query('SELECT count(*) AS n FROM pgr.subscription')).rows[0].n)
+  t.equal(await count(), 2, 'one pg_reactive subscription per feed, not per client')
+  clients[0]!.send({ type: 'unsubscribe', id: 'a' })
+  clients[1]!.close()
+  await clients[0]!.until(() => clients[0]!.subs.get('a')!.closed)
+  for (let i = 0; i < 50 && (await count()) !== 1; i++) await new Promise((r) => setTimeout(r, 100))
+  t.equal(await count(), 1, 'only the feed still held remains')
+  clients[0]!.close()
+  for (let i = 0; i < 50 && (await count()) !== 0; i++) await new Promise((r) => setTimeout(r, 100))
+  t.equal(await count(), 0)
+})
+
+t.test('a hub restart loses nothing a reconnecting client cannot recover', async (t) => {
+  const first = await setup(t)
+  const client = await first.open(first.serviceKey)
+  const sub = client.subscribe('s', 'todos', [false])
+  await client.until(() => sub.state === 'live')
+  const left = { feed: sub.feed!, seq: sub.seq }
+  await first.hub.close()
+  await client.until(() => client.closedWith !== null, 5_000, 'socket closed by the stopping hub')
+  t.equal(client.closedWith, 1001)
+  await first.admin.query("INSERT INTO todo VALUES (70, 'bob', 'while the hub was down', false)")
+  const { startTestHub } = await import('@pgstack/hub/testing')
+  const second = await startTestHub(t, { database: first.db })
+  const again = await LiveTestClient.open(second.url, second.serviceKey) // (a new secret: the test helper makes one per hub)
+  t.teardown(() => again.close())
+  const mirror = again.subscribe('s', 'todos', [false], left)
+  await again.until(() => mirror.state === 'live', 10_000)
+  t.equal(canon(again.rows('s')), canon((await first.admin.query(OPEN)).rows))
 })
