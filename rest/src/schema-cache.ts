@@ -117,6 +117,18 @@ LEFT JOIN pg_class rc ON rc.oid = t.typrelid AND rc.relkind IN ('r', 'v', 'm', '
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 WHERE n.nspname = ANY($1) AND p.prokind = 'f'`
 
+// Base-table columns each view reads (through its rewrite rule's dependencies).
+const VIEW_DEPS_SQL = `
+SELECT vn.nspname AS view_schema, v.relname AS view_name, tn.nspname AS table_schema, t.relname AS table_name,
+  array_agg(DISTINCT a.attname::text) AS columns
+FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace
+JOIN pg_rewrite r ON r.ev_class = v.oid
+JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+WHERE vn.nspname = ANY($1) AND v.relkind IN ('v', 'm')
+GROUP BY 1, 2, 3, 4`
+
 interface TableRow {
   schema: string
   name: string
@@ -152,6 +164,7 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise
       await client.query<{ name: string; schema: string; table: string; columns: string[]; ref_schema: string; ref_table: string; ref_columns: string[] }>(FKS_SQL, [schemas]),
       await client.query<RoutineRow>(ROUTINES_SQL, [schemas]),
     ]
+    const viewDeps = await client.query<{ view_schema: string; view_name: string; table_schema: string; table_name: string; columns: string[] }>(VIEW_DEPS_SQL, [schemas])
     const cache: SchemaCache = { schemas, tables: new Map(), foreignKeys: [], routines: new Map(), loadedAt: Date.now() }
     for (const row of tables.rows) {
       const columns: Column[] = row.columns.map((c) => ({
@@ -173,6 +186,7 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise
     cache.foreignKeys = fks.rows.map((r) => ({
       name: r.name, schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns,
     }))
+    inferViewKeys(cache, viewDeps.rows.map((r) => ({ view: tableKey(r.view_schema, r.view_name), table: tableKey(r.table_schema, r.table_name), columns: r.columns })))
     for (const row of routines.rows) {
       const routine = toRoutine(row)
       const key = tableKey(routine.schema, routine.name)
@@ -214,4 +228,48 @@ function toRoutine(row: RoutineRow): Routine {
   }
   if (row.ret_schema && row.ret_table) routine.returnTable = { schema: row.ret_schema, name: row.ret_table }
   return routine
+}
+
+/**
+ * Views get the keys and foreign keys of the tables they read, as PostgREST infers them, for the
+ * common case of a view column that keeps its base column's name. A name read from two base
+ * tables is ambiguous and maps to neither.
+ */
+function inferViewKeys(cache: SchemaCache, deps: { view: string; table: string; columns: string[] }[]): void {
+  const byView = new Map<string, { table: string; columns: string[] }[]>()
+  for (const d of deps) byView.set(d.view, [...(byView.get(d.view) ?? []), d])
+  // view → (base table → columns it exposes under the same name)
+  const exposes = new Map<string, Map<string, Set<string>>>()
+  for (const [viewKey, list] of byView) {
+    const view = cache.tables.get(viewKey)
+    if (!view) continue
+    const count = new Map<string, number>()
+    for (const d of list) for (const c of d.columns) count.set(c, (count.get(c) ?? 0) + 1)
+    const perTable = new Map<string, Set<string>>()
+    for (const d of list) {
+      perTable.set(d.table, new Set(d.columns.filter((c) => count.get(c) === 1 && view.columnMap.has(c))))
+    }
+    exposes.set(viewKey, perTable)
+    for (const d of list) {
+      const base = cache.tables.get(d.table)
+      const cols = perTable.get(d.table)!
+      if (!base || list.length > 1) continue // keys stay unique only over a single base table
+      for (const key of base.uniqueKeys) if (key.every((c) => cols.has(c))) view.uniqueKeys.push(key)
+      if (!view.primaryKey.length && base.primaryKey.length && base.primaryKey.every((c) => cols.has(c))) view.primaryKey = base.primaryKey
+    }
+  }
+  const viewsOf = (table: string, columns: string[]) =>
+    [...exposes].filter(([, per]) => columns.every((c) => per.get(table)?.has(c))).map(([view]) => cache.tables.get(view)!)
+  const inferred: ForeignKey[] = []
+  for (const fk of cache.foreignKeys) {
+    const from = [{ schema: fk.schema, name: fk.table }, ...viewsOf(tableKey(fk.schema, fk.table), fk.columns)]
+    const to = [{ schema: fk.refSchema, name: fk.refTable }, ...viewsOf(tableKey(fk.refSchema, fk.refTable), fk.refColumns)]
+    for (const f of from) {
+      for (const t of to) {
+        if (f.name === fk.table && f.schema === fk.schema && t.name === fk.refTable && t.schema === fk.refSchema) continue
+        inferred.push({ ...fk, schema: f.schema, table: f.name, refSchema: t.schema, refTable: t.name })
+      }
+    }
+  }
+  cache.foreignKeys.push(...inferred)
 }

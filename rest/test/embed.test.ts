@@ -57,3 +57,15 @@ t.test('spread, inner, filters, order and limit on embeds', async (t) => {
   const view = await db.from('book_titles').select('title').eq('id', 4).single()
   t.same(view.data, { title: 'Consider Phlebas' })
 })
+
+t.test('relationships through views', async (t) => {
+  const db = api.client()
+  const m2o = await db.from('books_view').select('title, authors(name)').eq('id', 3).single()
+  t.same(m2o.data, { title: 'Guards! Guards!', authors: { name: 'Terry' } })
+  const o2m = await db.from('authors').select('name, books_view(id)').eq('id', 2).single()
+  t.same(o2m.data, { name: 'Terry', books_view: [{ id: 3 }, { id: 5 }] })
+  const m2m = await db.from('book_titles').select('title, genres(name)').eq('id', 3).single()
+  t.same(m2m.data, { title: 'Guards! Guards!', genres: [{ name: 'fantasy' }, { name: 'humour' }] })
+  const single = await api.fetch('/book_titles?id=eq.1', { method: 'PUT', headers: { 'Content-Type': 'application/json', Prefer: 'return=representation' }, body: '{"id":1,"title":"A Wizard of Earthsea"}' })
+  t.equal(single.status, 200, 'views get their base table primary key')
+})

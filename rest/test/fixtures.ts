@@ -20,6 +20,7 @@ CREATE POLICY notes_owner ON public.notes USING (owner = current_setting('reques
 CREATE TABLE public.secrets (id int PRIMARY KEY, v text);
 REVOKE ALL ON public.secrets FROM anon, authenticated;
 CREATE VIEW public.book_titles AS SELECT id, title FROM public.books;
+CREATE VIEW public.books_view AS SELECT id, title, author_id FROM public.books;
 
 INSERT INTO public.authors (name, born) VALUES ('Ursula', '1929-10-21'), ('Terry', '1948-04-28'), ('Iain', '1954-02-16');
 INSERT INTO public.books (title, author_id, editor_id, year, tags, meta, price) VALUES
