@@ -1,7 +1,7 @@
 -- with the last subscription gone nothing is left behind: no trigger, no feed, no worker
 \set SHOW_CONTEXT never
 CREATE TABLE t (id int PRIMARY KEY);
-SELECT pgr.define('ts', 'SELECT id FROM t');
+SELECT pgr.define('ts', 'SELECT id FROM t') > 0 AS defined;
 SELECT subscription_id AS s FROM pgr.subscribe('ts') \gset
 SELECT pgr.wait_idle();
 SELECT pgr.worker_pid() IS NOT NULL AS worker_running,
