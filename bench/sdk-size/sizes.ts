@@ -12,11 +12,13 @@ export const cases = [
   { name: '@supabase/supabase-js', entry: "export * from '@supabase/supabase-js'" },
   {
     name: '@pgstack/sdk/pgstack (createClient only)',
-    entry: "import { createClient } from '@pgstack/sdk/pgstack'; globalThis.c = createClient('https://x', 'k')",
+    entry:
+      "import { createClient } from '@pgstack/sdk/pgstack'; globalThis.c = createClient('https://x', 'k')",
   },
   {
     name: '@supabase/supabase-js (createClient only)',
-    entry: "import { createClient } from '@supabase/supabase-js'; globalThis.c = createClient('https://x', 'k')",
+    entry:
+      "import { createClient } from '@supabase/supabase-js'; globalThis.c = createClient('https://x', 'k')",
   },
 ]
 

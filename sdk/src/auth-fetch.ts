@@ -3,11 +3,16 @@
 
 type Fetch = typeof fetch
 
-export function fetchWithAuth(anonKey: string, getToken: () => Promise<string | null>, base?: Fetch): Fetch {
+export function fetchWithAuth(
+  anonKey: string,
+  getToken: () => Promise<string | null>,
+  base?: Fetch,
+): Fetch {
   return async (input, init) => {
     const headers = new Headers(init?.headers)
     if (!headers.has('apikey')) headers.set('apikey', anonKey)
-    if (!headers.has('Authorization')) headers.set('Authorization', `Bearer ${(await getToken()) ?? anonKey}`)
+    if (!headers.has('Authorization'))
+      headers.set('Authorization', `Bearer ${(await getToken()) ?? anonKey}`)
     return (base ?? fetch)(input, { ...init, headers })
   }
 }

@@ -4,7 +4,12 @@
 import { AuthClient, type GoTrueClientOptions } from '@supabase/auth-js'
 import { PostgrestClient } from '@supabase/postgrest-js'
 import { fetchWithAuth } from './auth-fetch.ts'
-import type { DefaultSchemaName, GenericSchema, SchemaOf, ServerOptionsOf } from './database-types.ts'
+import type {
+  DefaultSchemaName,
+  GenericSchema,
+  SchemaOf,
+  ServerOptionsOf,
+} from './database-types.ts'
 import { createLiveClient, type LiveClient, type LiveOptions } from './live/live-client.ts'
 import type { LiveQuery } from './live/live-query.ts'
 import type { LiveParams } from './live/types.ts'
@@ -27,7 +32,8 @@ export interface PgstackClientOptions<SchemaName extends string = string> {
 
 export interface PgstackClient<
   Database = any, // eslint-disable-line @typescript-eslint/no-explicit-any
-  SchemaName extends string & keyof Omit<Database, '__InternalSupabase'> = DefaultSchemaName<Database>,
+  SchemaName extends string & keyof Omit<Database, '__InternalSupabase'> =
+    DefaultSchemaName<Database>,
   Schema extends GenericSchema = SchemaOf<Database, SchemaName>,
 > {
   auth: PgstackAuth
@@ -39,16 +45,24 @@ export interface PgstackClient<
   ): LiveQueryBuilder<ServerOptionsOf<Database>, Schema, Schema['Views'][ViewName], ViewName>
   rpc: PostgrestClient<Database, ServerOptionsOf<Database>, SchemaName, Schema>['rpc']
   /** Subscribes to a named live query. */
-  live<Row = Record<string, unknown>>(name: string, options?: { params?: LiveParams }): LiveQuery<Row>
+  live<Row = Record<string, unknown>>(
+    name: string,
+    options?: { params?: LiveParams },
+  ): LiveQuery<Row>
   /** Stops token refresh and closes the live socket. */
   close(): Promise<void>
 }
 
 export function createClient<
   Database = any, // eslint-disable-line @typescript-eslint/no-explicit-any
-  SchemaName extends string & keyof Omit<Database, '__InternalSupabase'> = DefaultSchemaName<Database>,
+  SchemaName extends string & keyof Omit<Database, '__InternalSupabase'> =
+    DefaultSchemaName<Database>,
   Schema extends GenericSchema = SchemaOf<Database, SchemaName>,
->(url: string, anonKey: string, options: PgstackClientOptions<SchemaName> = {}): PgstackClient<Database, SchemaName, Schema> {
+>(
+  url: string,
+  anonKey: string,
+  options: PgstackClientOptions<SchemaName> = {},
+): PgstackClient<Database, SchemaName, Schema> {
   if (!/^https?:\/\//i.test(url ?? '')) throw new Error('pgStack URL must be an http(s) URL.')
   if (!anonKey) throw new Error('pgStack anon key is required.')
   const base = url.replace(/\/+$/, '')
@@ -65,18 +79,25 @@ export function createClient<
   const getToken = async () => (await auth.getSession()).data.session?.access_token ?? anonKey
   const fetch = fetchWithAuth(anonKey, getToken, options.global?.fetch)
 
-  const live: LiveClient = createLiveClient({ url: options.live?.url ?? base, getToken, ...options.live })
+  const live: LiveClient = createLiveClient({
+    url: options.live?.url ?? base,
+    getToken,
+    ...options.live,
+  })
   // Refreshed and new sessions reach the live socket without reconnecting; sign-out drops to anon.
   const { data: authListener } = auth.onAuthStateChange((event, session) => {
     if (event === 'SIGNED_OUT') live.setToken(anonKey)
     else if (session) live.setToken(session.access_token)
   })
 
-  const rest = new PostgrestClient<Database, ServerOptionsOf<Database>, SchemaName, Schema>(`${base}/rest/v1`, {
-    headers,
-    ...(schema ? { schema } : {}),
-    fetch,
-  })
+  const rest = new PostgrestClient<Database, ServerOptionsOf<Database>, SchemaName, Schema>(
+    `${base}/rest/v1`,
+    {
+      headers,
+      ...(schema ? { schema } : {}),
+      fetch,
+    },
+  )
   const from = (relation: string) => {
     if (!relation) throw new Error('from() needs a table or view name.')
     return new LiveQueryBuilder(

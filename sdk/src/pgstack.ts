@@ -1,6 +1,11 @@
 // @pgstack/sdk/pgstack: the client for browsers and Node: createClient and the types an app needs.
 // No Node-only imports anywhere below this file.
-export { createClient, type PgstackAuth, type PgstackClient, type PgstackClientOptions } from './client.ts'
+export {
+  createClient,
+  type PgstackAuth,
+  type PgstackClient,
+  type PgstackClientOptions,
+} from './client.ts'
 export { LiveFilterBuilder, LiveQueryBuilder } from './query-builder.ts'
 export { createLiveClient, type LiveClient, type LiveOptions } from './live/live-client.ts'
 export { applyChanges, type LiveQuery } from './live/live-query.ts'

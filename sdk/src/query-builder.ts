@@ -6,7 +6,12 @@ import {
   PostgrestQueryBuilder,
   type UnstableGetResult,
 } from '@supabase/postgrest-js'
-import type { ClientServerOptions, GenericSchema, GenericTable, GenericView } from './database-types.ts'
+import type {
+  ClientServerOptions,
+  GenericSchema,
+  GenericTable,
+  GenericView,
+} from './database-types.ts'
 import type { LiveClient } from './live/live-client.ts'
 import type { LiveQuery } from './live/live-query.ts'
 
@@ -22,7 +27,15 @@ export class LiveFilterBuilder<
   RelationName = unknown,
   Relationships = unknown,
   Method = unknown,
-> extends PostgrestFilterBuilder<ClientOptions, Schema, Row, Result, RelationName, Relationships, Method> {
+> extends PostgrestFilterBuilder<
+  ClientOptions,
+  Schema,
+  Row,
+  Result,
+  RelationName,
+  Relationships,
+  Method
+> {
   readonly #live: LiveClient
   readonly #relation: string
 
@@ -73,14 +86,34 @@ export class LiveQueryBuilder<
 
   override select<
     Query extends string = '*',
-    ResultOne = UnstableGetResult<Schema, Relation['Row'], RelationName, Relationships, Query, ClientOptions>,
+    ResultOne = UnstableGetResult<
+      Schema,
+      Relation['Row'],
+      RelationName,
+      Relationships,
+      Query,
+      ClientOptions
+    >,
   >(
     columns?: Query,
     options?: { head?: boolean; count?: Count },
-  ): LiveFilterBuilder<ClientOptions, Schema, Relation['Row'], ResultOne[], RelationName, Relationships, 'GET'> {
+  ): LiveFilterBuilder<
+    ClientOptions,
+    Schema,
+    Relation['Row'],
+    ResultOne[],
+    RelationName,
+    Relationships,
+    'GET'
+  > {
     // The base builder has computed method, URL and headers; copy its state into one that can go live.
-    const base = super.select<Query, ResultOne>(columns, options) as unknown as Record<string, unknown>
-    const state = { ...base, retry: base.retryEnabled } as unknown as ConstructorParameters<typeof PostgrestFilterBuilder>[0]
+    const base = super.select<Query, ResultOne>(columns, options) as unknown as Record<
+      string,
+      unknown
+    >
+    const state = { ...base, retry: base.retryEnabled } as unknown as ConstructorParameters<
+      typeof PostgrestFilterBuilder
+    >[0]
     return new LiveFilterBuilder(state, this.#live, this.#relation)
   }
 }

@@ -17,15 +17,23 @@ export type { LiveQueryOptions, LiveQueryResult } from './live/bindings.ts'
  * `useLiveQuery('active_todos', { url, token, params })` or, for a builder query,
  * `useLiveQuery(() => client.from('todos').select('*').eq('done', false).live(), [deps])`.
  */
-export function useLiveQuery<Row = Record<string, unknown>>(name: string, options: LiveQueryOptions): LiveQueryResult<Row>
-export function useLiveQuery<Row>(open: () => LiveQuery<Row>, deps?: readonly unknown[]): LiveQueryResult<Row>
+export function useLiveQuery<Row = Record<string, unknown>>(
+  name: string,
+  options: LiveQueryOptions,
+): LiveQueryResult<Row>
+export function useLiveQuery<Row>(
+  open: () => LiveQuery<Row>,
+  deps?: readonly unknown[],
+): LiveQueryResult<Row>
 export function useLiveQuery<Row>(
   source: string | (() => LiveQuery<Row>),
   second?: LiveQueryOptions | readonly unknown[],
 ): LiveQueryResult<Row> {
   const [result, setResult] = useState<LiveQueryResult<Row>>(initialResult)
   const options = Array.isArray(second) ? {} : ((second ?? {}) as LiveQueryOptions)
-  const deps = Array.isArray(second) ? second : [bindingKey(source, options), options.client, options.transport]
+  const deps = Array.isArray(second)
+    ? second
+    : [bindingKey(source, options), options.client, options.transport]
   useEffect(() => {
     const { query, close } = openForBinding(source, options)
     setResult(resultOf(query))
@@ -35,7 +43,6 @@ export function useLiveQuery<Row>(
       close()
     }
     // The subscription depends on what `deps` names, not on the identity of inline options.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps)
   return result
 }

@@ -2,7 +2,13 @@
 // createRoot); the subscription closes when that owner is disposed. solid-js is a peer dependency.
 import { createSignal, getOwner, onCleanup } from 'solid-js'
 import type { LiveQuery } from './live/live-query.ts'
-import { initialResult, openForBinding, resultOf, type LiveQueryOptions, type LiveQueryResult } from './live/bindings.ts'
+import {
+  initialResult,
+  openForBinding,
+  resultOf,
+  type LiveQueryOptions,
+  type LiveQueryResult,
+} from './live/bindings.ts'
 
 export type { LiveQueryOptions, LiveQueryResult } from './live/bindings.ts'
 

@@ -4,9 +4,30 @@ export interface Database {
   public: {
     Tables: {
       todos: {
-        Row: { id: number; title: string; done: boolean; owner: string | null; labels: string[]; created_at: string }
-        Insert: { id?: number; title: string; done?: boolean; owner?: string | null; labels?: string[]; created_at?: string }
-        Update: { id?: number; title?: string; done?: boolean; owner?: string | null; labels?: string[]; created_at?: string }
+        Row: {
+          id: number
+          title: string
+          done: boolean
+          owner: string | null
+          labels: string[]
+          created_at: string
+        }
+        Insert: {
+          id?: number
+          title: string
+          done?: boolean
+          owner?: string | null
+          labels?: string[]
+          created_at?: string
+        }
+        Update: {
+          id?: number
+          title?: string
+          done?: boolean
+          owner?: string | null
+          labels?: string[]
+          created_at?: string
+        }
         Relationships: []
       }
       tags: {
@@ -38,7 +59,7 @@ export interface Database {
         SetofOptions: { from: '*'; to: 'todos'; isOneToOne: false; isSetofReturn: true }
       }
     }
-    Enums: {}
-    CompositeTypes: {}
+    Enums: { [_ in never]: never }
+    CompositeTypes: { [_ in never]: never }
   }
 }

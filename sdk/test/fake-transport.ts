@@ -1,6 +1,11 @@
 // An in-memory LiveTransport for testing the live query objects and the React/Solid bindings
 // without a hub: the test plays the server by pushing snapshots, changes and failures.
-import type { LiveSink, LiveTarget, LiveTransport, LiveTransportFactory } from '@pgstack/sdk/pgstack'
+import type {
+  LiveSink,
+  LiveTarget,
+  LiveTransport,
+  LiveTransportFactory,
+} from '@pgstack/sdk/pgstack'
 
 export interface FakeSubscription {
   target: LiveTarget
@@ -11,7 +16,12 @@ export interface FakeSubscription {
 export interface FakeHub {
   factory: LiveTransportFactory
   /** Every transport (socket) opened, with the URL and the token read at connect. */
-  connections: Array<{ url: string; token: string | null; tokens: Array<string | null>; closed: boolean }>
+  connections: Array<{
+    url: string
+    token: string | null
+    tokens: Array<string | null>
+    closed: boolean
+  }>
   subscriptions: FakeSubscription[]
   active(): FakeSubscription[]
 }
@@ -22,7 +32,12 @@ export function createFakeHub(): FakeHub {
     subscriptions: [],
     active: () => hub.subscriptions.filter((s) => s.active),
     factory: (options) => {
-      const connection = { url: options.url, token: null as string | null, tokens: [] as Array<string | null>, closed: false }
+      const connection = {
+        url: options.url,
+        token: null as string | null,
+        tokens: [] as Array<string | null>,
+        closed: false,
+      }
       hub.connections.push(connection)
       void options.getToken().then((token) => (connection.token = token))
       const mine: FakeSubscription[] = []

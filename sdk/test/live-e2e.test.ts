@@ -25,7 +25,8 @@ await stack.sql(
   `SELECT pgr.define('active_todos', 'SELECT id, title, done, owner, created_at FROM todos WHERE done = $1 ORDER BY created_at DESC, id', '{boolean}')`,
 )
 const transport = websocketTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor })
-const client = (options: Parameters<typeof stack.client>[0] = {}) => stack.client({ ...options, live: { transport } })
+const client = (options: Parameters<typeof stack.client>[0] = {}) =>
+  stack.client({ ...options, live: { transport } })
 
 async function until(check: () => boolean, what: string, ms = 10_000) {
   const end = Date.now() + ms
@@ -36,106 +37,160 @@ async function until(check: () => boolean, what: string, ms = 10_000) {
 }
 /** What /rest/v1 returns for the live query's SQL, as the same client. */
 const fresh = async (pgstack: ReturnType<typeof client>) =>
-  (await pgstack.from('todos').select('id, title, done, owner, created_at').eq('done', false).order('created_at', { ascending: false }).order('id')).data
+  (
+    await pgstack
+      .from('todos')
+      .select('id, title, done, owner, created_at')
+      .eq('done', false)
+      .order('created_at', { ascending: false })
+      .order('id')
+  ).data
 /** Rows as JSON with sorted keys: the hub's rows come through jsonb, which reorders keys. */
 const canon = (rows: readonly object[] | null | undefined) =>
-  JSON.stringify(rows?.map((row) => Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b)))))
-const sameAsFresh = async (pgstack: ReturnType<typeof client>, query: LiveQuery<Row>, what: string) => {
+  JSON.stringify(
+    rows?.map((row) =>
+      Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b))),
+    ),
+  )
+const sameAsFresh = async (
+  pgstack: ReturnType<typeof client>,
+  query: LiveQuery<Row>,
+  what: string,
+) => {
   await stack.sql('SELECT pgr.wait_idle()')
   const expected = canon(await fresh(pgstack))
   await until(() => canon(query.rows) === expected, what)
 }
 
-t.test('client.live: snapshot, a racing write, then random writes; rows equal a fresh SELECT', async (t) => {
-  const pgstack = client()
-  const query = pgstack.live<Row>('active_todos', { params: [false] })
-  await stack.sql("INSERT INTO todos (title) VALUES ('raced the subscribe')")
-  await until(() => query.state === 'live', 'live')
-  await until(() => query.rows.some((r) => r.title === 'raced the subscribe'), 'the racing insert')
-  await sameAsFresh(pgstack, query, 'the snapshot')
-  t.same(query.rows.map((r) => r.title).slice(-3), ['call mum', 'write report', 'buy milk'])
+t.test(
+  'client.live: snapshot, a racing write, then random writes; rows equal a fresh SELECT',
+  async (t) => {
+    const pgstack = client()
+    const query = pgstack.live<Row>('active_todos', { params: [false] })
+    await stack.sql("INSERT INTO todos (title) VALUES ('raced the subscribe')")
+    await until(() => query.state === 'live', 'live')
+    await until(
+      () => query.rows.some((r) => r.title === 'raced the subscribe'),
+      'the racing insert',
+    )
+    await sameAsFresh(pgstack, query, 'the snapshot')
+    t.same(query.rows.map((r) => r.title).slice(-3), ['call mum', 'write report', 'buy milk'])
 
-  for (let round = 0; round < 5; round++) {
-    await stack.sql(`INSERT INTO todos (title) VALUES ('r${round} a'), ('r${round} b')`)
-    await stack.sql(`UPDATE todos SET done = NOT done WHERE title = 'r${round} a' OR id = 1`)
-    await stack.sql(`UPDATE todos SET title = title || '!' WHERE title = 'r${round} b'`)
-    if (round % 2) await stack.sql(`DELETE FROM todos WHERE title LIKE 'r${round - 1}%'`)
-    await sameAsFresh(pgstack, query, `round ${round}`)
-  }
-  t.pass('rows equal a fresh SELECT after every round')
-  t.ok(query.sequence! > 0)
-  query.close()
-  t.equal(query.state, 'closed')
-})
-
-t.test("the session's token decides what a live query sees, and follows sign-in and sign-out", async (t) => {
-  const user = client()
-  const signed = await user.auth.signUp({ email: 'live@example.com', password: 'secret-pass' })
-  t.error(signed.error)
-  t.error((await user.from('todos').insert({ title: 'live private' })).error)
-
-  const anon = client()
-  const anonQuery = anon.live<Row>('active_todos', { params: [false] })
-  const userQuery = user.live<Row>('active_todos', { params: [false] })
-  await until(() => anonQuery.state === 'live' && userQuery.state === 'live', 'both live')
-  await sameAsFresh(user, userQuery, "the user's rows")
-  await sameAsFresh(anon, anonQuery, "anon's rows")
-  t.ok(userQuery.rows.some((r) => r.title === 'live private'), 'the user sees their row')
-  t.notOk(anonQuery.rows.some((r) => r.title === 'live private'), 'anon does not')
-
-  await user.auth.signOut()
-  await until(() => !userQuery.rows.some((r) => r.title === 'live private'), 'sign-out re-authorizes as anon')
-  t.equal(userQuery.state, 'live')
-  await user.auth.signInWithPassword({ email: 'live@example.com', password: 'secret-pass' })
-  await until(() => userQuery.rows.some((r) => r.title === 'live private'), 'sign-in brings the row back')
-  anonQuery.close()
-  userQuery.close()
-})
-
-t.test('builder .live() subscribes with the builder query (or reports the hub cannot)', async (t) => {
-  const pgstack = client()
-  const query = pgstack.from('todos').select('id, title, done, owner, created_at').eq('done', false).order('created_at', { ascending: false }).order('id').live()
-  await until(() => query.state === 'live' || query.state === 'error', 'an answer')
-  if (query.state === 'error') {
-    t.equal(query.error?.code, 'PGSL008', 'this hub does not compile builder live queries yet')
-  } else {
-    await stack.sql("INSERT INTO todos (title) VALUES ('builder live')")
-    await sameAsFresh(pgstack, query as LiveQuery<Row>, 'builder rows')
-  }
-  query.close()
-})
-
-t.test("useLiveQuery('active_todos', { url, token }) against the hub, with the global WebSocket", async (t) => {
-  const globals = globalThis as { WebSocket?: unknown }
-  const previous = globals.WebSocket
-  globals.WebSocket = WebSocket
-  t.teardown(() => void (globals.WebSocket = previous))
-  const url = stack.url.replace('http', 'ws')
-  const token = stack.anonKey
-  let last: LiveQueryResult<Row> | undefined
-  function Todos() {
-    last = useLiveQuery<Row>('active_todos', { url, token, params: [false] })
-    return createElement('ul', null, ...last.rows.map((todo) => createElement('li', { key: todo.id }, todo.title)))
-  }
-  let renderer!: TestRenderer.ReactTestRenderer
-  act(() => {
-    renderer = TestRenderer.create(createElement(Todos))
-  })
-  const anon = client()
-  const waitRendered = async (what: string) => {
-    await stack.sql('SELECT pgr.wait_idle()')
-    const expected = canon(await fresh(anon))
-    const end = Date.now() + 10_000
-    while (canon(last?.rows) !== expected) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-      await act(() => new Promise((resolve) => setTimeout(resolve, 10)))
+    for (let round = 0; round < 5; round++) {
+      await stack.sql(`INSERT INTO todos (title) VALUES ('r${round} a'), ('r${round} b')`)
+      await stack.sql(`UPDATE todos SET done = NOT done WHERE title = 'r${round} a' OR id = 1`)
+      await stack.sql(`UPDATE todos SET title = title || '!' WHERE title = 'r${round} b'`)
+      if (round % 2) await stack.sql(`DELETE FROM todos WHERE title LIKE 'r${round - 1}%'`)
+      await sameAsFresh(pgstack, query, `round ${round}`)
     }
-  }
-  await waitRendered('the snapshot')
-  t.equal(last?.state, 'live')
-  await stack.sql("INSERT INTO todos (title) VALUES ('from react test')")
-  await waitRendered('the insert')
-  const items = (renderer.toJSON() as { children: Array<{ children: string[] }> }).children.map((li) => li.children[0])
-  t.equal(items[0], 'from react test', 'the newest todo renders first')
-  await act(async () => renderer.unmount())
-})
+    t.pass('rows equal a fresh SELECT after every round')
+    t.ok(query.sequence! > 0)
+    query.close()
+    t.equal(query.state, 'closed')
+  },
+)
+
+t.test(
+  "the session's token decides what a live query sees, and follows sign-in and sign-out",
+  async (t) => {
+    const user = client()
+    const signed = await user.auth.signUp({ email: 'live@example.com', password: 'secret-pass' })
+    t.error(signed.error)
+    t.error((await user.from('todos').insert({ title: 'live private' })).error)
+
+    const anon = client()
+    const anonQuery = anon.live<Row>('active_todos', { params: [false] })
+    const userQuery = user.live<Row>('active_todos', { params: [false] })
+    await until(() => anonQuery.state === 'live' && userQuery.state === 'live', 'both live')
+    await sameAsFresh(user, userQuery, "the user's rows")
+    await sameAsFresh(anon, anonQuery, "anon's rows")
+    t.ok(
+      userQuery.rows.some((r) => r.title === 'live private'),
+      'the user sees their row',
+    )
+    t.notOk(
+      anonQuery.rows.some((r) => r.title === 'live private'),
+      'anon does not',
+    )
+
+    await user.auth.signOut()
+    await until(
+      () => !userQuery.rows.some((r) => r.title === 'live private'),
+      'sign-out re-authorizes as anon',
+    )
+    t.equal(userQuery.state, 'live')
+    await user.auth.signInWithPassword({ email: 'live@example.com', password: 'secret-pass' })
+    await until(
+      () => userQuery.rows.some((r) => r.title === 'live private'),
+      'sign-in brings the row back',
+    )
+    anonQuery.close()
+    userQuery.close()
+  },
+)
+
+t.test(
+  'builder .live() subscribes with the builder query (or reports the hub cannot)',
+  async (t) => {
+    const pgstack = client()
+    const query = pgstack
+      .from('todos')
+      .select('id, title, done, owner, created_at')
+      .eq('done', false)
+      .order('created_at', { ascending: false })
+      .order('id')
+      .live()
+    await until(() => query.state === 'live' || query.state === 'error', 'an answer')
+    if (query.state === 'error') {
+      t.equal(query.error?.code, 'PGSL008', 'this hub does not compile builder live queries yet')
+    } else {
+      await stack.sql("INSERT INTO todos (title) VALUES ('builder live')")
+      await sameAsFresh(pgstack, query as LiveQuery<Row>, 'builder rows')
+    }
+    query.close()
+  },
+)
+
+t.test(
+  "useLiveQuery('active_todos', { url, token }) against the hub, with the global WebSocket",
+  async (t) => {
+    const globals = globalThis as { WebSocket?: unknown }
+    const previous = globals.WebSocket
+    globals.WebSocket = WebSocket
+    t.teardown(() => void (globals.WebSocket = previous))
+    const url = stack.url.replace('http', 'ws')
+    const token = stack.anonKey
+    let last: LiveQueryResult<Row> | undefined
+    function Todos() {
+      last = useLiveQuery<Row>('active_todos', { url, token, params: [false] })
+      return createElement(
+        'ul',
+        null,
+        ...last.rows.map((todo) => createElement('li', { key: todo.id }, todo.title)),
+      )
+    }
+    let renderer!: TestRenderer.ReactTestRenderer
+    act(() => {
+      renderer = TestRenderer.create(createElement(Todos))
+    })
+    const anon = client()
+    const waitRendered = async (what: string) => {
+      await stack.sql('SELECT pgr.wait_idle()')
+      const expected = canon(await fresh(anon))
+      const end = Date.now() + 10_000
+      while (canon(last?.rows) !== expected) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+        await act(() => new Promise((resolve) => setTimeout(resolve, 10)))
+      }
+    }
+    await waitRendered('the snapshot')
+    t.equal(last?.state, 'live')
+    await stack.sql("INSERT INTO todos (title) VALUES ('from react test')")
+    await waitRendered('the insert')
+    const items = (renderer.toJSON() as { children: Array<{ children: string[] }> }).children.map(
+      (li) => li.children[0],
+    )
+    t.equal(items[0], 'from react test', 'the newest todo renders first')
+    await act(async () => renderer.unmount())
+  },
+)

@@ -19,13 +19,25 @@ t.test('applyChanges keeps rows in the order the server states', async (t) => {
   t.same(out.keys, ['4', '3', '2'])
   t.same(out.rows, [row(4), row(3), row(2, 'moved')])
   t.same(rows, [row(1), row(2), row(3)], 'the input is not mutated')
-  t.same(applyChanges(['1'], [row(1)], [{ kind: 'delete', key: '9' }]).keys, ['1'], 'deleting an unknown key is a no-op')
-  t.same(applyChanges([], [], [{ kind: 'insert', key: '1', row: row(1), index: 99 }]).keys, ['1'], 'an index past the end appends')
+  t.same(
+    applyChanges(['1'], [row(1)], [{ kind: 'delete', key: '9' }]).keys,
+    ['1'],
+    'deleting an unknown key is a no-op',
+  )
+  t.same(
+    applyChanges([], [], [{ kind: 'insert', key: '1', row: row(1), index: 99 }]).keys,
+    ['1'],
+    'an index past the end appends',
+  )
 })
 
 t.test('a live query goes connecting → live → reconnecting → live, then closed', async (t) => {
   const hub = createFakeHub()
-  const client = createLiveClient({ url: 'ws://hub', getToken: async () => 'tok', transport: hub.factory })
+  const client = createLiveClient({
+    url: 'ws://hub',
+    getToken: async () => 'tok',
+    transport: hub.factory,
+  })
   t.equal(hub.connections.length, 0, 'no socket before the first live query')
   const query = client.live<Todo>('active_todos', { params: { owner: 'u1' } })
   t.equal(hub.connections.length, 1)
@@ -64,7 +76,11 @@ t.test('a live query goes connecting → live → reconnecting → live, then cl
 
 t.test('a refused subscription is an error state with the server error', async (t) => {
   const hub = createFakeHub()
-  const client = createLiveClient({ url: 'ws://hub', getToken: async () => null, transport: hub.factory })
+  const client = createLiveClient({
+    url: 'ws://hub',
+    getToken: async () => null,
+    transport: hub.factory,
+  })
   const query = client.live('nope')
   const error = { code: 'PGRST202', message: 'no such live query', details: null, hint: null }
   hub.active()[0]!.sink.failed(error)
@@ -76,7 +92,8 @@ t.test('a refused subscription is an error state with the server error', async (
 })
 
 t.test('without a WebSocket implementation, live queries fail with one clear error', async (t) => {
-  if ((globalThis as { WebSocket?: unknown }).WebSocket) return t.pass('this runtime has a WebSocket')
+  if ((globalThis as { WebSocket?: unknown }).WebSocket)
+    return t.pass('this runtime has a WebSocket')
   const client = createLiveClient({ url: 'ws://hub', getToken: async () => null })
   const query = client.live('active_todos')
   await new Promise((resolve) => setTimeout(resolve, 0))
@@ -87,7 +104,11 @@ t.test('without a WebSocket implementation, live queries fail with one clear err
 
 t.test('setToken reaches an open transport, once per change', async (t) => {
   const hub = createFakeHub()
-  const client = createLiveClient({ url: 'ws://hub', getToken: async () => 'a', transport: hub.factory })
+  const client = createLiveClient({
+    url: 'ws://hub',
+    getToken: async () => 'a',
+    transport: hub.factory,
+  })
   client.setToken('before-connect')
   const query = client.live('q')
   client.setToken('b')

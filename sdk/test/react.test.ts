@@ -33,7 +33,11 @@ t.test("useLiveQuery('active_todos', { url, token }) renders rows and state", as
       transport: hub.factory,
     })
     renders.push(result)
-    return createElement('ul', null, ...result.rows.map((todo) => createElement('li', { key: todo.id }, todo.title)))
+    return createElement(
+      'ul',
+      null,
+      ...result.rows.map((todo) => createElement('li', { key: todo.id }, todo.title)),
+    )
   }
   const renderer = render(createElement(Todos, { owner: 'u1' }))
   t.equal(renders.at(-1)?.state, 'connecting')
@@ -46,8 +50,14 @@ t.test("useLiveQuery('active_todos', { url, token }) renders rows and state", as
   const sink = hub.active()[0]!.sink
   act(() => sink.snapshot([{ key: '1', row: { id: 1, title: 'milk' } }], 1))
   t.equal(renders.at(-1)?.state, 'live')
-  t.same(renderer.toJSON(), { type: 'ul', props: {}, children: [{ type: 'li', props: {}, children: ['milk'] }] })
-  act(() => sink.changes([{ kind: 'insert', key: '2', row: { id: 2, title: 'eggs' }, index: 0 }], 2))
+  t.same(renderer.toJSON(), {
+    type: 'ul',
+    props: {},
+    children: [{ type: 'li', props: {}, children: ['milk'] }],
+  })
+  act(() =>
+    sink.changes([{ kind: 'insert', key: '2', row: { id: 2, title: 'eggs' }, index: 0 }], 2),
+  )
   t.same(
     renders.at(-1)?.rows.map((r) => r.title),
     ['eggs', 'milk'],
@@ -75,7 +85,12 @@ t.test('useLiveQuery shows a refused subscription as error', async (t) => {
     return null
   }
   const renderer = render(createElement(View))
-  const error = { code: '42501', message: 'permission denied for table todos', details: null, hint: null }
+  const error = {
+    code: '42501',
+    message: 'permission denied for table todos',
+    details: null,
+    hint: null,
+  }
   act(() => hub.active()[0]!.sink.failed(error))
   t.equal(last?.state, 'error')
   t.same(last?.error, error)
@@ -91,13 +106,24 @@ t.test('useLiveQuery(() => builder.live()) follows a builder query', async (t) =
   t.teardown(() => client.close())
   let last: LiveQueryResult<Record<string, unknown>> | undefined
   function View() {
-    last = useLiveQuery(() => client.from('todos').select('id,title').eq('done', false).order('id').live(), [])
+    last = useLiveQuery(
+      () => client.from('todos').select('id,title').eq('done', false).order('id').live(),
+      [],
+    )
     return null
   }
   const renderer = render(createElement(View))
   const target = hub.active()[0]!.target
-  t.same(target, { kind: 'query', relation: 'todos', query: 'select=id%2Ctitle&done=eq.false&order=id.asc' })
-  t.equal(hub.connections[0]!.url, 'http://127.0.0.1:1', 'the client hands its hub URL to the transport')
+  t.same(target, {
+    kind: 'query',
+    relation: 'todos',
+    query: 'select=id%2Ctitle&done=eq.false&order=id.asc',
+  })
+  t.equal(
+    hub.connections[0]!.url,
+    'http://127.0.0.1:1',
+    'the client hands its hub URL to the transport',
+  )
   act(() => hub.active()[0]!.sink.snapshot([{ key: '7', row: { id: 7, title: 'x' } }], 5))
   t.same(last?.rows, [{ id: 7, title: 'x' }])
   act(() => renderer.unmount())

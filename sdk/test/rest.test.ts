@@ -8,7 +8,11 @@ const pgstack = stack.client()
 const ids = (rows: Array<{ id: number }> | null) => rows?.map((r) => r.id)
 
 t.test('the seed example runs verbatim', async (t) => {
-  const { data: todos } = await pgstack.from('todos').select('*').eq('done', false).order('created_at', { ascending: false })
+  const { data: todos } = await pgstack
+    .from('todos')
+    .select('*')
+    .eq('done', false)
+    .order('created_at', { ascending: false })
   t.same(ids(todos), [4, 3, 1])
   t.same(Object.keys(todos![0]!).sort(), ['created_at', 'done', 'id', 'labels', 'owner', 'title'])
 })
@@ -25,22 +29,37 @@ t.test('select: columns, renames, casts, embedding both ways, count, head', asyn
 
   const parents = await pgstack.from('tags').select('name, todos(title)').order('id')
   t.same(parents.data?.[0], { name: 'errand', todos: { title: 'buy milk' } })
-  const children = await pgstack.from('todos').select('id, tags(name)').in('id', [1, 2]).order('id').order('name', { referencedTable: 'tags' })
+  const children = await pgstack
+    .from('todos')
+    .select('id, tags(name)')
+    .in('id', [1, 2])
+    .order('id')
+    .order('name', { referencedTable: 'tags' })
   t.same(children.data, [
     { id: 1, tags: [{ name: 'errand' }, { name: 'quick' }] },
     { id: 2, tags: [] },
   ])
-  const inner = await pgstack.from('todos').select('id, tags!inner(name)').eq('tags.name', 'deadline')
+  const inner = await pgstack
+    .from('todos')
+    .select('id, tags!inner(name)')
+    .eq('tags.name', 'deadline')
   t.same(inner.data, [{ id: 3, tags: [{ name: 'deadline' }] }])
 
-  const counted = await pgstack.from('todos').select('id', { count: 'exact' }).eq('done', false).limit(1)
+  const counted = await pgstack
+    .from('todos')
+    .select('id', { count: 'exact' })
+    .eq('done', false)
+    .limit(1)
   t.equal(counted.count, 3)
   t.equal(counted.data?.length, 1)
   const head = await pgstack.from('todos').select('*', { count: 'exact', head: true })
   t.equal(head.count, 4)
   t.equal(head.data, null)
   const view = await pgstack.from('open_todos').select('title').order('title')
-  t.same(view.data?.map((r) => r.title), ['buy milk', 'call mum', 'write report'])
+  t.same(
+    view.data?.map((r) => r.title),
+    ['buy milk', 'call mum', 'write report'],
+  )
 })
 
 t.test('filters: every operator', async (t) => {
@@ -58,22 +77,55 @@ t.test('filters: every operator', async (t) => {
   t.same(ids((await q().is('owner', null)).data), [1, 2, 3, 4], 'is null')
   t.same(ids((await q().in('id', [1, 3, 99])).data), [1, 3], 'in')
   t.same(ids((await q().contains('labels', ['home'])).data), [2], 'contains')
-  t.same(ids((await q().containedBy('labels', ['work', 'shopping'])).data), [1, 3, 4], 'containedBy')
+  t.same(
+    ids((await q().containedBy('labels', ['work', 'shopping'])).data),
+    [1, 3, 4],
+    'containedBy',
+  )
   t.same(ids((await q().overlaps('labels', ['daily', 'work'])).data), [2, 3], 'overlaps')
-  t.same(ids((await q().textSearch('title', 'report', { config: 'english' })).data), [3], 'textSearch')
-  t.same(ids((await q().textSearch('title', 'walk & dog', { type: 'plain', config: 'english' })).data), [2], 'textSearch plain')
+  t.same(
+    ids((await q().textSearch('title', 'report', { config: 'english' })).data),
+    [3],
+    'textSearch',
+  )
+  t.same(
+    ids((await q().textSearch('title', 'walk & dog', { type: 'plain', config: 'english' })).data),
+    [2],
+    'textSearch plain',
+  )
   t.same(ids((await q().match({ done: false, title: 'call mum' })).data), [4], 'match')
   t.same(ids((await q().not('title', 'like', '%l%')).data), [3], 'not')
   t.same(ids((await q().or('id.eq.1,title.eq.call mum')).data), [1, 4], 'or')
   t.same(ids((await q().or('and(done.is.false,id.gt.2),id.eq.2')).data), [2, 3, 4], 'or with and')
   t.same(ids((await q().filter('id', 'in', '(2,4)')).data), [2, 4], 'filter')
-  t.same(ids((await pgstack.from('todos').select('id, tags(name)').or('name.eq.quick', { referencedTable: 'tags' }).eq('id', 1)).data), [1], 'or on an embedded table')
+  t.same(
+    ids(
+      (
+        await pgstack
+          .from('todos')
+          .select('id, tags(name)')
+          .or('name.eq.quick', { referencedTable: 'tags' })
+          .eq('id', 1)
+      ).data,
+    ),
+    [1],
+    'or on an embedded table',
+  )
 })
 
 t.test('modifiers: order, limit, range, single, maybeSingle, csv', async (t) => {
-  const ordered = await pgstack.from('todos').select('id').order('done').order('id', { ascending: false })
+  const ordered = await pgstack
+    .from('todos')
+    .select('id')
+    .order('done')
+    .order('id', { ascending: false })
   t.same(ids(ordered.data), [4, 3, 1, 2])
-  const nullsFirst = await pgstack.from('todos').select('id').order('owner', { nullsFirst: true }).order('id').limit(1)
+  const nullsFirst = await pgstack
+    .from('todos')
+    .select('id')
+    .order('owner', { nullsFirst: true })
+    .order('id')
+    .limit(1)
   t.same(ids(nullsFirst.data), [1])
   const range = await pgstack.from('todos').select('id').order('id').range(1, 2)
   t.same(ids(range.data), [2, 3])
@@ -90,7 +142,11 @@ t.test('modifiers: order, limit, range, single, maybeSingle, csv', async (t) => 
   const one = await pgstack.from('todos').select('id').eq('id', 2).maybeSingle()
   t.same(one.data, { id: 2 })
   const csv = await pgstack.from('todos').select('id,title').in('id', [1, 2]).order('id').csv()
-  t.equal(csv.data, 'id,title\n1,"buy milk"\n2,"walk the dog"', "PostgREST's CSV quotes as record output does")
+  t.equal(
+    csv.data,
+    'id,title\n1,"buy milk"\n2,"walk the dog"',
+    "PostgREST's CSV quotes as record output does",
+  )
   const aborted = new AbortController()
   aborted.abort()
   const cancelled = await pgstack.from('todos').select('id').abortSignal(aborted.signal)
@@ -98,7 +154,11 @@ t.test('modifiers: order, limit, range, single, maybeSingle, csv', async (t) => 
 })
 
 t.test('mutations: insert, upsert, update, delete with select() returning rows', async (t) => {
-  const inserted = await pgstack.from('todos').insert({ title: 'new one', labels: ['x'] }).select('id, title, done, labels').single()
+  const inserted = await pgstack
+    .from('todos')
+    .insert({ title: 'new one', labels: ['x'] })
+    .select('id, title, done, labels')
+    .single()
   t.equal(inserted.status, 201)
   t.match(inserted.data, { title: 'new one', done: false, labels: ['x'] })
   const newId = inserted.data!.id
@@ -106,16 +166,21 @@ t.test('mutations: insert, upsert, update, delete with select() returning rows',
 
   // A bulk insert names its columns; a key missing from one object is NULL, or the column's
   // default with defaultToNull: false (Prefer: missing=default).
-  const nulls = await pgstack.from('todos').insert([{ title: 'bulk a' }, { title: 'bulk b', done: true }])
+  const nulls = await pgstack
+    .from('todos')
+    .insert([{ title: 'bulk a' }, { title: 'bulk b', done: true }])
   t.equal(nulls.error?.code, '23502')
   const bulk = await pgstack
     .from('todos')
     .insert([{ title: 'bulk a' }, { title: 'bulk b', done: true }], { defaultToNull: false })
     .select('title, done')
-  t.same(bulk.data?.sort((a, b) => a.title.localeCompare(b.title)), [
-    { title: 'bulk a', done: false },
-    { title: 'bulk b', done: true },
-  ])
+  t.same(
+    bulk.data?.sort((a, b) => a.title.localeCompare(b.title)),
+    [
+      { title: 'bulk a', done: false },
+      { title: 'bulk b', done: true },
+    ],
+  )
   const quiet = await pgstack.from('todos').insert({ title: 'no return' })
   t.same([quiet.status, quiet.data, quiet.error], [201, null, null])
 
@@ -130,12 +195,23 @@ t.test('mutations: insert, upsert, update, delete with select() returning rows',
     .select('title')
   t.same(ignored.data, [])
 
-  const updated = await pgstack.from('todos').update({ done: true }).eq('id', newId).select('id, done')
+  const updated = await pgstack
+    .from('todos')
+    .update({ done: true })
+    .eq('id', newId)
+    .select('id, done')
   t.same(updated.data, [{ id: newId, done: true }])
-  const countUpdated = await pgstack.from('todos').update({ labels: ['y'] }, { count: 'exact' }).like('title', 'bulk%')
+  const countUpdated = await pgstack
+    .from('todos')
+    .update({ labels: ['y'] }, { count: 'exact' })
+    .like('title', 'bulk%')
   t.equal(countUpdated.count, 2)
 
-  const deleted = await pgstack.from('todos').delete().in('title', ['bulk a', 'bulk b', 'no return', 'new one']).select('title')
+  const deleted = await pgstack
+    .from('todos')
+    .delete()
+    .in('title', ['bulk a', 'bulk b', 'no return', 'new one'])
+    .select('title')
   t.same(deleted.data?.map((r) => r.title).sort(), ['bulk a', 'bulk b', 'new one', 'no return'])
   const left = await stack.sql<{ n: string }>('SELECT count(*) AS n FROM todos')
   t.equal(left[0]!.n, '4')
@@ -146,7 +222,10 @@ t.test("errors carry PostgREST's { code, message, details, hint }", async (t) =>
   t.equal(duplicate.status, 409)
   t.equal(duplicate.error?.code, '23505')
   t.type(duplicate.error?.message, 'string')
-  t.ok('details' in duplicate.error! && 'hint' in duplicate.error!, 'details and hint are present (string or null)')
+  t.ok(
+    'details' in duplicate.error! && 'hint' in duplicate.error!,
+    'details and hint are present (string or null)',
+  )
 
   const missing = await pgstack.from('nope' as 'todos').select('*')
   t.equal(missing.status, 404)
@@ -155,10 +234,17 @@ t.test("errors carry PostgREST's { code, message, details, hint }", async (t) =>
   t.equal(badColumn.status, 400)
   t.equal(badColumn.error?.code, '42703')
 
-  const rls = await pgstack.from('todos').insert({ title: 'not mine', owner: '00000000-0000-0000-0000-000000000001' }).select()
+  const rls = await pgstack
+    .from('todos')
+    .insert({ title: 'not mine', owner: '00000000-0000-0000-0000-000000000001' })
+    .select()
   t.equal(rls.error?.code, '42501', 'the row policy refuses an owner that is not the caller')
 
-  await t.rejects(async () => await pgstack.from('todos').select('nope').throwOnError(), { code: '42703' }, 'throwOnError rejects')
+  await t.rejects(
+    async () => await pgstack.from('todos').select('nope').throwOnError(),
+    { code: '42703' },
+    'throwOnError rejects',
+  )
 })
 
 t.test('rpc: scalar, set-returning with filters, GET, count and head', async (t) => {
@@ -166,7 +252,11 @@ t.test('rpc: scalar, set-returning with filters, GET, count and head', async (t)
   t.same([sum.status, sum.data], [200, 5])
   const viaGet = await pgstack.rpc('add_numbers', { a: 4, b: 5 }, { get: true })
   t.equal(viaGet.data, 9)
-  const rows = await pgstack.rpc('todos_by_done', { d: false }).select('id').gt('id', 1).order('id', { ascending: false })
+  const rows = await pgstack
+    .rpc('todos_by_done', { d: false })
+    .select('id')
+    .gt('id', 1)
+    .order('id', { ascending: false })
   t.same(ids(rows.data), [4, 3])
   const counted = await pgstack.rpc('todos_by_done', { d: false }, { count: 'exact', head: true })
   t.equal(counted.count, 3)

@@ -9,16 +9,24 @@ import { createLiveQuery } from '@pgstack/sdk/solid'
 
 // Under the browser condition `ws` resolves to its browser stub; load its Node entry by path.
 const require = createRequire(import.meta.url)
-const { WebSocket } = require(join(dirname(require.resolve('ws/package.json')), 'index.js')) as { WebSocket: unknown }
+const { WebSocket } = require(join(dirname(require.resolve('ws/package.json')), 'index.js')) as {
+  WebSocket: unknown
+}
 ;(globalThis as { WebSocket?: unknown }).WebSocket = WebSocket
 const url = process.env.PGSTACK_URL!
 const token = process.env.PGSTACK_ANON_KEY!
-const pgstack = createClient(url, token, { auth: { persistSession: false, autoRefreshToken: false } })
+const pgstack = createClient(url, token, {
+  auth: { persistSession: false, autoRefreshToken: false },
+})
 const titles: string[][] = []
 const states: string[] = []
 
 const { dispose, todos } = createRoot((dispose) => {
-  const todos = createLiveQuery<{ title: string }>('active_todos', { url: url.replace('http', 'ws'), token, params: [false] })
+  const todos = createLiveQuery<{ title: string }>('active_todos', {
+    url: url.replace('http', 'ws'),
+    token,
+    params: [false],
+  })
   createEffect(() => {
     states.push(todos.state)
     titles.push(todos.rows.map((r) => r.title))
@@ -36,5 +44,12 @@ await until(() => todos.rows[0]?.title === 'from solid')
 const last = titles.at(-1)
 dispose()
 await pgstack.close()
-console.log(JSON.stringify({ states: [...new Set(states)], first: last?.[0], count: last?.length, finalState: todos.state }))
+console.log(
+  JSON.stringify({
+    states: [...new Set(states)],
+    first: last?.[0],
+    count: last?.length,
+    finalState: todos.state,
+  }),
+)
 process.exit(0)

@@ -31,6 +31,14 @@ t.test("createLiveQuery('active_todos', { url, token }) against the hub", async 
   await stack.sql(
     `SELECT pgr.define('active_todos', 'SELECT id, title, created_at FROM todos WHERE done = $1 ORDER BY created_at DESC, id', '{boolean}')`,
   )
-  const result = await run('solid-live-scenario.ts', { PGSTACK_URL: stack.url, PGSTACK_ANON_KEY: stack.anonKey })
-  t.same(result, { states: ['connecting', 'live'], first: 'from solid', count: 4, finalState: 'closed' })
+  const result = await run('solid-live-scenario.ts', {
+    PGSTACK_URL: stack.url,
+    PGSTACK_ANON_KEY: stack.anonKey,
+  })
+  t.same(result, {
+    states: ['connecting', 'live'],
+    first: 'from solid',
+    count: 4,
+    finalState: 'closed',
+  })
 })

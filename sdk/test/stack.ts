@@ -16,27 +16,39 @@ interface Teardown {
 export interface SdkStack extends TestHub {
   /** A new client with the anon key, in-memory session, no auto refresh unless asked. */
   client(options?: PgstackClientOptions<'public'>): PgstackClient<Database>
-  sql<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<R[]>
+  sql<R extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]>
   /** The code in the newest mail to an address. */
   lastOtp(to: string): Promise<string | undefined>
 }
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures.sql'), 'utf8')
 
-export async function startSdkStack(t: Teardown, env: Record<string, string> = {}): Promise<SdkStack> {
+export async function startSdkStack(
+  t: Teardown,
+  env: Record<string, string> = {},
+): Promise<SdkStack> {
   const database = await createTestDatabase(t)
   const admin = new pg.Client({ connectionString: database.adminUrl })
   await admin.connect()
   t.teardown(() => admin.end())
   await admin.query(fixture)
   const hub = await startTestHub(t, { database, env: { PGSTACK_AUTH_SCRYPT_LOG_N: '10', ...env } })
-  const sql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => (await admin.query<R>(text, values)).rows
+  const sql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+    (await admin.query<R>(text, values)).rows
   return {
     ...hub,
     client(options = {}) {
       const client = createClient<Database>(hub.url, hub.anonKey, {
         ...options,
-        auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false, ...options.auth },
+        auth: {
+          persistSession: false,
+          autoRefreshToken: false,
+          detectSessionInUrl: false,
+          ...options.auth,
+        },
       })
       t.teardown(() => client.close())
       return client

@@ -36,7 +36,8 @@ export function openForBinding<Row>(
     const query = options.client.live<Row>(source, { params: options.params ?? [] })
     return { query, close: () => query.close() }
   }
-  if (!options.url) throw new Error('useLiveQuery/createLiveQuery need options.url or options.client.')
+  if (!options.url)
+    throw new Error('useLiveQuery/createLiveQuery need options.url or options.client.')
   const borrowed = borrowLiveClient(options.url, options.token ?? null, options.transport)
   const query = borrowed.client.live<Row>(source, { params: options.params ?? [] })
   return {
@@ -54,5 +55,10 @@ export function resultOf<Row>(query: LiveQuery<Row>): LiveQueryResult<Row> {
 
 /** What identifies a subscription for re-subscribing when inputs change. */
 export function bindingKey(source: unknown, options: LiveQueryOptions): string {
-  return JSON.stringify([typeof source === 'string' ? source : null, options.url, options.token, options.params])
+  return JSON.stringify([
+    typeof source === 'string' ? source : null,
+    options.url,
+    options.token,
+    options.params,
+  ])
 }

@@ -12,7 +12,10 @@ export interface LiveOptions {
 
 export interface LiveClient {
   /** Subscribes to a named live query. */
-  live<Row = Record<string, unknown>>(name: string, options?: { params?: LiveParams }): LiveQuery<Row>
+  live<Row = Record<string, unknown>>(
+    name: string,
+    options?: { params?: LiveParams },
+  ): LiveQuery<Row>
   /** Subscribes to any target (the query builder's `.live()` uses this). */
   open<Row = Record<string, unknown>>(target: LiveTarget): LiveQuery<Row>
   setToken(token: string | null): void

@@ -1,6 +1,13 @@
 // One live query as the application sees it: its rows in the query's order, its state and error,
 // and listeners. It applies what its transport reports and owns the unsubscribe that ends it.
-import type { LiveChange, LiveError, LiveSink, LiveState, LiveTarget, LiveTransport } from './types.ts'
+import type {
+  LiveChange,
+  LiveError,
+  LiveSink,
+  LiveState,
+  LiveTarget,
+  LiveTransport,
+} from './types.ts'
 
 export interface LiveQuery<Row = Record<string, unknown>> {
   /** The current result; replaced (never mutated) on every change, so it can be compared by identity. */

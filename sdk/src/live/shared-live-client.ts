@@ -22,7 +22,14 @@ export function borrowLiveClient(
   const key = `${url}\u0000${token ?? ''}`
   let entry = byKey.get(key)
   if (!entry) {
-    entry = { client: createLiveClient({ url, getToken: async () => token, ...(transport ? { transport } : {}) }), refs: 0 }
+    entry = {
+      client: createLiveClient({
+        url,
+        getToken: async () => token,
+        ...(transport ? { transport } : {}),
+      }),
+      refs: 0,
+    }
     byKey.set(key, entry)
   }
   entry.refs += 1

@@ -3,7 +3,13 @@
 // per-feed sequence rules, and watches heartbeats. It owns the socket and its timers; `close()`
 // ends them all. Works with the browser's WebSocket or any constructor of the same shape.
 import { messageToChanges, toSubscribeMessage, type ServerMessage } from './protocol.ts'
-import type { LiveError, LiveSink, LiveTarget, LiveTransport, LiveTransportFactory } from './types.ts'
+import type {
+  LiveError,
+  LiveSink,
+  LiveTarget,
+  LiveTransport,
+  LiveTransportFactory,
+} from './types.ts'
 
 /** The part of the WebSocket API the transport uses (browsers, Node ≥ 22, the `ws` package). */
 export interface WebSocketLike {
@@ -36,7 +42,8 @@ const OPEN = 1
 
 export function websocketTransport(options: WebSocketTransportOptions = {}): LiveTransportFactory {
   return ({ url, getToken }) => {
-    const Socket = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    const Socket =
+      options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
     const minDelay = options.reconnect?.minMs ?? 250
     const maxDelay = options.reconnect?.maxMs ?? 10_000
     const subscriptions = new Map<string, Subscription>()
@@ -56,7 +63,13 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
     const sendSubscribe = (sub: Subscription) => {
       sub.id = `s${++nextId}`
       subscriptions.set(sub.id, sub)
-      send(toSubscribeMessage(sub.id, sub.target, sub.feed !== null && sub.seq !== null ? { feed: sub.feed, seq: sub.seq } : null))
+      send(
+        toSubscribeMessage(
+          sub.id,
+          sub.target,
+          sub.feed !== null && sub.seq !== null ? { feed: sub.feed, seq: sub.seq } : null,
+        ),
+      )
     }
     const resubscribeAll = () => {
       const all = [...subscriptions.values()]
@@ -111,7 +124,8 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
         }
         case 'snapshot':
           for (const sub of subscriptions.values()) {
-            if (message.id !== undefined ? sub.id !== message.id : sub.feed !== message.feed) continue
+            if (message.id !== undefined ? sub.id !== message.id : sub.feed !== message.feed)
+              continue
             sub.feed = message.feed
             sub.seq = message.seq
             sub.sink.snapshot(message.rows, message.seq)
@@ -140,12 +154,18 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
           if (message.state === 'live') subscriptions.get(message.id)?.sink.live()
           return
         case 'error': {
-          const error = { code: message.code, message: message.message, details: message.details ?? null, hint: message.hint ?? null }
+          const error = {
+            code: message.code,
+            message: message.message,
+            details: message.details ?? null,
+            hint: message.hint ?? null,
+          }
           if (message.id !== undefined) {
             subscriptions.get(message.id)?.sink.failed(error)
             subscriptions.delete(message.id)
           } else if (message.feed !== undefined) {
-            for (const sub of subscriptions.values()) if (sub.feed === message.feed) sub.sink.failed(error, false)
+            for (const sub of subscriptions.values())
+              if (sub.feed === message.feed) sub.sink.failed(error, false)
           } else if (!welcomed) {
             failAll(error)
           }
