@@ -18,12 +18,14 @@ export async function startRestTest(t: Teardown): Promise<RestTest> {
   await createFixture(hub.db.adminUrl)
   const rest = `${hub.url}/rest/v1`
   // The fixture's DDL notifies pgrst; wait until the cache sees its last function.
-  for (let i = 0; i < 100; i++) {
+  let ready = false
+  for (let i = 0; i < 200 && !ready; i++) {
     const res = await fetch(`${rest}/rpc/stats`, { headers: { apikey: hub.anonKey } })
     await res.arrayBuffer()
-    if (res.status === 200) break
-    await new Promise((r) => setTimeout(r, 50))
+    ready = res.status === 200
+    if (!ready) await new Promise((r) => setTimeout(r, 50))
   }
+  if (!ready) throw new Error('the schema cache never saw the fixture (reload failed?)')
   return {
     ...hub,
     rest,
