@@ -36,6 +36,16 @@ export async function startSdkStack(
   t.teardown(() => admin.end())
   await admin.query(fixture)
   const hub = await startTestHub(t, { database, env: { PGSTACK_AUTH_SCRYPT_LOG_N: '10', ...env } })
+  // /rest/v1 answers 503 (PGRST002) until its schema cache is loaded, which takes a while on a
+  // busy machine; tests start once it answers.
+  for (const end = Date.now() + 30_000; ;) {
+    const res = await fetch(`${hub.url}/rest/v1/todos?limit=0`, {
+      headers: { apikey: hub.anonKey },
+    })
+    await res.body?.cancel()
+    if (res.status !== 503 || Date.now() > end) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
   const sql = async <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
     (await admin.query<R>(text, values)).rows
   return {
