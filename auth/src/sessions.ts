@@ -1,7 +1,7 @@
 // Sessions and refresh tokens. A refresh token is stored only as its sha256; rotation derives the
 // child token from the parent with an HMAC, so a client that lost the rotation's response (or a
 // second tab refreshing at the same moment) gets the same child back instead of a new branch.
-import { createHash, createHmac, randomBytes } from 'node:crypto'
+import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto'
 import type { Db } from './db.ts'
 import type { AuthContext } from './context.ts'
 import type { AmrEntry } from './tokens.ts'
@@ -18,7 +18,7 @@ export interface SessionRow {
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex')
 
 /** The child a rotation of `parent` produces; only the server's secret can compute it. */
-export function deriveChildToken(secret: Uint8Array, parent: string): string {
+export function deriveChildToken(secret: KeyObject, parent: string): string {
   return createHmac('sha256', secret).update(`refresh:${parent}`).digest('base64url').slice(0, 32)
 }
 
