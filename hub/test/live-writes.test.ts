@@ -85,14 +85,17 @@ t.test('every delta, applied as it arrives, matches the feed result at its seque
   const sub = client.subscribe('o', 'all_todos')
   client.onDelta = () => queueMicrotask(() => states.set(sub.seq, canon(client.rows('o'))))
   await client.until(() => sub.state === 'live')
-  const start = (await admin.query('SELECT result FROM pgr.feed WHERE id = $1', [sub.feed])).rows[0].result
+  // the hub's own pg_reactive subscription on this feed (read through the public API as superuser)
+  const subscriptionId = (await admin.query('SELECT id FROM pgr.subscriptions WHERE feed_id = $1', [sub.feed])).rows[0].id
+  const start = (await admin.query('SELECT seq, rows FROM pgr.resync($1)', [subscriptionId])).rows[0]
+  t.equal(Number(start.seq), sub.seq)
   for (let i = 0; i < 30; i++) {
     await admin.query('INSERT INTO todo VALUES ($1, $2, $3, false) ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title', [10 + (i % 12), 'bob', `t${(i * 7) % 13}`])
     if (i % 3 === 0) await admin.query('SELECT pgr.wait_idle()')
   }
   await settle(client, 'o')
-  const log = (await admin.query('SELECT seq, ops FROM pgr.delta_log WHERE feed_id = $1 ORDER BY seq', [sub.feed])).rows
-  let rows = start
+  const log = (await admin.query('SELECT seq, ops FROM pgr.changes($1, $2)', [subscriptionId, start.seq])).rows
+  let rows = start.rows
   for (const { seq, ops } of log) {
     rows = (await admin.query("SELECT pgr.apply($1::jsonb, $2::jsonb, '{id}') AS r", [JSON.stringify(rows), JSON.stringify(ops)])).rows[0].r
     if (!states.has(Number(seq))) continue

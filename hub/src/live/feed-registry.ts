@@ -4,6 +4,9 @@
 // back, every feed catches up from the delta log.
 import { Feed, type FeedDeps, type FeedSpec, type PgrNotice } from './feed.ts'
 
+/** Notifications kept for feeds being subscribed; a bound against a busy database's other feeds. */
+const MAX_EARLY = 10_000
+
 interface Entry {
   feed: Feed
   ready: Promise<Feed>
@@ -21,6 +24,7 @@ export class FeedRegistry {
   /** Notifications for feeds not known yet, kept while a subscribe is in flight (it may be theirs). */
   private early = new Map<number, Early[]>()
   private starting = 0
+  private earlyCount = 0
   private closed = false
 
   constructor(private readonly deps: FeedDeps & { lingerMs: number }) {}
@@ -61,7 +65,10 @@ export class FeedRegistry {
         throw error
       })
       .finally(() => {
-        if (--this.starting === 0) this.early.clear()
+        if (--this.starting === 0) {
+          this.early.clear()
+          this.earlyCount = 0
+        }
       })
     const entry: Entry = { feed, ready }
     this.byKey.set(spec.key, entry)
@@ -116,7 +123,9 @@ export class FeedRegistry {
       feed.handle(notice, receivedAt)
       return
     }
-    if (this.starting > 0) {
+    if (this.starting > 0 && this.earlyCount < MAX_EARLY) {
+      // (past the bound a later delta of the new feed shows the gap and is read from the log)
+      this.earlyCount++
       const list = this.early.get(Number(notice.feed)) ?? []
       list.push({ notice, receivedAt })
       this.early.set(Number(notice.feed), list)

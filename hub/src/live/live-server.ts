@@ -33,7 +33,8 @@ export function mountLive(
     numSubscribers: (topic) => (closed ? 0 : app.numSubscribers(topic)),
     log,
     replayDeltas: config.live.replayDeltas,
-    replayBytes: 4 * 1024 * 1024,
+    // per feed; with thousands of per-user feeds this bounds the replay memory (most deltas are small)
+    replayBytes: 512 * 1024,
     lingerMs: config.live.feedLingerMs,
   })
   const sessions = new Set<LiveSession>()
