@@ -2,6 +2,7 @@
 // Every failure, whatever its source, leaves as PostgREST's error JSON; only unknown ones log.
 import type pg from 'pg'
 import type { Authenticator } from './auth.ts'
+import { isPreflight, preflight, withCors } from './cors.ts'
 import { RestError, toRestError } from './errors.ts'
 import { execute } from './execute.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
@@ -45,6 +46,11 @@ function isSmall(plan: Plan): boolean {
 }
 
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
+  const handle = serve(deps)
+  return async (req) => (isPreflight(req.method, req.headers) ? preflight(req.headers) : withCors(await handle(req), req.headers))
+}
+
+function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
   return async (req) => {
     let authenticated = false
     try {

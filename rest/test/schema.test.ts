@@ -56,6 +56,17 @@ t.test('OpenAPI at the root', async (t) => {
   t.ok(doc.definitions.books?.properties.title)
 })
 
+t.test('CORS', async (t) => {
+  const pre = await fetch(`${api.rest}/items`, { method: 'OPTIONS', headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'apikey, prefer' } })
+  t.equal(pre.status, 200)
+  t.equal(pre.headers.get('access-control-allow-origin'), 'http://app.test')
+  t.match(pre.headers.get('access-control-allow-methods'), /PATCH/)
+  t.equal(pre.headers.get('access-control-allow-headers'), 'apikey, prefer')
+  const get = await api.fetch('/items?limit=1', { headers: { Origin: 'http://app.test' } })
+  t.equal(get.headers.get('access-control-allow-origin'), '*')
+  t.match(get.headers.get('access-control-expose-headers'), /Content-Range/)
+})
+
 t.test('HEAD and OPTIONS', async (t) => {
   const head = await api.fetch('/items?select=id', { method: 'HEAD', headers: { Prefer: 'count=exact' } })
   t.equal(head.status, 200)
