@@ -6,3 +6,5 @@ export { applyMigrations, productMigrations, MigrationError, type Migration } fr
 export { ApiError } from './errors.ts'
 export type { HttpHandler, HttpRequest, HttpResponse } from './http.ts'
 export type { Route } from './routes.ts'
+export { LIVE_PATH, type Live } from './live/live-server.ts'
+export type { LiveStats, FeedStats } from './live/metrics.ts'

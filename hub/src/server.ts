@@ -9,7 +9,7 @@ import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
 import { errorResponse, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
-import { mountLive } from './live/live-server.ts'
+import { mountLive, type Live } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
 import { matchRoute, type Route } from './routes.ts'
 
@@ -25,6 +25,8 @@ export interface Hub {
   port: number
   pool: pg.Pool
   listener: PgListener
+  /** The live protocol's figures (what /metrics and the introspection stream show). */
+  live: Pick<Live, 'stats'>
   close(): Promise<void>
 }
 
@@ -112,6 +114,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     port,
     pool,
     listener,
+    live: { stats: live.stats },
     close() {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket)
