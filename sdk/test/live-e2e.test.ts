@@ -1,6 +1,7 @@
 // Live queries through @pgstack/sdk against the hub's /live/v1 on a running stack: rows equal a
 // fresh SELECT (through /rest/v1 with the same filter and order) after writes, a write made right
 // after subscribing arrives, the session's token decides what RLS shows, and React renders it.
+import { createServer, connect, type Socket } from 'node:net'
 import t from 'tap'
 import { createElement } from 'react'
 import TestRenderer, { act } from 'react-test-renderer'
@@ -192,5 +193,83 @@ t.test(
     )
     t.equal(items[0], 'from react test', 'the newest todo renders first')
     await act(async () => renderer.unmount())
+  },
+)
+
+/** A TCP proxy to the hub whose connections the test can cut, and refuse while `down`. */
+async function tcpProxy(port: number) {
+  const sockets = new Set<Socket>()
+  let down = false
+  const server = createServer((client) => {
+    if (down) return void client.destroy()
+    const upstream = connect(port, '127.0.0.1')
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(a)
+      a.pipe(b)
+      a.on('error', () => b.destroy())
+      a.on('close', () => {
+        sockets.delete(a)
+        b.destroy()
+      })
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    cut(refuse: boolean) {
+      down = refuse
+      for (const socket of sockets) socket.destroy()
+    },
+    close() {
+      down = true
+      for (const socket of sockets) socket.destroy()
+      return new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+t.test(
+  'a dropped connection reconnects by itself and resumes; writes made while away arrive',
+  async (t) => {
+    const proxy = await tcpProxy(stack.hub.port)
+    t.teardown(() => proxy.close())
+    const pgstack = stack.client({
+      live: {
+        url: proxy.url,
+        transport: websocketTransport({
+          WebSocket: WebSocket as unknown as WebSocketConstructor,
+          reconnect: { minMs: 50, maxMs: 200 },
+        }),
+      },
+    })
+    const query = pgstack.live<Row>('active_todos', { params: [false] })
+    const states: string[] = []
+    query.subscribe((q) => void (states.at(-1) !== q.state && states.push(q.state)))
+    await until(() => query.state === 'live', 'live')
+    await sameAsFresh(pgstack, query, 'the snapshot')
+
+    proxy.cut(true)
+    await until(() => query.state === 'reconnecting', 'reconnecting')
+    const kept = query.rows.length
+    await stack.sql("INSERT INTO todos (title) VALUES ('while away 1'), ('while away 2')")
+    await stack.sql("UPDATE todos SET done = true WHERE title = 'while away 1'")
+    t.equal(query.rows.length, kept, 'rows are kept while disconnected')
+    proxy.cut(false)
+    await until(() => query.state === 'live', 'live again')
+    await sameAsFresh(pgstack, query, 'rows after resuming')
+    t.ok(query.rows.some((r) => r.title === 'while away 2'))
+    t.notOk(query.rows.some((r) => r.title === 'while away 1'))
+
+    // Twice more, to be sure reconnecting is not a one-off.
+    for (const round of [1, 2]) {
+      proxy.cut(false)
+      await stack.sql(`INSERT INTO todos (title) VALUES ('cut ${round}')`)
+      await sameAsFresh(pgstack, query, `after cut ${round}`)
+    }
+    t.same(states.slice(0, 3), ['live', 'reconnecting', 'live'])
+    query.close()
   },
 )
