@@ -110,6 +110,7 @@ try {
     child.send('go')
     const { result } = (await next()) as { result: Record<string, number> }
     const hubCpu = process.cpuUsage(cpuGo)
+    const lagEvents = hub.live.stats().lagEvents - stats.lagEvents
     const hubCpuPercent = ((hubCpu.user + hubCpu.system) / 1000 / (performance.now() - t0)) * 100
     void cpuHub0
     await new Promise((r) => child.once('exit', r))
@@ -118,7 +119,7 @@ try {
       `commit→client p50 ${fmt(result.p50, 1)} ms  p95 ${fmt(result.p95, 1)} ms  p99 ${fmt(result.p99, 1)} ms  max ${fmt(result.max, 1)} ms (${result.samples} samples; commit→NOTIFY p50 ${fmt(result.notifyP50, 1)} p99 ${fmt(result.notifyP99, 1)} ms; fan-out spread p50 ${fmt(result.spreadP50, 1)} p99 ${fmt(result.spreadP99, 1)} ms) | ` +
       `${Math.round(result.deliveriesPerSecond!)} delta deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
       `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${fmt(result.loadCpuPercent, 0)}% (loop delay p99 ${fmt(result.loopDelayP99, 0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
-      ` | feeds ${stats.feeds.length}`
+      ` | feeds ${stats.feeds.length} | slow-socket resyncs ${lagEvents}`
     console.log(line)
     results.push(line)
     await new Promise((r) => setTimeout(r, 1000))
