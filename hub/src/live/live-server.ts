@@ -100,9 +100,10 @@ export function mountLive(
     app.publish(HEARTBEAT_TOPIC, `{"type":"heartbeat","at":${Date.now()}}`, false, false)
   }, config.live.heartbeatMs)
   // A stalled socket never drains, so it is never told; look at every busy socket regularly.
+  // (A message uWS drops past maxBackpressure is reported at once through `dropped`.)
   const sweep = setInterval(() => {
     for (const session of sessions) if (session.subscriptionCount > 0) session.checkBackpressure()
-  }, 250)
+  }, 500)
 
   const rates = new Map<object, { total: number; at: number; rate: number }>()
   const stats = (): LiveStats => {
