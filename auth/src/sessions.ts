@@ -46,19 +46,21 @@ export async function startSession(
   client: ClientInfo,
 ): Promise<{ session: SessionRow; refreshToken: string }> {
   const amr: AmrEntry[] = [{ method, timestamp: Math.floor(Date.now() / 1000) }]
+  const refreshToken = newRefreshToken()
+  // Session, first token and last sign-in in one statement (one round trip).
   const { rows } = await db.query<SessionRow>(
-    `INSERT INTO auth.sessions (user_id, aal, amr, ip, user_agent, refreshed_at)
-     VALUES ($1, 'aal1', $2, $3::inet, $4, now()) RETURNING id, user_id, aal, amr`,
-    [user.id, JSON.stringify(amr), validIp(client.ip), client.userAgent ?? null],
+    `WITH session AS (
+       INSERT INTO auth.sessions (user_id, aal, amr, ip, user_agent, refreshed_at)
+       VALUES ($1::uuid, 'aal1', $2, $3::inet, $4, now()) RETURNING id, user_id, aal, amr
+     ), token AS (
+       INSERT INTO auth.refresh_tokens (token, user_id, session_id) SELECT $5, $1::text, id FROM session
+     ), signed_in AS (
+       UPDATE auth.users SET last_sign_in_at = now() WHERE id = $1::uuid
+     )
+     SELECT * FROM session`,
+    [user.id, JSON.stringify(amr), validIp(client.ip), client.userAgent ?? null, hashToken(refreshToken)],
   )
   const session = rows[0]!
-  const refreshToken = newRefreshToken()
-  await db.query(`INSERT INTO auth.refresh_tokens (token, user_id, session_id) VALUES ($1, $2, $3)`, [
-    hashToken(refreshToken),
-    user.id,
-    session.id,
-  ])
-  await db.query(`UPDATE auth.users SET last_sign_in_at = now() WHERE id = $1`, [user.id])
   user.last_sign_in_at = new Date()
   return { session, refreshToken }
 }

@@ -71,3 +71,13 @@ t.test('weak passwords are refused with reasons; duplicate sign-up is refused', 
   const badEmail = await auth.signUp({ email: 'not-an-email', password: 'abcdef1' })
   t.equal(badEmail.error?.code, 'validation_failed')
 })
+
+t.test('signing in with a password the current rules refuse reports it (weakPassword), as GoTrue', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS: 'lower_upper_letters_digits' })
+  await hub.sql(`INSERT INTO auth.users (email, encrypted_password, email_confirmed_at) VALUES ('old-rules@example.com', $1, now())`, [
+    (await import('bcryptjs')).default.hashSync('lowercase', 4),
+  ])
+  const signIn = await hub.client().signInWithPassword({ email: 'old-rules@example.com', password: 'lowercase' })
+  t.error(signIn.error)
+  t.same(signIn.data.weakPassword?.reasons, ['characters'])
+})

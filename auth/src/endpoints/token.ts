@@ -5,9 +5,9 @@ import { audit, actorOf, auditPayload } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { issuer } from '../context.ts'
 import { CommitThenThrow, inTransaction, inTransactionCommitting } from '../db.ts'
-import { badRequest } from '../errors.ts'
+import { AuthError, badRequest } from '../errors.ts'
 import { clientIp, json, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
-import { hashPassword, verifyPassword } from '../passwords.ts'
+import { checkPasswordStrength, hashPassword, verifyPassword } from '../passwords.ts'
 import { exchangeAuthCode } from '../pkce.ts'
 import { enforceLimits, emailHit, ipHit } from '../rate-limit.ts'
 import {
@@ -66,7 +66,19 @@ async function passwordGrant(ctx: AuthContext, request: AuthRequest, body: Recor
     await audit(db, client.ip, actorOf(user), 'login', { provider: email ? 'email' : 'phone' })
     return sessionResponse(ctx, issuer(ctx, request), user, session, refreshToken)
   })
-  return json(200, response)
+  // As GoTrue: a password that passes no longer the current rules is reported, not refused.
+  const weak = weakPassword(password, config)
+  return json(200, weak ? { ...response, weak_password: weak } : response)
+}
+
+function weakPassword(password: string, config: AuthContext['config']): { reasons: string[]; message: string } | undefined {
+  try {
+    checkPasswordStrength(password, config.passwordMinLength, config.passwordRequiredCharacters)
+    return undefined
+  } catch (error) {
+    if (!(error instanceof AuthError)) throw error
+    return { reasons: error.weakPasswordReasons ?? [], message: error.message }
+  }
 }
 
 interface PresentedToken {
