@@ -155,3 +155,15 @@ t.test('a hub restart loses nothing a reconnecting client cannot recover', async
   await again.until(() => mirror.state === 'live', 10_000)
   t.equal(canon(again.rows('s')), canon((await first.admin.query(OPEN)).rows))
 })
+
+t.test('a live query dropped under its subscribers ends them with 42704 at the next catch-up', async (t) => {
+  const { admin, open, serviceKey, db } = await setup(t)
+  const client = await open(serviceKey)
+  const sub = client.subscribe('s', 'all_todos')
+  await client.until(() => sub.state === 'live')
+  await admin.query("SELECT pgr.undefine('all_todos')")
+  // a LISTEN reconnect makes every feed catch up from the log, which finds the subscription gone
+  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'authenticator' AND datname = $1", [db.name])
+  await client.until(() => sub.closed, 15_000, 'closed')
+  t.equal(sub.error?.code, '42704')
+})
