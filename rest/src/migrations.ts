@@ -35,4 +35,27 @@ END
 $$;
 `,
   },
+  {
+    component: 'rest',
+    version: 2,
+    name: 'no schema reload for temporary objects',
+    // Functions that create temporary tables would otherwise reload every server's cache, and
+    // NOTIFY, on every call.
+    sql: `
+CREATE OR REPLACE FUNCTION pgstack.rest_notify_ddl() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_EVENT = 'ddl_command_end' AND NOT EXISTS (
+    SELECT FROM pg_event_trigger_ddl_commands() WHERE schema_name IS NULL OR schema_name NOT LIKE 'pg\\_temp%'
+  ) THEN
+    RETURN;
+  END IF;
+  IF TG_EVENT = 'sql_drop' AND NOT EXISTS (SELECT FROM pg_event_trigger_dropped_objects() WHERE NOT is_temporary) THEN
+    RETURN;
+  END IF;
+  NOTIFY pgrst, 'reload schema';
+END
+$$;
+`,
+  },
 ]

@@ -40,6 +40,20 @@ t.test('DDL reloads the schema cache without being asked', async (t) => {
   t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 404), 'dropped table gone')
 })
 
+t.test('temporary tables do not reload the cache (regression: no NOTIFY per call)', async (t) => {
+  const listener = new pg.Client({ connectionString: api.db.adminUrl })
+  await listener.connect()
+  const seen: string[] = []
+  listener.on('notification', (n) => seen.push(n.payload ?? ''))
+  await listener.query('LISTEN pgrst')
+  await admin('CREATE TEMP TABLE scratch (id int); DROP TABLE scratch')
+  await new Promise((r) => setTimeout(r, 300))
+  t.same(seen, [], 'no notification for temporary objects')
+  await admin('CREATE TABLE public.real_one (id int)')
+  t.ok(await eventually(async () => seen.length > 0), 'a real table notifies')
+  await listener.end()
+})
+
 t.test('NOTIFY pgrst reloads', async (t) => {
   await admin("SET session_replication_role = replica; ALTER EVENT TRIGGER pgstack_rest_ddl_end DISABLE; CREATE TABLE public.quiet (id int); ALTER EVENT TRIGGER pgstack_rest_ddl_end ENABLE")
   await admin("NOTIFY pgrst, 'reload schema'")
