@@ -129,3 +129,27 @@ t.test('useLiveQuery(() => builder.live()) follows a builder query', async (t) =
   act(() => renderer.unmount())
   t.equal(hub.active().length, 0)
 })
+
+t.test("useLiveQuery(name, { client }) uses the client's connection and session", async (t) => {
+  const hub = createFakeHub()
+  const client = createClient('http://127.0.0.1:1', 'anon', {
+    auth: { persistSession: false, autoRefreshToken: false },
+    live: { transport: hub.factory },
+  })
+  t.teardown(() => client.close())
+  let last: LiveQueryResult<Todo> | undefined
+  function View() {
+    last = useLiveQuery<Todo>('active_todos', { client, params: [false] })
+    return null
+  }
+  const renderer = render(createElement(View))
+  await act(async () => {})
+  t.equal(hub.connections.length, 1)
+  t.equal(hub.connections[0]!.token, 'anon', 'no session yet: the anon key')
+  t.same(hub.active()[0]!.target, { kind: 'named', name: 'active_todos', params: [false] })
+  act(() => hub.active()[0]!.sink.snapshot([{ key: '1', row: { id: 1, title: 'a' } }], 1))
+  t.same(last?.rows, [{ id: 1, title: 'a' }])
+  await act(async () => renderer.unmount())
+  t.equal(hub.active().length, 0)
+  t.equal(hub.connections[0]!.closed, false, "the client's socket outlives the component")
+})
