@@ -42,6 +42,8 @@ export interface AuthConfig {
   passwordMinLength: number
   /** A password change needs a reauthentication code when the session is older than 24 hours. */
   securePasswordChange: boolean
+  /** An email change needs the links sent to both the current and the new address (GoTrue's default). */
+  secureEmailChange: boolean
   passwordRequiredCharacters?: PasswordCharacterRule
   /**
    * scrypt cost as log2(N), r = 8, p = 1. 15 (32 MiB per hash) by default, chosen for a usable sign-in

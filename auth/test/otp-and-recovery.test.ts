@@ -69,7 +69,7 @@ t.test('recovery: same answer for unknown addresses; the code signs in and the p
   t.ok(actions.some((r) => r.action === 'user_updated_password'))
 })
 
-t.test('email change goes through a link to the new address', async (t) => {
+t.test('email change needs the links sent to both addresses (secure email change, the default)', async (t) => {
   const hub = await sharedAuthHub()
   const auth = hub.client()
   const { data } = await auth.signUp({ email: 'max@example.com', password: 'secret-pass' })
@@ -82,12 +82,31 @@ t.test('email change goes through a link to the new address', async (t) => {
   t.equal(pending.status, 200)
   t.equal(pending.body.email, 'max@example.com', 'unchanged until confirmed')
   t.equal(pending.body.new_email, 'max2@example.com')
-  const mail = await hub.lastMail('max2@example.com')
-  t.equal(mail?.kind, 'email_change')
-  const verified = await auth.verifyOtp({ email: 'max2@example.com', token: readMail(mail!.body_text).otp, type: 'email_change' })
-  t.error(verified.error)
-  t.equal(verified.data.user?.email, 'max2@example.com')
+  const toNew = await hub.lastMail('max2@example.com')
+  const toCurrent = await hub.lastMail('max@example.com')
+  t.equal(toNew?.kind, 'email_change')
+  t.equal(toCurrent?.kind, 'email_change', 'the current address is asked too')
+
+  const first = await auth.verifyOtp({ email: 'max2@example.com', token: readMail(toNew!.body_text).otp, type: 'email_change' })
+  t.error(first.error)
+  t.equal(first.data.session, null, 'one link alone changes nothing')
+  t.equal((await hub.call('GET', '/user', undefined, { authorization: `Bearer ${token}` })).body.email, 'max@example.com')
+  const res = await fetch(readMail(toCurrent!.body_text).link, { redirect: 'manual' })
+  const fragment = new URLSearchParams(new URL(res.headers.get('location')!).hash.slice(1))
+  t.ok(fragment.get('access_token'), 'the second link completes the change and signs in')
+  t.equal((await hub.call('GET', '/user', undefined, { authorization: `Bearer ${token}` })).body.email, 'max2@example.com')
   t.error((await auth.signInWithPassword({ email: 'max2@example.com', password: 'secret-pass' })).error)
+})
+
+t.test('without secure email change the link to the new address alone completes it', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_SECURE_EMAIL_CHANGE: 'false' })
+  const auth = hub.client()
+  const token = (await auth.signUp({ email: 'quin@example.com', password: 'secret-pass' })).data.session!.access_token
+  t.equal((await hub.call('PUT', '/user', { email: 'quin2@example.com' }, { authorization: `Bearer ${token}` })).status, 200)
+  t.equal(await hub.lastMail('quin@example.com'), undefined)
+  const verified = await auth.verifyOtp({ email: 'quin2@example.com', token: readMail((await hub.lastMail('quin2@example.com'))!.body_text).otp, type: 'email_change' })
+  t.error(verified.error)
+  t.equal(verified.data.user?.email, 'quin2@example.com')
 })
 
 t.test('a forged Host header never reaches a mailed link (reset poisoning)', async (t) => {

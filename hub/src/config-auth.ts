@@ -23,6 +23,7 @@ export const AuthEnvSchema = {
   PGSTACK_AUTH_REFRESH_TOKEN_REUSE_INTERVAL: Int(0, 10),
   PGSTACK_AUTH_PASSWORD_MIN_LENGTH: Int(6, 6, 1024),
   PGSTACK_AUTH_SECURE_PASSWORD_CHANGE: Bool(false),
+  PGSTACK_AUTH_SECURE_EMAIL_CHANGE: Bool(true),
   PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS: Type.Optional(
     Type.Union(
       [Type.Literal('letters_digits'), Type.Literal('lower_upper_letters_digits'), Type.Literal('lower_upper_letters_digits_symbols')],
@@ -68,6 +69,7 @@ export function authConfigFromEnv(env: AuthEnv, jwtSecret: string): AuthConfig {
     refreshTokenReuseInterval: int('PGSTACK_AUTH_REFRESH_TOKEN_REUSE_INTERVAL'),
     passwordMinLength: int('PGSTACK_AUTH_PASSWORD_MIN_LENGTH'),
     securePasswordChange: bool('PGSTACK_AUTH_SECURE_PASSWORD_CHANGE'),
+    secureEmailChange: bool('PGSTACK_AUTH_SECURE_EMAIL_CHANGE'),
     passwordRequiredCharacters: str('PGSTACK_AUTH_PASSWORD_REQUIRED_CHARACTERS') as PasswordCharacterRule | undefined,
     scryptLogN: int('PGSTACK_AUTH_SCRYPT_LOG_N'),
     otpExpiry: int('PGSTACK_AUTH_OTP_EXPIRY'),

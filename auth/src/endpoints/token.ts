@@ -66,7 +66,7 @@ async function passwordGrant(ctx: AuthContext, request: AuthRequest, body: Recor
     await audit(db, client.ip, actorOf(user), 'login', { provider: email ? 'email' : 'phone' })
     return sessionResponse(ctx, issuer(ctx, request), user, session, refreshToken)
   })
-  // As GoTrue: a password that passes no longer the current rules is reported, not refused.
+  // As GoTrue: a password that no longer passes the current rules is reported, not refused.
   const weak = weakPassword(password, config)
   return json(200, weak ? { ...response, weak_password: weak } : response)
 }

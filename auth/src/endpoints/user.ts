@@ -89,7 +89,27 @@ export async function updateUser(ctx: AuthContext, request: AuthRequest): Promis
         [user.id, email],
       )
     } else if (emailChanges) {
-      await db.query(`UPDATE auth.users SET email_change = $2, updated_at = now() WHERE id = $1`, [user.id, email])
+      await db.query(`UPDATE auth.users SET email_change = $2, email_change_confirm_status = 0, updated_at = now() WHERE id = $1`, [
+        user.id,
+        email,
+      ])
+      // Any link of an earlier change is void; the new one starts from scratch.
+      await db.query(
+        `DELETE FROM auth.one_time_tokens WHERE user_id = $1 AND token_type IN ('email_change_token_new', 'email_change_token_current')`,
+        [user.id],
+      )
+      if (config.secureEmailChange && user.email) {
+        await sendVerification(db, ctx, request, {
+          userId: user.id,
+          tokenType: 'email_change_token_current',
+          linkType: 'email_change',
+          kind: 'email_change',
+          address: user.email,
+          newEmail: email,
+          redirectTo,
+          pkce,
+        })
+      }
       await sendVerification(db, ctx, request, {
         userId: user.id,
         tokenType: 'email_change_token_new',

@@ -12,6 +12,7 @@ import { issueAuthCode } from '../pkce.ts'
 import { emailHit, enforceLimits, ipHit } from '../rate-limit.ts'
 import { pickRedirect } from '../redirect.ts'
 import { sessionResponse, startSession, type ClientInfo, type SessionResponse } from '../sessions.ts'
+import { applyEmailChange, PARTIAL_CONFIRMATION } from '../email-change.ts'
 import { confirmEmail, findUserById, isBanned, type UserRow } from '../users.ts'
 import { FLOW_METHOD, type VerificationType } from '../verification-mail.ts'
 
@@ -45,6 +46,8 @@ interface Verified {
   user: UserRow
   pkce: boolean
   type: VerificationType
+  /** One of the two links of a secure email change: recorded, nothing handed out yet. */
+  partial?: boolean
 }
 
 /** Finds and consumes the token and applies what it confirms; the caller decides what to hand out. */
@@ -68,36 +71,15 @@ async function applyToken(
   await consumeToken(db, found.id)
 
   if (found.token_type === 'email_change_token_new' || found.token_type === 'email_change_token_current') {
-    const { rowCount } = await db.query(
-      `UPDATE auth.users SET email = lower(email_change), email_change = '', email_change_sent_at = NULL,
-         email_confirmed_at = coalesce(email_confirmed_at, now()), is_anonymous = false, updated_at = now(),
-         raw_app_meta_data = raw_app_meta_data || '{"provider": "email", "providers": ["email"]}'
-       WHERE id = $1 AND email_change IS NOT NULL AND email_change <> '' AND lower(email_change) = $2`,
-      [user.id, found.relates_to],
-    )
-    if (!rowCount) throw expired()
-    await upsertEmailIdentity(db, user.id, found.relates_to)
+    const outcome = await applyEmailChange(db, user, found)
+    if (outcome === 'invalid') throw expired()
+    if (outcome === 'partial') return { user, pkce: false, type, partial: true }
   } else {
     await confirmEmail(db, user.id)
   }
   const fresh = (await findUserById(db, user.id))!
   await audit(db, ip, actorOf(fresh), type === 'signup' ? 'user_signedup' : 'login', { provider: 'email', type })
   return { user: fresh, pkce: found.token_hash.startsWith('pkce_'), type }
-}
-
-async function upsertEmailIdentity(db: Db, userId: string, email: string): Promise<void> {
-  const { rowCount } = await db.query(
-    `UPDATE auth.identities SET identity_data = identity_data || jsonb_build_object('email', $2::text, 'email_verified', true),
-       updated_at = now() WHERE user_id = $1 AND provider = 'email'`,
-    [userId, email],
-  )
-  if (!rowCount) {
-    await db.query(
-      `INSERT INTO auth.identities (provider_id, user_id, identity_data, provider)
-       VALUES ($1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'email', $2::text, 'email_verified', true, 'phone_verified', false), 'email')`,
-      [userId, email],
-    )
-  }
 }
 
 async function startVerifiedSession(ctx: AuthContext, request: AuthRequest, db: Db, verified: Verified, client: ClientInfo): Promise<SessionResponse> {
@@ -125,6 +107,7 @@ export async function verifyPost(ctx: AuthContext, request: AuthRequest): Promis
   const client = { ip, userAgent: request.headers['user-agent'] }
   const response = await inTransaction(ctx.pool, async (db) => {
     const verified = await applyToken(ctx, db, type, lookup, ip)
+    if (verified.partial) return { msg: PARTIAL_CONFIRMATION, code: 200 }
     return startVerifiedSession(ctx, request, db, verified, client)
   })
   return json(200, response)
@@ -142,6 +125,7 @@ export async function verifyGet(ctx: AuthContext, request: AuthRequest): Promise
     await enforceLimits(ctx.pool, [ipHit('verify', ip, ctx.config.rateLimits.verify)])
     const outcome = await inTransaction(ctx.pool, async (db) => {
       const verified = await applyToken(ctx, db, type, { tokenHash }, ip)
+      if (verified.partial) return { kind: 'partial' as const }
       if (verified.pkce) {
         const code = await issueAuthCode(db, verified.user.id, FLOW_METHOD[type])
         if (!code) throw expired()
@@ -149,6 +133,7 @@ export async function verifyGet(ctx: AuthContext, request: AuthRequest): Promise
       }
       return { kind: 'session' as const, session: await startVerifiedSession(ctx, request, db, verified, client) }
     })
+    if (outcome.kind === 'partial') return redirect(`${redirectTo.split('#')[0]}#${new URLSearchParams({ message: PARTIAL_CONFIRMATION })}`)
     if (outcome.kind === 'code') return redirect(appendQuery(redirectTo, { code: outcome.code }))
     const { session } = outcome
     const fragment = new URLSearchParams({
