@@ -120,7 +120,7 @@ function openRaw(token, subscribe) {
 
 async function openOne(i) {
   const token = await tokenFor(i)
-  const sampled = cfg.scenario === 'rls' || i % Math.max(1, Math.round(cfg.clients / cfg.sample)) === 0
+  const sampled = !cfg.extra && (cfg.scenario === 'rls' || i % Math.max(1, Math.round((to - from) / cfg.sample)) === 0)
   const subscribe = JSON.stringify({ type: 'subscribe', id: 'q', query: cfg.scenario === 'rls' ? 'mine' : 'items' })
   if (!sampled) return openRaw(token, subscribe)
   return new Promise((resolve, reject) => {
@@ -140,11 +140,28 @@ async function openOne(i) {
   })
 }
 
+// Clients [from, to) of the scenario are this process's; only the first process (`extra` false)
+// has sampled clients and the writer, the others only count deliveries.
+const from = cfg.from ?? 0
+const to = cfg.to ?? cfg.clients
+
 async function connectAll() {
   const batch = 250
-  for (let i = 0; i < cfg.clients; i += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, cfg.clients - i) }, (_, k) => openOne(i + k)))
+  for (let i = from; i < to; i += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, to - i) }, (_, k) => openOne(i + k)))
   }
+}
+
+/** A counting-only process: the same window as the writer's, no writes. */
+async function count() {
+  const cpu0 = process.cpuUsage()
+  const start = now()
+  counting = true
+  await new Promise((r) => setTimeout(r, cfg.seconds * 1000 + 1000))
+  counting = false
+  const elapsed = (now() - start) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  return { deliveriesPerSecond: messages / elapsed, loadCpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100 }
 }
 
 async function write() {
@@ -217,7 +234,7 @@ process.on('message', async (msg) => {
       await connectAll()
       process.send({ ready: true, connectSeconds: (now() - t0) / 1000 })
     } else if (msg === 'go') {
-      const result = await write()
+      const result = cfg.extra ? await count() : await write()
       for (const ws of sockets) {
         if (ws.terminate) ws.terminate()
         else ws.destroy()

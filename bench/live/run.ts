@@ -89,17 +89,25 @@ try {
     await settle()
     const before = rss()
     const heapBefore = process.memoryUsage().heapUsed
-    const cpuHub0 = process.cpuUsage()
-    const child = fork(join(import.meta.dirname, 'load.mjs'), [
-      JSON.stringify({ ...s, wsUrl, adminUrl: cluster.adminUrl('bench'), sample: SAMPLE, seconds: SECONDS, token: anonKey, secret }),
-    ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    const next = () =>
+    // 10k subscribers: split the counting clients over two processes so the generator keeps up
+    const processes = s.clients > 5000 ? 2 : 1
+    const share = Math.ceil(s.clients / processes)
+    const children = Array.from({ length: processes }, (_, p) =>
+      fork(join(import.meta.dirname, 'load.mjs'), [
+        JSON.stringify({ ...s, wsUrl, adminUrl: cluster.adminUrl('bench'), sample: SAMPLE, seconds: SECONDS, token: anonKey, secret,
+          from: p * share, to: Math.min(s.clients, (p + 1) * share), extra: p > 0 }),
+      ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    )
+    const next = (child: ReturnType<typeof fork>) =>
       new Promise<Record<string, unknown>>((resolve, reject) => {
         child.once('message', (m) => ((m as { error?: string }).error ? reject(new Error((m as { error: string }).error)) : resolve(m as Record<string, unknown>)))
         child.once('exit', (code) => code && reject(new Error(`load generator exited ${code}`)))
       })
-    child.send('connect')
-    const ready = await next()
+    const connectStarted = performance.now()
+    const readies = children.map((child) => next(child))
+    for (const child of children) child.send('connect')
+    await Promise.all(readies)
+    const ready = { connectSeconds: (performance.now() - connectStarted) / 1000 }
     await settle()
     const idle = rss()
     const perSubscriber = (idle - before) / s.clients
@@ -107,18 +115,21 @@ try {
     const stats = hub.live.stats()
     const cpuGo = process.cpuUsage()
     const t0 = performance.now()
-    child.send('go')
-    const { result } = (await next()) as { result: Record<string, number> }
+    const done = children.map((child) => next(child))
+    for (const child of children) child.send('go')
+    const outputs = (await Promise.all(done)) as Array<{ result: Record<string, number> }>
+    const result = { ...outputs[0]!.result }
+    result.deliveriesPerSecond = outputs.reduce((sum, o) => sum + o.result.deliveriesPerSecond!, 0)
+    result.loadCpuPercent = outputs.reduce((sum, o) => sum + o.result.loadCpuPercent!, 0)
     const hubCpu = process.cpuUsage(cpuGo)
     const lagEvents = hub.live.stats().lagEvents - stats.lagEvents
     const hubCpuPercent = ((hubCpu.user + hubCpu.system) / 1000 / (performance.now() - t0)) * 100
-    void cpuHub0
-    await new Promise((r) => child.once('exit', r))
+    await Promise.all(children.map((child) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)))))
     const line =
       `${name.padEnd(11)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
       `commit→client p50 ${fmt(result.p50, 1)} ms  p95 ${fmt(result.p95, 1)} ms  p99 ${fmt(result.p99, 1)} ms  max ${fmt(result.max, 1)} ms (${result.samples} samples; commit→NOTIFY p50 ${fmt(result.notifyP50, 1)} p99 ${fmt(result.notifyP99, 1)} ms; fan-out spread p50 ${fmt(result.spreadP50, 1)} p99 ${fmt(result.spreadP99, 1)} ms) | ` +
       `${Math.round(result.deliveriesPerSecond!)} delta deliveries/s | hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
-      `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${fmt(result.loadCpuPercent, 0)}% (loop delay p99 ${fmt(result.loopDelayP99, 0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
+      `hub CPU ${hubCpuPercent.toFixed(0)}% | load gen CPU ${fmt(result.loadCpuPercent, 0)}% in ${processes} process(es) (loop delay p99 ${fmt(result.loopDelayP99, 0)} ms) | connect ${(ready.connectSeconds as number).toFixed(1)} s | load avg ${loadavg()[0]!.toFixed(1)}` +
       ` | feeds ${stats.feeds.length} | slow-socket resyncs ${lagEvents}`
     console.log(line)
     results.push(line)
