@@ -26,6 +26,8 @@ export interface Table {
   /** Primary key and every unique constraint/index, as column lists. */
   uniqueKeys: string[][]
   description: string | null
+  /** Computed fields: functions taking this table's row and returning one value. */
+  computed?: Map<string, Routine>
 }
 
 export interface ForeignKey {
@@ -58,6 +60,8 @@ export interface Routine {
   outColumns: { name: string; type: string }[]
   volatility: 'immutable' | 'stable' | 'volatile'
   description: string | null
+  /** The table whose row type is the only parameter (a computed field). */
+  rowArg?: { schema: string; name: string }
 }
 
 export interface SchemaCache {
@@ -111,7 +115,10 @@ SELECT n.nspname AS schema, p.proname AS name, p.proretset AS returns_set, p.pro
   COALESCE(p.proargnames, '{}') AS arg_names, COALESCE(p.proargmodes::text[], '{}') AS arg_modes,
   ARRAY(SELECT format_type(x.t, NULL) FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY AS x(t, i) ORDER BY x.i) AS arg_types,
   format_type(p.prorettype, NULL) AS return_type, t.typtype AS ret_typtype, t.typname AS ret_typname,
-  rn.nspname AS ret_schema, rc.relname AS ret_table, obj_description(p.oid, 'pg_proc') AS description
+  rn.nspname AS ret_schema, rc.relname AS ret_table, obj_description(p.oid, 'pg_proc') AS description,
+  (SELECT an.nspname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid JOIN pg_namespace an ON an.oid = ac.relnamespace
+     WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg0_schema,
+  (SELECT ac.relname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg0_table
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type t ON t.oid = p.prorettype
 LEFT JOIN pg_class rc ON rc.oid = t.typrelid AND rc.relkind IN ('r', 'v', 'm', 'f', 'p', 'c')
 LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
@@ -154,6 +161,8 @@ interface RoutineRow {
   ret_schema: string | null
   ret_table: string | null
   description: string | null
+  arg0_schema: string | null
+  arg0_table: string | null
 }
 
 export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
@@ -191,6 +200,10 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise
       const routine = toRoutine(row)
       const key = tableKey(routine.schema, routine.name)
       cache.routines.set(key, [...(cache.routines.get(key) ?? []), routine])
+      const owner = routine.rowArg && cache.tables.get(tableKey(routine.rowArg.schema, routine.rowArg.name))
+      if (owner && !routine.returnsSet && routine.returnKind === 'scalar' && !owner.columnMap.has(routine.name)) {
+        ;(owner.computed ??= new Map()).set(routine.name, routine)
+      }
     }
     return cache
   } finally {
@@ -227,6 +240,7 @@ function toRoutine(row: RoutineRow): Routine {
     description: row.description,
   }
   if (row.ret_schema && row.ret_table) routine.returnTable = { schema: row.ret_schema, name: row.ret_table }
+  if (row.arg0_schema && row.arg0_table) routine.rowArg = { schema: row.arg0_schema, name: row.arg0_table }
   return routine
 }
 

@@ -58,6 +58,16 @@ t.test('spread, inner, filters, order and limit on embeds', async (t) => {
   t.same(view.data, { title: 'Consider Phlebas' })
 })
 
+t.test('computed fields', async (t) => {
+  const db = api.client()
+  const rows = await db.from('books').select('id, label').like('label', '*1987*').order('label')
+  t.same(rows.data, [{ id: 4, label: 'Consider Phlebas (1987)' }, { id: 5, label: 'Mort (1987)' }])
+  const nested = await db.from('authors').select('name, books!author_id(label)').eq('id', 3).single()
+  t.same(nested.data, { name: 'Iain', books: [{ label: 'Consider Phlebas (1987)' }] })
+  const star = await db.from('books').select('*').eq('id', 1).single()
+  t.notOk(star.data && 'label' in star.data, 'computed fields are not part of *')
+})
+
 t.test('relationships through views', async (t) => {
   const db = api.client()
   const m2o = await db.from('books_view').select('title, authors(name)').eq('id', 3).single()

@@ -42,6 +42,7 @@ CREATE FUNCTION public.whole(jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 'SEL
 CREATE FUNCTION public.bump(item int) RETURNS void LANGUAGE sql AS 'UPDATE public.items SET qty = qty + 1 WHERE id = item';
 CREATE FUNCTION public.me() RETURNS text LANGUAGE sql STABLE AS $$SELECT current_setting('request.jwt.claims', true)::jsonb->>'sub'$$;
 CREATE FUNCTION public.fail() RETURNS void LANGUAGE plpgsql AS $$BEGIN RAISE SQLSTATE 'PT402' USING MESSAGE = 'Payment Required'; END$$;
+CREATE FUNCTION public.label(public.books) RETURNS text LANGUAGE sql STABLE AS $$SELECT $1.title || ' (' || $1.year || ')'$$;
 CREATE FUNCTION public.redirect() RETURNS text LANGUAGE plpgsql AS $$BEGIN
   PERFORM set_config('response.headers', '[{"Location": "/elsewhere"}, {"X-Custom": "yes"}]', true);
   PERFORM set_config('response.status', '303', true);

@@ -5,7 +5,7 @@ import { fieldOutputName } from '../request/scanner.ts'
 import type { FilterNode, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { findRelationship, isToOne } from './relationships.ts'
-import type { PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
+import type { ComputedRef, PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
 
 export function unknownColumn(table: Table, column: string): RestError {
   return new RestError(400, '42703', `column ${table.name}.${column} does not exist`)
@@ -14,6 +14,14 @@ export function unknownColumn(table: Table, column: string): RestError {
 export function checkColumn(table: Table, column: string): string {
   if (!table.columnMap.has(column)) throw unknownColumn(table, column)
   return column
+}
+
+/** A column, or a computed field (a function of the row): `{ column, computed }`. */
+export function resolveColumn(table: Table, column: string): { column: string; computed?: ComputedRef } {
+  if (table.columnMap.has(column)) return { column }
+  const fn = table.computed?.get(column)
+  if (!fn) throw unknownColumn(table, column)
+  return { column, computed: { schema: fn.schema, name: fn.name } }
 }
 
 export function planFilters(table: Table, filters: FilterNode[], embedIndex?: (name: string) => number | undefined): PlanFilter[] {
@@ -29,7 +37,7 @@ export function planFilters(table: Table, filters: FilterNode[], embedIndex?: (n
     }
     const planned: PlanFilter = {
       kind: 'condition',
-      column: checkColumn(table, f.field.name),
+      ...resolveColumn(table, f.field.name),
       path: f.field.path,
       negated: f.negated,
       operator: f.operator,
@@ -51,7 +59,7 @@ export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embedI
       if (!embed.toOne) throw errors.relatedOrder(node.table.name, term.relation)
       checkColumn(embed.node.table, term.field.name)
       planned.embed = index
-    } else checkColumn(node.table, term.field.name)
+    } else Object.assign(planned, resolveColumn(node.table, term.field.name))
     if (term.direction) planned.direction = term.direction
     if (term.nulls) planned.nulls = term.nulls
     return planned
@@ -81,7 +89,7 @@ export function planNode(
     } else if (item.kind === 'column') {
       const planned: PlanSelect = {
         kind: 'column',
-        column: checkColumn(table, item.field.name),
+        ...resolveColumn(table, item.field.name),
         path: item.field.path,
         as: item.alias ?? fieldOutputName(item.field),
       }

@@ -23,10 +23,17 @@ export type Relationship =
       targetFk: ForeignKey
     }
 
+/** A computed field: a function called with the whole row. */
+export interface ComputedRef {
+  schema: string
+  name: string
+}
+
 export type PlanFilter =
   | {
       kind: 'condition'
       column: string
+      computed?: ComputedRef
       path: JsonStep[]
       negated: boolean
       operator: Operator
@@ -38,13 +45,14 @@ export type PlanFilter =
   | { kind: 'embed-null'; embed: number; isNull: boolean }
 
 export type PlanSelect =
-  | { kind: 'column'; column: string; path: JsonStep[]; cast?: string; as: string }
+  | { kind: 'column'; column: string; computed?: ComputedRef; path: JsonStep[]; cast?: string; as: string }
   | { kind: 'embed'; embed: number }
 
 export interface PlanOrder {
   /** Index of a to-one embed whose output column orders the rows. */
   embed?: number
   column: string
+  computed?: ComputedRef
   path: JsonStep[]
   direction?: 'asc' | 'desc'
   nulls?: 'first' | 'last'

@@ -30,8 +30,9 @@ export class Aliases {
 }
 
 /** `ref."col"->'a'->>'b'`; integer steps index arrays and are validated digits. */
-export function columnExpr(ref: string, column: string, path: JsonStep[], params: Params): string {
-  let expr = `${ref}.${quoteIdent(column)}`
+/** `computed`: a computed field's function, called with the whole row. */
+export function columnExpr(ref: string, column: string, path: JsonStep[], params: Params, computed?: { schema: string; name: string }): string {
+  let expr = computed ? `${qualify(computed.schema, computed.name)}(${ref}.*)` : `${ref}.${quoteIdent(column)}`
   for (const step of path) {
     const key = /^-?\d+$/.test(step.key) ? step.key : `${params.bind(step.key)}::text`
     expr = `${expr}${step.arrow}${key}`
