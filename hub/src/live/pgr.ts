@@ -52,10 +52,9 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
     withRetry(() => pool.query<R>(text, values), alsoRetry)
   return {
     async lookup(name) {
-      // pgr._lookup is SECURITY DEFINER and readable by PUBLIC; pgr.live_queries is not
-      // readable by authenticator, and the ORDER BY lives only in the SQL text.
-      const { rows } = await query<{ sql: string; columns: string[] }>('SELECT sql, columns FROM pgr._lookup($1)', [name])
-      return { sql: rows[0]!.sql, columns: rows[0]!.columns }
+      // The ORDER BY lives only in the SQL text; an unknown name is left to subscribe to refuse.
+      const { rows } = await query<{ sql: string; columns: string[] }>('SELECT sql, columns FROM pgr.live_queries WHERE name = $1', [name])
+      return { sql: rows[0]?.sql ?? '', columns: rows[0]?.columns ?? [] }
     },
     async subscribe(name, params, role, claims) {
       const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(

@@ -35,3 +35,9 @@ t.test('keyless rows: duplicates get their own keys; a delete removes one copy',
   t.same(ops[0], { op: 'delete', key: first!.key })
   t.same(rows.entries().map((e) => e.row), [{ owner: 'a' }, { owner: 'b' }])
 })
+
+t.test('rows from pg_reactive are put in the query order (its incremental path patches them out of order)', async (t) => {
+  const rows = new FeedRows(['id'], [{ column: 'id', desc: false, nullsFirst: false }])
+  rows.reset([{ id: 3 }, { id: 1 }, { id: 2 }])
+  t.same(rows.entries().map((e) => e.key), ['[1]', '[2]', '[3]'])
+})

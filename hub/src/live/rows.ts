@@ -30,11 +30,14 @@ export class FeedRows {
     return this.rows.length
   }
 
-  /** Replaces every row (rows in the query's order, as pg_reactive stores them). */
+  /**
+   * Replaces every row. pg_reactive's stored rows are in the query's order only until its
+   * incremental path patches them, so they are sorted here when the order is known.
+   */
   reset(rows: readonly Row[]): void {
-    this.rows = [...rows]
-    this.keys = rows.map((row) => this.keyOf(row))
-    this.texts = this.key ? [] : rows.map((row) => JSON.stringify(row))
+    this.rows = this.compare ? [...rows].sort(this.compare) : [...rows]
+    this.keys = this.rows.map((row) => this.keyOf(row))
+    this.texts = this.key ? [] : this.rows.map((row) => JSON.stringify(row))
   }
 
   entries(): Array<{ key: string; row: Row }> {
