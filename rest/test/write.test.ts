@@ -125,6 +125,8 @@ t.test('representations: embeds, stripped nulls, counts, Content-Range', async (
   t.equal(res.headers.get('content-range'), '*/*')
   const form = await api.fetch('/genres', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Prefer: 'return=representation' }, body: 'name=form%20genre' })
   t.match(await form.json(), [{ name: 'form genre' }])
+  const csv = await api.fetch('/items?select=id,name,qty', { method: 'POST', headers: { 'Content-Type': 'text/csv', Prefer: 'return=representation' }, body: 'id,name,qty\n6001,"csv, one",3\n6002,NULL,4\n' })
+  t.same(await csv.json(), [{ id: 6001, name: 'csv, one', qty: 3 }, { id: 6002, name: null, qty: 4 }], 'text/csv inserts')
   const xml = await api.fetch('/genres', { method: 'POST', headers: { 'Content-Type': 'text/xml' }, body: '<a/>' })
   t.equal(xml.status, 415)
 })

@@ -1,6 +1,7 @@
 // POST (insert, upsert), PUT (single-row upsert), PATCH and DELETE → MutatePlan. Body columns are
 // checked against the schema cache (PGRST204); the body itself goes to PostgreSQL as one parameter.
 import { errors } from '../errors.ts'
+import { parseCsv } from '../request/parse-csv.ts'
 import type { ApiRequest, NodeParams } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { checkAllNodesUsed, checkColumn, planFilters, planNode, planOrder } from './plan-read.ts'
@@ -8,6 +9,7 @@ import { rootRange, shapeOf } from './shape.ts'
 import type { MutatePlan, ReadNode } from './types.ts'
 
 export function parseJsonBody(req: ApiRequest): unknown {
+  if (req.contentType === 'text/csv') return parseCsv(req.body.toString('utf8'))
   if (req.contentType === 'application/x-www-form-urlencoded') {
     return Object.fromEntries(new URLSearchParams(req.body.toString('utf8')))
   }

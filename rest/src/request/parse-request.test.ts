@@ -1,6 +1,7 @@
 import t from 'tap'
 import { RestError } from '../errors.ts'
 import { negotiate, parseRange, pickSchema } from './parse-headers.ts'
+import { parseCsv } from './parse-csv.ts'
 import { parsePrefer } from './parse-prefer.ts'
 import { parsePath, parseRequest } from './parse-request.ts'
 
@@ -57,4 +58,17 @@ t.test('whole requests', async (t) => {
   t.throws(() => req('limit=-1'), code('PGRST103'))
   t.throws(() => req('limit=x'), code('PGRST100'))
   t.throws(() => req('', {}, 'TRACE'), code('PGRST117'))
+})
+
+t.test('CSV bodies', async (t) => {
+  t.same(parseCsv('id,name\n1,a\r\n2,"b, ""c"""\n3,NULL\n4,"NULL"\n'), [
+    { id: '1', name: 'a' },
+    { id: '2', name: 'b, "c"' },
+    { id: '3', name: null },
+    { id: '4', name: 'NULL' },
+  ])
+  t.same(parseCsv('id\n1'), [{ id: '1' }])
+  t.same(parseCsv(''), [])
+  t.throws(() => parseCsv('a,b\n1'), code('PGRST102'))
+  t.throws(() => parseCsv('a\n"1'), code('PGRST102'))
 })
