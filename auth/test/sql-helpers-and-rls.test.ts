@@ -94,3 +94,21 @@ t.test('anonymous sign-in gives an is_anonymous session; adding an email makes i
   const refused = await off.client().signInAnonymously()
   t.equal(refused.error?.code, 'anonymous_provider_disabled')
 })
+
+t.test('the Supabase profile trigger on auth.users runs unchanged at sign-up', async (t) => {
+  const hub = await startAuthHub(t)
+  await hub.sql(`
+    CREATE TABLE public.profiles (id uuid PRIMARY KEY REFERENCES auth.users (id) ON DELETE CASCADE, email text, full_name text);
+    CREATE FUNCTION public.handle_new_user() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = '' AS $$
+    BEGIN
+      INSERT INTO public.profiles (id, email, full_name) VALUES (new.id, new.email, new.raw_user_meta_data ->> 'full_name');
+      RETURN new;
+    END;
+    $$;
+    CREATE TRIGGER on_auth_user_created AFTER INSERT ON auth.users FOR EACH ROW EXECUTE PROCEDURE public.handle_new_user();`)
+  const { data, error } = await hub.client().signUp({ email: 'trig@example.com', password: 'secret-pass', options: { data: { full_name: 'Tri G' } } })
+  t.error(error)
+  t.same(await hub.sql('SELECT id, email, full_name FROM public.profiles'), [{ id: data.user!.id, email: 'trig@example.com', full_name: 'Tri G' }])
+  t.error((await hub.adminClient().admin.deleteUser(data.user!.id)).error, 'and deleting the user cascades')
+  t.same(await hub.sql('SELECT * FROM public.profiles'), [])
+})
