@@ -167,3 +167,28 @@ t.test('a live query dropped under its subscribers ends them with 42704 at the n
   await client.until(() => sub.closed, 15_000, 'closed')
   t.equal(sub.error?.code, '42704')
 })
+
+t.test('a feed that went back in sequence (commits lost in a PostgreSQL crash) is resynced, not trusted', async (t) => {
+  const { admin, open, settle, serviceKey, db } = await setup(t)
+  const client = await open(serviceKey)
+  const sub = client.subscribe('s', 'all_todos')
+  await client.until(() => sub.state === 'live')
+  const feed = sub.feed!
+  const before = (await admin.query('SELECT result FROM pgr.feed_result WHERE feed_id = $1', [feed])).rows[0].result
+  await admin.query("INSERT INTO todo VALUES (80, 'bob', 'lost in the crash', false)")
+  await settle(client, 's')
+  t.equal(sub.seq, 1)
+  // what a crash with asynchronous commit can leave: the write and its delta both lost, while the
+  // hub had already seen the delta (seq 1); the next write is seq 1 again
+  await admin.query('ALTER TABLE todo DISABLE TRIGGER USER')
+  await admin.query('DELETE FROM todo WHERE id = 80')
+  await admin.query('ALTER TABLE todo ENABLE TRIGGER USER')
+  await admin.query('UPDATE pgr.feed SET seq = 0 WHERE id = $1', [feed])
+  await admin.query('UPDATE pgr.feed_result SET result = $2 WHERE feed_id = $1', [feed, JSON.stringify(before)])
+  await admin.query('DELETE FROM pgr.delta_log WHERE feed_id = $1', [feed])
+  await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'authenticator' AND datname = $1", [db.name])
+  await client.next((m) => m.type === 'snapshot' && m.id === undefined && m.seq === 0, 15_000)
+  await admin.query("INSERT INTO todo VALUES (81, 'bob', 'after the crash', false)")
+  await settle(client, 's')
+  t.equal(canon(client.rows('s')), canon((await admin.query('SELECT id, owner, title, done FROM todo ORDER BY title DESC, id')).rows))
+})

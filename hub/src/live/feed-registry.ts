@@ -139,7 +139,7 @@ export class FeedRegistry {
 
   /** LISTEN is back: read whatever was missed from the log (or resync). */
   onListenerBack(): void {
-    for (const feed of this.byId.values()) feed.catchUp()
+    for (const feed of this.byId.values()) feed.catchUp(true)
   }
 
   async close(): Promise<void> {

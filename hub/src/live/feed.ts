@@ -137,10 +137,15 @@ export class Feed {
     void this.fill()
   }
 
-  /** Brings the rows up to date from the log after notifications may have been missed. */
-  catchUp(): void {
+  /**
+   * Brings the rows up to date from the log after notifications may have been missed. After a
+   * reconnect the sequence is checked first: pg_reactive commits without waiting for WAL flush,
+   * so a PostgreSQL crash can take the feed back to an earlier sequence than the hub has seen;
+   * then only a full resync is right.
+   */
+  catchUp(checkSequence = false): void {
     if (this.state === 'closed' || this.filling) return
-    void this.fill()
+    void this.fill(checkSequence)
   }
 
   private publishDelta(seq: number, ops: PgrOp[], receivedAt: number): void {
@@ -158,11 +163,17 @@ export class Feed {
     }
   }
 
-  private async fill(): Promise<void> {
+  private async fill(checkSequence = false): Promise<void> {
     this.filling = true
     const startedAt = performance.now()
     let again = false
     try {
+      if (checkSequence) {
+        const current = await this.deps.pgr.sequence(this.subscriptionId)
+        if (this.state === 'closed') return
+        if (current === null) throw Object.assign(new Error(`subscription ${this.subscriptionId} does not exist`), { code: '42704' })
+        if (current < this.seqNow) throw Object.assign(new Error('feed went back in sequence'), { code: 'PR001' })
+      }
       const deltas = await this.deps.pgr.changes(this.subscriptionId, this.seqNow)
       if (this.state === 'closed') return
       for (const delta of deltas) {
@@ -189,7 +200,7 @@ export class Feed {
     if (again) {
       this.state = 'resyncing'
       clearTimeout(this.retryTimer)
-      this.retryTimer = setTimeout(() => this.catchUp(), 1_000)
+      this.retryTimer = setTimeout(() => this.catchUp(true), 1_000)
       return
     }
     const queued = this.queue

@@ -29,6 +29,8 @@ export interface PgrClient {
   subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
   resync(subscriptionId: string): Promise<{ seq: number; rows: Row[] }>
+  /** The feed's sequence in PostgreSQL, or null when the subscription is gone. */
+  sequence(subscriptionId: string): Promise<number | null>
   unsubscribe(subscriptionId: string): Promise<void>
 }
 
@@ -77,6 +79,10 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
     async resync(subscriptionId) {
       const { rows } = await query<{ seq: string; rows: Row[] }>('SELECT seq, rows FROM pgr.resync($1)', [subscriptionId])
       return { seq: Number(rows[0]!.seq), rows: rows[0]!.rows ?? [] }
+    },
+    async sequence(subscriptionId) {
+      const { rows } = await query<{ seq: string }>('SELECT seq FROM pgr.subscriptions WHERE id = $1', [subscriptionId])
+      return rows[0] ? Number(rows[0].seq) : null
     },
     async unsubscribe(subscriptionId) {
       await query('SELECT pgr.unsubscribe($1)', [subscriptionId])
