@@ -21,7 +21,7 @@ const LOAD = join(import.meta.dirname, 'load.mjs')
 // On a shared machine every process of the benchmark (server, PostgreSQL, pgbench, load
 // generator) runs at the same raised priority, so that other work disturbs both sides alike.
 const NICE = Number(process.env.NICE ?? -5)
-const raise = (pid: number | undefined) => {
+const raise = (pid: number | undefined): void => {
   try {
     if (pid) setPriority(pid, NICE)
   } catch {
@@ -111,16 +111,28 @@ COMMIT;
   const serverCpu = (cpu.user + cpu.system) / 1e6 / SECONDS
 
   // Memory: sample this process's RSS (the hub runs here) while another process downloads.
-  const memory: { rows: number; bytes: number; ms: number; rssGrowthMb: number }[] = []
+  // "live" = heap + external after a forced GC, sampled while streaming (needs --expose-gc).
+  const memory: { rows: number; bytes: number; ms: number; rssGrowthMb: number; liveGrowthMb: number }[] = []
+  const gc = (globalThis as { gc?: () => void }).gc
+  const live = () => {
+    gc?.()
+    const m = process.memoryUsage()
+    return m.heapUsed + m.external
+  }
   for (const rows of [1000, 10000, 100000]) {
-    global.gc?.()
     await new Promise((r) => setTimeout(r, 200))
     const before = process.memoryUsage().rss
+    const liveBefore = live()
     let peak = before
-    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5)
+    let livePeak = liveBefore
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss)
+      if (gc) livePeak = Math.max(livePeak, live())
+    }, 20)
     const got = await runNode(['get', '127.0.0.1', String(port), `/rest/v1/wide?order=id&limit=${rows}`, anonKey])
     clearInterval(timer)
-    memory.push({ rows, bytes: got.bytes!, ms: Math.round(got.ms!), rssGrowthMb: Math.round(((peak - before) / 1048576) * 10) / 10 })
+    const mb = (n: number) => Math.round((n / 1048576) * 10) / 10
+    memory.push({ rows, bytes: got.bytes!, ms: Math.round(got.ms!), rssGrowthMb: mb(peak - before), liveGrowthMb: mb(livePeak - liveBefore) })
   }
 
   const ratio = rest.tps! / pgbenchSimple
@@ -133,7 +145,9 @@ COMMIT;
   console.log(`  ratio REST / pgbench (simple):            ${ratio.toFixed(2)}×  (target ≥ 0.5×)`)
   console.log(`  ratio REST / pgbench (prepared):          ${(rest.tps! / pgbenchPrepared).toFixed(2)}×`)
   console.log('  large JSON responses (server RSS growth while streaming):')
-  for (const m of memory) console.log(`    ${String(m.rows).padStart(6)} rows  ${(m.bytes / 1048576).toFixed(1).padStart(5)} MB in ${m.ms} ms   RSS +${m.rssGrowthMb} MB`)
+  for (const m of memory) {
+    console.log(`    ${String(m.rows).padStart(6)} rows  ${(m.bytes / 1048576).toFixed(1).padStart(5)} MB in ${m.ms} ms   RSS +${m.rssGrowthMb} MB, live heap +${m.liveGrowthMb} MB`)
+  }
 } finally {
   await closeHub?.()
   await cluster.stop()
