@@ -81,3 +81,25 @@ t.test('signing in with a password the current rules refuse reports it (weakPass
   t.error(signIn.error)
   t.same(signIn.data.weakPassword?.reasons, ['characters'])
 })
+
+t.test('concurrent sign-ups of one address: one account, the others refused, no 500', async (t) => {
+  const hub = await sharedAuthHub()
+  const results = await Promise.all(
+    Array.from({ length: 6 }, () => hub.call('POST', '/signup', { email: 'race@example.com', password: 'secret-pass' })),
+  )
+  const statuses = results.map((r) => r.status).sort()
+  t.equal(statuses.filter((s) => s === 200).length, 1, JSON.stringify(results.map((r) => r.body.code ?? r.status)))
+  t.ok(statuses.every((s) => s === 200 || s === 422), JSON.stringify(statuses))
+  t.equal((await hub.sql<{ n: number }>("SELECT count(*)::int AS n FROM auth.users WHERE email = 'race@example.com'"))[0]!.n, 1)
+})
+
+t.test('tokens of a deleted user are refused', async (t) => {
+  const hub = await sharedAuthHub()
+  const { data } = await hub.client().signUp({ email: 'gone@example.com', password: 'secret-pass' })
+  await hub.adminClient().admin.deleteUser(data.user!.id)
+  const res = await hub.call('GET', '/user', undefined, { authorization: `Bearer ${data.session!.access_token}` })
+  t.equal(res.status, 403)
+  t.equal(res.body.code, 'user_not_found')
+  const refreshed = await hub.call('POST', '/token?grant_type=refresh_token', { refresh_token: data.session!.refresh_token })
+  t.equal(refreshed.body.code, 'refresh_token_not_found')
+})
