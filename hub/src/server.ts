@@ -62,6 +62,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   listener.on('notification', ({ channel, payload }) => {
     if (channel === 'pgrst' && (payload === '' || payload === 'reload schema')) void rest.reloadSchema()
   })
+  // A reconnected LISTEN may have missed reload notifications.
+  listener.on('connected', () => void rest.reloadSchema())
 
   const routes: Route[] = [
     { prefix: '/health', handler: healthHandler(pool, startedAt) },
