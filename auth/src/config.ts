@@ -39,6 +39,10 @@ export interface AuthConfig {
   anonymousUsers: boolean
   /** Seconds a revoked refresh token may still be exchanged (lost responses, concurrent tabs). */
   refreshTokenReuseInterval: number
+  /** Seconds after which a session can no longer be refreshed, however active; 0: never. */
+  sessionTimebox: number
+  /** Seconds without a refresh after which a session ends; 0: never. */
+  sessionInactivityTimeout: number
   passwordMinLength: number
   /** A password change needs a reauthentication code when the session is older than 24 hours. */
   securePasswordChange: boolean

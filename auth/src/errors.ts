@@ -14,6 +14,7 @@ export type AuthErrorCode =
   | 'no_authorization'
   | 'user_not_found'
   | 'session_not_found'
+  | 'session_expired'
   | 'refresh_token_not_found'
   | 'refresh_token_already_used'
   | 'flow_state_not_found'

@@ -111,3 +111,17 @@ t.test('logout scopes: local ends this session, others the rest, global all', as
   t.equal((await hub.sql<{ n: number }>('SELECT count(*)::int AS n FROM auth.sessions WHERE user_id = $1', [a.user.id]))[0]!.n, 0)
   t.equal((await hub.call('POST', '/logout?scope=bogus', undefined, bearer(a))).status, 400)
 })
+
+t.test('sessions past their timebox or idle past the inactivity timeout cannot refresh', async (t) => {
+  const hub = await startAuthHub(t, { PGSTACK_AUTH_SESSION_TIMEBOX: '86400', PGSTACK_AUTH_SESSION_INACTIVITY_TIMEOUT: '3600' })
+  const old = await signedIn(hub, 'box1@example.com')
+  await hub.sql(`UPDATE auth.sessions SET created_at = now() - interval '2 days', refreshed_at = now() WHERE user_id = $1`, [old.user.id])
+  const boxed = await refresh(hub, old.refresh_token)
+  t.equal(boxed.status, 400)
+  t.equal(boxed.body.code, 'session_expired')
+  const idle = await signedIn(hub, 'box2@example.com')
+  await hub.sql(`UPDATE auth.sessions SET refreshed_at = now() - interval '2 hours' WHERE user_id = $1`, [idle.user.id])
+  t.equal((await refresh(hub, idle.refresh_token)).body.code, 'session_expired')
+  const active = await signedIn(hub, 'box3@example.com')
+  t.equal((await refresh(hub, active.refresh_token)).status, 200)
+})

@@ -105,13 +105,17 @@ async function refreshGrant(ctx: AuthContext, request: AuthRequest, body: Record
     // The row lock serialises concurrent refreshes of this token; the ones that waited see it revoked.
     const { rows } = await db.query<PresentedToken>(
       `SELECT rt.id, rt.token, rt.revoked, rt.session_id, rt.updated_at > now() - make_interval(secs => $2) AS reusable,
-              s.user_id, s.aal, s.amr, coalesce(s.not_after < now(), false) AS ended
+              s.user_id, s.aal, s.amr,
+              coalesce(s.not_after < now(), false)
+                OR ($3 > 0 AND s.created_at < now() - make_interval(secs => $3))
+                OR ($4 > 0 AND coalesce(s.refreshed_at, s.created_at) < now() - make_interval(secs => $4)) AS ended
        FROM auth.refresh_tokens rt LEFT JOIN auth.sessions s ON s.id = rt.session_id
        WHERE rt.token = $1 FOR UPDATE OF rt`,
-      [hashToken(presented), config.refreshTokenReuseInterval],
+      [hashToken(presented), config.refreshTokenReuseInterval, config.sessionTimebox, config.sessionInactivityTimeout],
     )
     const row = rows[0]
-    if (!row || !row.session_id || !row.user_id || row.ended) throw notFound()
+    if (!row || !row.session_id || !row.user_id) throw notFound()
+    if (row.ended) throw badRequest('session_expired', 'Invalid Refresh Token: Session Expired')
     const session: SessionRow = { id: row.session_id, user_id: row.user_id, aal: row.aal, amr: row.amr }
     const user = await findUserById(db, row.user_id)
     if (!user) throw notFound()
