@@ -26,6 +26,7 @@ export class FeedRegistry {
   private starting = 0
   private earlyCount = 0
   private closed = false
+  private serverStartedAt: string | null = null
 
   constructor(private readonly deps: FeedDeps & { lingerMs: number }) {}
 
@@ -137,9 +138,31 @@ export class FeedRegistry {
     for (const feed of this.byId.values()) feed.markResyncing()
   }
 
-  /** LISTEN is back: read whatever was missed from the log (or resync). */
+  /**
+   * LISTEN is back. The same server: read whatever was missed from the log. A restarted server
+   * (pg_reactive commits asynchronously, so a crash can lose deltas the hub already published and
+   * the worker may then issue other deltas under the same sequence numbers): resync every feed.
+   */
   onListenerBack(): void {
-    for (const feed of this.byId.values()) feed.catchUp(true)
+    void this.deps.pgr.serverStartedAt().then(
+      (startedAt) => {
+        const restarted = this.serverStartedAt !== null && startedAt !== this.serverStartedAt
+        this.serverStartedAt = startedAt
+        for (const feed of this.byId.values()) {
+          if (restarted) feed.resync()
+          else feed.catchUp(true)
+        }
+      },
+      (error: Error) => {
+        this.deps.log(`live: cannot tell whether PostgreSQL restarted (${error.message}); resyncing every feed`)
+        for (const feed of this.byId.values()) feed.resync()
+      },
+    )
+  }
+
+  /** Remembers the server's start time, to tell a reconnect from a restart later. */
+  async noteServer(): Promise<void> {
+    this.serverStartedAt = await this.deps.pgr.serverStartedAt()
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,7 @@ export class Feed {
   private snapshotCache: { seq: number; json: string } | null = null
   private queue: Queued[] = []
   private filling = false
+  private resyncPending = false
   private retryTimer: NodeJS.Timeout | undefined
   /** A Set, not an EventEmitter: thousands of subscribers come and go in O(1) each. */
   readonly watchers = new Set<FeedWatcher>()
@@ -203,6 +204,15 @@ export class Feed {
       this.retryTimer = setTimeout(() => this.catchUp(true), 1_000)
       return
     }
+    this.drainQueue()
+  }
+
+  private drainQueue(): void {
+    if (this.resyncPending) {
+      this.resyncPending = false
+      this.resync()
+      return
+    }
     const queued = this.queue
     this.queue = []
     for (let i = 0; i < queued.length; i++) {
@@ -229,9 +239,34 @@ export class Feed {
       this.deps.publish(this.topic, message)
       return true
     } catch (error) {
+      if ((error as { code?: string }).code === '42704') {
+        this.lose(liveError('queryDropped', `live query "${this.spec.query}" was dropped`, (error as Error).message, 'Subscribe again once it is defined.'))
+        return true
+      }
       this.deps.log(`live feed ${this.feedId}: resync failed: ${(error as Error).message}`)
       return false
     }
+  }
+
+  /** Replaces the rows with PostgreSQL's, whatever the sequences say (after a server restart). */
+  resync(): void {
+    if (this.state === 'closed') return
+    if (this.filling) {
+      this.resyncPending = true
+      return
+    }
+    this.filling = true
+    void this.resyncFromDatabase().then((ok) => {
+      this.filling = false
+      if (this.state === 'closed') return
+      if (!ok) {
+        this.state = 'resyncing'
+        clearTimeout(this.retryTimer)
+        this.retryTimer = setTimeout(() => this.resync(), 1_000)
+        return
+      }
+      this.drainQueue()
+    })
   }
 
   markResyncing(): void {

@@ -37,6 +37,7 @@ export function mountLive(
     replayBytes: 512 * 1024,
     lingerMs: config.live.feedLingerMs,
   })
+  void registry.noteServer().catch((error: Error) => log(`live: pg_postmaster_start_time() failed: ${error.message}`))
   const sessions = new Set<LiveSession>()
   let closed = false
   let lagEventsClosed = 0

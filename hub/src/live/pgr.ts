@@ -29,6 +29,8 @@ export interface PgrClient {
   subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
   resync(subscriptionId: string): Promise<{ seq: number; rows: Row[] }>
+  /** When the PostgreSQL server started: a change means it restarted (and may have lost commits). */
+  serverStartedAt(): Promise<string>
   /** The feed's sequence in PostgreSQL, or null when the subscription is gone. */
   sequence(subscriptionId: string): Promise<number | null>
   unsubscribe(subscriptionId: string): Promise<void>
@@ -79,6 +81,10 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
     async resync(subscriptionId) {
       const { rows } = await query<{ seq: string; rows: Row[] }>('SELECT seq, rows FROM pgr.resync($1)', [subscriptionId])
       return { seq: Number(rows[0]!.seq), rows: rows[0]!.rows ?? [] }
+    },
+    async serverStartedAt() {
+      const { rows } = await query<{ t: string }>('SELECT pg_postmaster_start_time()::text AS t', [])
+      return rows[0]!.t
     },
     async sequence(subscriptionId) {
       const { rows } = await query<{ seq: string }>('SELECT seq FROM pgr.subscriptions WHERE id = $1', [subscriptionId])
