@@ -7,6 +7,7 @@ import { createRest } from '@pgstack/rest'
 import type { Config } from './config.ts'
 import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
+import { jwtVerificationKeys } from './jwt-keys.ts'
 import { errorResponse, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
 import { mountLive, type Live } from './live/live-server.ts'
@@ -58,7 +59,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     throw error
   })
 
-  const rest = createRest({ pool, schemas: config.restSchemas, jwtSecret: config.jwtSecret, log })
+  const jwtKeys = jwtVerificationKeys(config.jwtSecret, config.auth.jwtPrivateKey)
+  const rest = createRest({ pool, schemas: config.restSchemas, jwtSecret: config.jwtSecret, jwtPublicKey: jwtKeys.publicKey, log })
   listener.on('notification', ({ channel, payload }) => {
     if (channel === 'pgrst' && (payload === '' || payload === 'reload schema')) void rest.reloadSchema()
   })
@@ -73,7 +75,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const app = uWS.App()
   // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.
-  const live = mountLive(app, { pool, listener, config, log })
+  const live = mountLive(app, { pool, listener, config, jwtKeys, log })
   routes.push(...live.routes)
   app.any('/*', (res, req) => {
     const pending = readRequest(res, req)

@@ -1,6 +1,7 @@
 // JWT → role and claims, as PostgREST does: Authorization: Bearer, else the apikey header, else
 // the anonymous role. Verified tokens are remembered until they expire, so a client sending the
 // same token again costs a map lookup, not an HMAC.
+import type { KeyObject } from 'node:crypto'
 import { errors as jose, jwtVerify, type JWTPayload } from 'jose'
 import { errors } from './errors.ts'
 
@@ -12,6 +13,13 @@ export interface AuthContext {
 }
 
 const MAX_CACHED = 1000
+const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
+
+/** The public half of the key /auth/v1 signs access tokens with, when it uses one. */
+export interface JwtPublicKey {
+  alg: 'ES256' | 'RS256'
+  key: KeyObject
+}
 
 export class Authenticator {
   private readonly key: Uint8Array
@@ -20,6 +28,7 @@ export class Authenticator {
   constructor(
     secret: string,
     private readonly anonRole = 'anon',
+    private readonly publicKey?: JwtPublicKey,
   ) {
     this.key = new TextEncoder().encode(secret)
   }
@@ -41,7 +50,13 @@ export class Authenticator {
     if (parts !== 3) throw errors.jwt(`Expected 3 parts in JWT; got ${parts}`)
     let claims: JWTPayload
     try {
-      ;({ payload: claims } = await jwtVerify(token, this.key, { algorithms: ['HS256', 'HS384', 'HS512'], clockTolerance: 30 }))
+      const publicKey = this.publicKey
+      const algorithms = publicKey ? [...HMAC_ALGORITHMS, publicKey.alg] : HMAC_ALGORITHMS
+      ;({ payload: claims } = await jwtVerify(
+        token,
+        (header) => (publicKey && !header.alg.startsWith('HS') ? publicKey.key : this.key),
+        { algorithms, clockTolerance: 30 },
+      ))
     } catch (error) {
       throw jwtError(error)
     }

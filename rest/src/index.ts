@@ -1,7 +1,7 @@
 // @pgstack/rest: a PostgREST-compatible /rest/v1. The factory receives the pool and settings from
 // its host (the hub) and owns only its schema cache; it never imports the hub.
 import type pg from 'pg'
-import { Authenticator } from './auth.ts'
+import { Authenticator, type JwtPublicKey } from './auth.ts'
 import { errors } from './errors.ts'
 import { createHandler } from './handler.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
@@ -11,12 +11,15 @@ export { RestError, statusForSqlState } from './errors.ts'
 export { restMigrations, type RestMigration } from './migrations.ts'
 export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 export type { SchemaCache } from './schema-cache.ts'
+export type { JwtPublicKey } from './auth.ts'
 
 export interface RestOptions {
   pool: pg.Pool
   /** Exposed schemas; the first is the default profile. */
   schemas: string[]
   jwtSecret: string
+  /** Also accept tokens signed with this public key (auth's ES256/RS256 signing key). */
+  jwtPublicKey?: JwtPublicKey
   /** Role for requests without a token. */
   anonRole?: string
   log?: (line: string) => void
@@ -68,7 +71,7 @@ export function createRest(options: RestOptions): Rest {
   load().catch((error: Error) => log(`rest: schema cache load failed: ${error.message}`))
 
   return {
-    handler: createHandler({ pool: options.pool, schemas: options.schemas, auth: new Authenticator(options.jwtSecret, options.anonRole), cache, log }),
+    handler: createHandler({ pool: options.pool, schemas: options.schemas, auth: new Authenticator(options.jwtSecret, options.anonRole, options.jwtPublicKey), cache, log }),
     async reloadSchema() {
       if (closed) return
       try {

@@ -4,6 +4,7 @@
 import type pg from 'pg'
 import uWS from 'uWebSockets.js'
 import type { Config } from '../config.ts'
+import type { JwtVerificationKeys } from '../jwt-keys.ts'
 import type { PgListener } from '../listener.ts'
 import type { Route } from '../routes.ts'
 import { FeedRegistry } from './feed-registry.ts'
@@ -22,10 +23,10 @@ export interface Live {
 
 export function mountLive(
   app: uWS.TemplatedApp,
-  deps: { pool: pg.Pool; listener: PgListener; config: Config; log(line: string): void },
+  deps: { pool: pg.Pool; listener: PgListener; config: Config; jwtKeys: JwtVerificationKeys; log(line: string): void },
 ): Live {
   const { config, listener, log } = deps
-  const secret = new TextEncoder().encode(config.jwtSecret)
+  const secret = deps.jwtKeys
   const registry = new FeedRegistry({
     pgr: createPgrClient(deps.pool),
     // After close() the app is gone: a late database answer must not touch it (uWS would crash).

@@ -1,6 +1,7 @@
 // GET /metrics: the live actors' figures in Prometheus text format, for the service_role only
 // (the figures name queries and roles).
 import type { HttpHandler } from '../http.ts'
+import type { JwtVerificationKeys } from '../jwt-keys.ts'
 import { ApiError, errorBody } from '../errors.ts'
 import { verifyToken } from './auth.ts'
 import { liveError } from './errors.ts'
@@ -54,7 +55,7 @@ export function renderMetrics(s: LiveStats): string {
   return `${lines.join('\n')}\n`
 }
 
-export function metricsHandler(secret: Uint8Array, stats: () => LiveStats): HttpHandler {
+export function metricsHandler(secret: JwtVerificationKeys, stats: () => LiveStats): HttpHandler {
   return async (request) => {
     const bearer = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? request.headers.apikey
     const refuse = (error: ApiError) => ({

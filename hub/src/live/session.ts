@@ -5,6 +5,7 @@ import { createActor, type Actor } from 'xstate'
 import type { WebSocket } from 'uWebSockets.js'
 import { verifyToken, type SecurityContext } from './auth.ts'
 import type { ApiError } from '../errors.ts'
+import type { JwtVerificationKeys } from '../jwt-keys.ts'
 import { liveError } from './errors.ts'
 import type { FeedRegistry } from './feed-registry.ts'
 import { parseClientMessage, type ClientMessage } from './messages.ts'
@@ -19,7 +20,7 @@ export interface SocketData {
 }
 
 export interface SessionOptions {
-  secret: Uint8Array
+  secret: JwtVerificationKeys
   registry: FeedRegistry
   heartbeatMs: number
   maxSubscriptions: number
