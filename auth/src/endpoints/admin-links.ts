@@ -8,6 +8,7 @@ import { requireAdmin } from '../guard.ts'
 import { clientIp, json, objectField, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import type { TokenType } from '../one-time-tokens.ts'
 import { checkPasswordStrength, hashPassword } from '../passwords.ts'
+import { requestedRedirect } from '../mail-request.ts'
 import { pickRedirect } from '../redirect.ts'
 import { createUser, findUserByEmail, findUserById, userJson, type UserRow } from '../users.ts'
 import { validateEmail } from '../validate.ts'
@@ -95,7 +96,7 @@ export async function invite(ctx: AuthContext, request: AuthRequest): Promise<Au
   if (!rawEmail) throw badRequest('validation_failed', 'Email is required')
   const email = validateEmail(rawEmail)
   const data = objectField(body, 'data') ?? {}
-  const redirectTo = pickRedirect(queryParams(request).get('redirect_to') ?? stringField(body, 'redirect_to'), config.siteUrl, config.redirectUrls)
+  const redirectTo = requestedRedirect(ctx, request, body)
   const ip = clientIp(request, config.trustForwardedFor)
   const user = await inTransaction(ctx.pool, async (db) => {
     let user = await findUserByEmail(db, email)

@@ -4,10 +4,9 @@ import { audit, actorOf } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { inTransaction } from '../db.ts'
 import { badRequest, unprocessable } from '../errors.ts'
-import { clientIp, json, objectField, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
+import { clientIp, json, objectField, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { readPkceParams } from '../pkce.ts'
-import { enforceEmailLimits, enforceLimits, emailHit, ipHit } from '../rate-limit.ts'
-import { pickRedirect } from '../redirect.ts'
+import { requestedRedirect, enforceOtpMailLimits } from '../mail-request.ts'
 import { createUser, findUserByEmail, isBanned } from '../users.ts'
 import { validateEmail } from '../validate.ts'
 import { sendVerification } from '../verification-mail.ts'
@@ -24,10 +23,9 @@ export async function otp(ctx: AuthContext, request: AuthRequest): Promise<AuthR
   const createUserAllowed = body.create_user === undefined ? true : body.create_user === true || body.create_user === 'true'
   const data = objectField(body, 'data') ?? {}
   const pkce = readPkceParams(body)
-  const redirectTo = pickRedirect(queryParams(request).get('redirect_to') ?? stringField(body, 'redirect_to'), config.siteUrl, config.redirectUrls)
+  const redirectTo = requestedRedirect(ctx, request, body)
   const ip = clientIp(request, config.trustForwardedFor)
-  await enforceLimits(ctx.pool, [ipHit('otp', ip, config.rateLimits.otp), emailHit('otp', email, config.rateLimits.otp)])
-  await enforceEmailLimits(ctx.pool, email, config.rateLimits)
+  await enforceOtpMailLimits(ctx, ip, email)
 
   await inTransaction(ctx.pool, async (db) => {
     let user = await findUserByEmail(db, email)

@@ -3,10 +3,9 @@
 import type { AuthContext } from '../context.ts'
 import { inTransaction } from '../db.ts'
 import { badRequest } from '../errors.ts'
-import { clientIp, json, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
+import { clientIp, json, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { readPkceParams } from '../pkce.ts'
-import { enforceEmailLimits, enforceLimits, emailHit, ipHit } from '../rate-limit.ts'
-import { pickRedirect } from '../redirect.ts'
+import { requestedRedirect, enforceOtpMailLimits } from '../mail-request.ts'
 import { findUserByEmail } from '../users.ts'
 import { validateEmail } from '../validate.ts'
 import { sendVerification } from '../verification-mail.ts'
@@ -23,10 +22,9 @@ export async function resend(ctx: AuthContext, request: AuthRequest): Promise<Au
   if (!rawEmail) throw badRequest('validation_failed', 'Type provided requires an email address')
   const email = validateEmail(rawEmail)
   const pkce = readPkceParams(body)
-  const redirectTo = pickRedirect(queryParams(request).get('redirect_to') ?? stringField(body, 'redirect_to'), config.siteUrl, config.redirectUrls)
+  const redirectTo = requestedRedirect(ctx, request, body)
   const ip = clientIp(request, config.trustForwardedFor)
-  await enforceLimits(ctx.pool, [ipHit('otp', ip, config.rateLimits.otp), emailHit('otp', email, config.rateLimits.otp)])
-  await enforceEmailLimits(ctx.pool, email, config.rateLimits)
+  await enforceOtpMailLimits(ctx, ip, email)
 
   const queued = await inTransaction(ctx.pool, async (db) => {
     const user = await findUserByEmail(db, email)

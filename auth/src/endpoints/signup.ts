@@ -7,11 +7,11 @@ import type { AuthContext } from '../context.ts'
 import { issuer } from '../context.ts'
 import { inTransaction } from '../db.ts'
 import { badRequest, unprocessable } from '../errors.ts'
-import { clientIp, json, objectField, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
+import { clientIp, json, objectField, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { checkPasswordStrength, hashPassword } from '../passwords.ts'
 import { readPkceParams } from '../pkce.ts'
+import { requestedRedirect } from '../mail-request.ts'
 import { enforceEmailLimits, enforceLimits, emailHit, ipHit } from '../rate-limit.ts'
-import { pickRedirect } from '../redirect.ts'
 import { sessionResponse, startSession } from '../sessions.ts'
 import { createUser, findUserByEmail, findUserById, userJson } from '../users.ts'
 import { validateEmail } from '../validate.ts'
@@ -37,7 +37,7 @@ export async function signup(ctx: AuthContext, request: AuthRequest): Promise<Au
   if (!password) throw badRequest('validation_failed', 'Signup requires a valid password')
   checkPasswordStrength(password, config.passwordMinLength, config.passwordRequiredCharacters)
   const pkce = readPkceParams(body)
-  const redirectTo = pickRedirect(queryParams(request).get('redirect_to') ?? stringField(body, 'redirect_to'), config.siteUrl, config.redirectUrls)
+  const redirectTo = requestedRedirect(ctx, request, body)
 
   await enforceLimits(ctx.pool, [ipHit('sign_in', ip, config.rateLimits.signIn), emailHit('sign_in', email, config.rateLimits.signIn)])
   if (!config.autoconfirm) await enforceEmailLimits(ctx.pool, email, config.rateLimits)
