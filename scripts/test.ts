@@ -20,7 +20,8 @@ import { applyMigrations, productMigrations } from '@pgstack/hub'
 const root = join(import.meta.dirname, '..')
 const PACKAGES = ['infra', 'hub', 'rest', 'auth', 'sdk', 'cli', 'studio', 'bench']
 
-function findTestFiles(): string[] {
+/** Test files under `dirs` (relative to the root), sorted; `node_modules` and dot-dirs skipped. */
+function findTestFiles(dirs: string[]): string[] {
   const found: string[] = []
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -30,9 +31,9 @@ function findTestFiles(): string[] {
       else if (/\.test\.(ts|tsx|mts)$/.test(entry.name)) found.push(relative(root, full))
     }
   }
-  for (const pkg of PACKAGES) {
+  for (const dir of dirs) {
     try {
-      if (statSync(join(root, pkg)).isDirectory()) visit(join(root, pkg))
+      if (statSync(join(root, dir)).isDirectory()) visit(join(root, dir))
     } catch {
       // package not present yet
     }
@@ -106,7 +107,10 @@ function runRegress(info: TestClusterInfo): Counts {
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2)
-  const files = requested.length ? requested : findTestFiles()
+  // Arguments may name test files or directories to search.
+  const files = requested.length
+    ? requested.flatMap((arg) => (statSync(join(root, arg), { throwIfNoEntry: false })?.isDirectory() ? findTestFiles([arg]) : [arg]))
+    : findTestFiles(PACKAGES)
   const run = await startTestCluster((line) => console.log(line))
   const counts: Counts = { passed: 0, failed: 0 }
   try {
