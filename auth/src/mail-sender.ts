@@ -67,7 +67,9 @@ export function startMailSender(pool: pg.Pool, smtpUrl: string | undefined, send
       try {
         do {
           again = false
-          while (!stopped && (await drainOnce()) === BATCH) {}
+          while (!stopped && (await drainOnce()) === BATCH) {
+            // a full batch: there may be more rows waiting
+          }
         } while (again && !stopped)
       } catch (error) {
         log(`auth: mail sender failed: ${(error as Error).message}`)

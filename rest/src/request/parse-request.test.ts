@@ -1,5 +1,4 @@
 import t from 'tap'
-import { RestError } from '../errors.ts'
 import { negotiate, parseRange, pickSchema } from './parse-headers.ts'
 import { parseCsv } from './parse-csv.ts'
 import { parsePrefer } from './parse-prefer.ts'
