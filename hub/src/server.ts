@@ -75,7 +75,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const app = uWS.App()
   // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.
-  const live = mountLive(app, { pool, listener, config, jwtKeys, log })
+  const live = mountLive(app, { pool, listener, config, jwtKeys, log, compileLiveRead: (relation, schema, query) => rest.compileLiveRead(relation, schema, query) })
   routes.push(...live.routes)
   app.any('/*', (res, req) => {
     const pending = readRequest(res, req)

@@ -5,6 +5,7 @@ import { Authenticator, type JwtPublicKey } from './auth.ts'
 import { errors } from './errors.ts'
 import { createHandler } from './handler.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
+import { compileLiveRead, type LiveRead } from './live-read.ts'
 import { loadSchemaCache, type SchemaCache } from './schema-cache.ts'
 
 export { RestError, statusForSqlState } from './errors.ts'
@@ -12,6 +13,7 @@ export { restMigrations, type RestMigration } from './migrations.ts'
 export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 export type { SchemaCache } from './schema-cache.ts'
 export type { JwtPublicKey } from './auth.ts'
+export type { LiveRead } from './live-read.ts'
 
 export interface RestOptions {
   pool: pg.Pool
@@ -29,6 +31,12 @@ export interface Rest {
   handler(request: RestHttpRequest): Promise<RestHttpResponse>
   /** Reloads the schema cache; concurrent calls coalesce into at most one more load. */
   reloadSchema(): Promise<void>
+  /**
+   * A query-builder live query (relation, Accept-Profile schema or null, the /rest/v1 query
+   * string) as a plain row-returning SELECT, planned exactly as GET /rest/v1 plans it.
+   * Rejects with a RestError.
+   */
+  compileLiveRead(relation: string, schema: string | null, query: string): Promise<LiveRead>
   close(): Promise<void>
 }
 
@@ -79,6 +87,9 @@ export function createRest(options: RestOptions): Rest {
       } catch (error) {
         log(`rest: schema cache reload failed: ${(error as Error).message}`)
       }
+    },
+    async compileLiveRead(relation, schema, query) {
+      return compileLiveRead(await cache(), options.schemas, relation, schema, query)
     },
     async close() {
       closed = true

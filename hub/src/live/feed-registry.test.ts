@@ -9,6 +9,7 @@ function fakePgr() {
   const pgr: PgrClient = {
     lookup: async () => ({ sql: 'SELECT id FROM x ORDER BY id', columns: ['id'] }),
     subscribe: async () => ({ subscriptionId: '5', feedId: '12', seq: state.seq, rows: state.rows, key: ['id'] }),
+    subscribeSql: async () => ({ subscriptionId: '5', feedId: '12', seq: state.seq, rows: state.rows, key: ['id'] }),
     changes: async () => (calls.push('changes'), state.log),
     resync: async () => (calls.push('resync'), { seq: state.seq, rows: state.rows }),
     sequence: async () => (calls.push('sequence'), state.seq),

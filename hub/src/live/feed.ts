@@ -10,10 +10,20 @@ import { FeedRows, type PgrOp } from './rows.ts'
 
 export interface FeedSpec {
   key: string
+  /** The live query's name; for a query-builder feed, a label (`rest:<schema>.<relation>`). */
   query: string
   params: unknown[]
   role: string
   claims: Record<string, unknown>
+  /** A query-builder feed: the SQL rest compiled, run through pgr.subscribe_sql. */
+  sql?: CompiledSql
+}
+
+/** A query-builder live query as rest compiles it (the hub's view of @pgstack/rest's LiveRead). */
+export interface CompiledSql {
+  sql: string
+  columns: string[]
+  key: string[] | null
 }
 
 export interface FeedDeps {
@@ -88,8 +98,11 @@ export class Feed {
   /** Subscribes in pg_reactive; resolves once the rows and the change feed are both in place. */
   async start(): Promise<void> {
     const { pgr } = this.deps
-    const info = await pgr.lookup(this.spec.query)
-    const sub = await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims)
+    const { sql } = this.spec
+    const info = sql ? { sql: sql.sql, columns: sql.columns } : await pgr.lookup(this.spec.query)
+    const sub = sql
+      ? await pgr.subscribeSql(sql.sql, this.spec.params, this.spec.role, this.spec.claims, sql.key)
+      : await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims)
     this.subscriptionId = sub.subscriptionId
     this.feedId = Number(sub.feedId)
     this.topic = `feed:${this.feedId}`

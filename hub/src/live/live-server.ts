@@ -10,7 +10,7 @@ import type { Route } from '../routes.ts'
 import { FeedRegistry } from './feed-registry.ts'
 import { metricsHandler, type LiveStats } from './metrics.ts'
 import { createPgrClient } from './pgr.ts'
-import { HEARTBEAT_TOPIC, INTROSPECTION_TOPIC, LiveSession, type SocketData } from './session.ts'
+import { HEARTBEAT_TOPIC, INTROSPECTION_TOPIC, LiveSession, type LiveReadCompiler, type SocketData } from './session.ts'
 import type { SubscriptionStateName } from './subscription-machine.ts'
 
 export const LIVE_PATH = '/live/v1'
@@ -23,7 +23,15 @@ export interface Live {
 
 export function mountLive(
   app: uWS.TemplatedApp,
-  deps: { pool: pg.Pool; listener: PgListener; config: Config; jwtKeys: JwtVerificationKeys; log(line: string): void },
+  deps: {
+    pool: pg.Pool
+    listener: PgListener
+    config: Config
+    jwtKeys: JwtVerificationKeys
+    log(line: string): void
+    /** Compiles query-builder (`rest`) subscriptions; without it they are refused (PGSL008). */
+    compileLiveRead?: LiveReadCompiler
+  },
 ): Live {
   const { config, listener, log } = deps
   const secret = deps.jwtKeys
@@ -74,6 +82,7 @@ export function mountLive(
       const session = new LiveSession(ws, {
         secret,
         registry,
+        ...(deps.compileLiveRead ? { compileLiveRead: deps.compileLiveRead } : {}),
         heartbeatMs: config.live.heartbeatMs,
         maxSubscriptions: config.live.maxSubscriptions,
         highWater: config.live.maxBufferBytes / 2,

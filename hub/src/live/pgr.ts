@@ -27,6 +27,8 @@ export interface PgrDelta {
 export interface PgrClient {
   lookup(name: string): Promise<PgrQueryInfo>
   subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
+  /** An ad hoc live query (pgr.subscribe_sql): a query-builder subscription compiled by rest. */
+  subscribeSql(sql: string, params: unknown[], role: string, claims: Record<string, unknown>, key: string[] | null): Promise<PgrSubscription>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
   resync(subscriptionId: string): Promise<{ seq: number; rows: Row[] }>
   /** When the PostgreSQL server started: a change means it restarted (and may have lost commits). */
@@ -66,6 +68,15 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
         [name, JSON.stringify(params), role, JSON.stringify(claims)],
         // Two first subscribes on one table race to install its capture trigger in pg_reactive
         // 0.1 (duplicate_object / unique_violation); the loser's retry finds it installed.
+        SUBSCRIBE_RACES,
+      )
+      const r = rows[0]!
+      return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq: Number(r.seq), rows: r.rows, key: r.key }
+    },
+    async subscribeSql(sql, params, role, claims, key) {
+      const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(
+        'SELECT subscription_id, feed_id, seq, rows, key FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[])',
+        [sql, JSON.stringify(params), role, JSON.stringify(claims), key],
         SUBSCRIBE_RACES,
       )
       const r = rows[0]!

@@ -4,9 +4,10 @@
 import { createActor, type Actor } from 'xstate'
 import type { WebSocket } from 'uWebSockets.js'
 import { verifyToken, type SecurityContext } from './auth.ts'
-import type { ApiError } from '../errors.ts'
+import { ApiError } from '../errors.ts'
 import type { JwtVerificationKeys } from '../jwt-keys.ts'
-import { liveError } from './errors.ts'
+import { liveError, toApiError } from './errors.ts'
+import type { CompiledSql } from './feed.ts'
 import type { FeedRegistry } from './feed-registry.ts'
 import { parseClientMessage, type ClientMessage } from './messages.ts'
 import { stateName, subscriptionMachine, type SubscriptionPort, type SubscriptionStateName } from './subscription-machine.ts'
@@ -19,9 +20,16 @@ export interface SocketData {
   session?: LiveSession
 }
 
+/** A query-builder live query as @pgstack/rest compiles it (Rest.compileLiveRead). */
+export interface LiveReadCompiler {
+  (relation: string, schema: string | null, query: string): Promise<{ sql: string; params: unknown[]; columns: string[]; key?: string[] }>
+}
+
 export interface SessionOptions {
   secret: JwtVerificationKeys
   registry: FeedRegistry
+  /** Compiles `rest` targets; without it they are refused with PGSL008. */
+  compileLiveRead?: LiveReadCompiler
   heartbeatMs: number
   maxSubscriptions: number
   /** Lagging above this many buffered bytes; drained below a quarter of it. */
@@ -196,7 +204,7 @@ export class LiveSession implements SubscriptionPort {
     for (const actor of this.actors.values()) actor.send({ type: 'token.expired' })
   }
 
-  private subscribe(message: ClientMessage & { type: 'subscribe' }): void {
+  private async subscribe(message: ClientMessage & { type: 'subscribe' }): Promise<void> {
     const { id } = message
     if (!this.security) {
       return this.sendError(id, liveError('unauthenticated', 'not authenticated', null, 'Send {"type":"auth","token":…} first, or connect with ?apikey=.'))
@@ -205,11 +213,37 @@ export class LiveSession implements SubscriptionPort {
     if (this.actors.size >= this.options.maxSubscriptions) {
       return this.sendError(id, liveError('tooMany', `at most ${this.options.maxSubscriptions} subscriptions per socket`, null, 'Unsubscribe some, or open another socket.'))
     }
-    if (message.target.kind !== 'named') {
-      return this.sendError(id, liveError('builderUnavailable', 'query-builder live queries are not available on this hub', null, 'Define a named live query with pgr.define() and subscribe to it by name.'))
+    const { target } = message
+    let input: { query: string; params: unknown[]; sql?: CompiledSql }
+    if (target.kind === 'named') {
+      input = { query: target.query, params: target.params }
+    } else {
+      const compile = this.options.compileLiveRead
+      if (!compile) {
+        return this.sendError(id, liveError('builderUnavailable', 'query-builder live queries are not available on this hub', null, 'Define a named live query with pgr.define() and subscribe to it by name.'))
+      }
+      // Planned as GET /rest/v1 plans it (schema cache, quoting); RLS applies when the feed runs
+      // under the subscriber's role and claims, as for a named query. Messages stay in order:
+      // the next one waits for this compile.
+      let compiled: Awaited<ReturnType<LiveReadCompiler>>
+      try {
+        compiled = await compile(target.relation, target.schema, target.query)
+      } catch (error) {
+        // as for a named query that fails to subscribe: the error, then `closed` with it
+        const e = restApiError(error)
+        this.sendError(id, e)
+        this.send(JSON.stringify({ type: 'closed', id, error: { code: e.code, message: e.message, details: e.details, hint: e.hint } }))
+        return
+      }
+      if (this.closed || !this.security) return
+      input = {
+        query: `rest:${target.schema === null ? '' : `${target.schema}.`}${target.relation}`,
+        params: compiled.params,
+        sql: { sql: compiled.sql, columns: compiled.columns, key: compiled.key ?? null },
+      }
     }
     const actor = createActor(subscriptionMachine, {
-      input: { id, query: message.target.query, params: message.target.params, security: this.security, resume: message.resume, port: this },
+      input: { id, ...input, security: this.security, resume: message.resume, port: this },
     })
     this.actors.set(id, actor)
     actor.subscribe({
@@ -239,4 +273,14 @@ export class LiveSession implements SubscriptionPort {
   end(): void {
     if (!this.closed) this.ws.end(1001, 'server shutting down')
   }
+}
+
+/** A RestError (PostgREST's code, status and texts) as the hub's ApiError; anything else as a PostgreSQL error. */
+function restApiError(error: unknown): ApiError {
+  const e = error as { name?: unknown; status?: unknown; code?: unknown; message?: unknown; details?: unknown; hint?: unknown } | null
+  if (e?.name === 'RestError' && typeof e.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
+    const details = e.details === null || e.details === undefined ? null : typeof e.details === 'string' ? e.details : JSON.stringify(e.details)
+    return new ApiError(e.status, e.code, e.message, details, typeof e.hint === 'string' ? e.hint : null)
+  }
+  return toApiError(error)
 }

@@ -5,7 +5,7 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate'
 import type { ApiError } from '../errors.ts'
 import type { SecurityContext } from './auth.ts'
 import { liveError, toApiError } from './errors.ts'
-import type { Feed } from './feed.ts'
+import type { CompiledSql, Feed, FeedSpec } from './feed.ts'
 import type { FeedRegistry } from './feed-registry.ts'
 import { canonicalJson } from './canonical.ts'
 
@@ -22,6 +22,8 @@ export interface SubscriptionInput {
   id: string
   query: string
   params: unknown[]
+  /** A query-builder subscription: the SQL rest compiled (`query` is then only its label). */
+  sql?: CompiledSql
   security: SecurityContext
   resume: { feed: number; seq: number } | null
   port: SubscriptionPort
@@ -66,13 +68,15 @@ export const subscriptionMachine = setup({
     acquireFeed: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       let cancelled = false
       const { registry } = input.port
-      const spec = {
-        key: canonicalJson([input.query, input.params, input.security.role, input.security.claims]),
+      const spec: FeedSpec = {
+        // a builder feed is identified by its SQL: equal texts share one feed, whatever the label
+        key: canonicalJson([input.sql ? { sql: input.sql.sql, key: input.sql.key } : input.query, input.params, input.security.role, input.security.claims]),
         query: input.query,
         params: input.params,
         role: input.security.role,
         claims: input.security.claims,
       }
+      if (input.sql) spec.sql = input.sql
       registry.acquire(spec).then(
         (feed) => (cancelled ? registry.release(feed) : sendBack({ type: 'feed.acquired', feed })),
         (error: unknown) => cancelled || sendBack({ type: 'feed.failed', error }),
