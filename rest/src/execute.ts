@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { AuthContext } from './auth.ts'
-import { Pipeline } from './pipeline.ts'
+import { Batch, Pipeline } from './pipeline.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
 const BATCH = 500
@@ -54,29 +54,76 @@ type Row = [string | null, string | null, string | null]
 
 const toNumber = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
 
-const statementName = (text: string) => `pgrst_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`
+const names = new Map<string, string>()
+function statementName(text: string): string {
+  let name = names.get(text)
+  if (name === undefined) {
+    name = `pgrst_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`
+    if (names.size >= 1000) names.delete(names.keys().next().value!)
+    names.set(text, name)
+  }
+  return name
+}
 
 function settingsValues(options: ExecuteOptions): unknown[] {
   return [options.auth.role, JSON.stringify(options.auth.claims), options.method, options.path, JSON.stringify(options.headers)]
 }
 
-async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
-  const client = await pool.connect()
-  let results: (string | null)[][][]
-  try {
-    const pipeline = new Pipeline([
-      { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
-      { name: statementName(query.text), text: query.text, values: query.values },
-      ...(options.responseGucs ? [{ name: 'pgrst_gucs', text: GUCS_SQL, values: [] }] : []),
-    ])
-    client.query(pipeline)
-    results = await pipeline.done
-    client.release()
-  } catch (error) {
-    // A server error leaves the connection usable; anything else (a dropped socket) discards it.
-    client.release(error instanceof Error && 'severity' in error ? undefined : (error as Error))
-    throw error
+/** Most Pipelines sent together on one connection. */
+const MAX_BATCH = 8
+const queues = new WeakMap<pg.Pool, Pipeline[]>()
+
+/**
+ * Small requests that arrive together (one turn of the event loop) share a connection and one
+ * write: each keeps its own Sync, so its own transaction, settings and errors.
+ */
+function enqueue(pool: pg.Pool, pipeline: Pipeline): void {
+  let queue = queues.get(pool)
+  if (!queue) {
+    const q: Pipeline[] = (queue = [])
+    queues.set(pool, q)
+    setImmediate(() => {
+      queues.delete(pool)
+      for (let i = 0; i < q.length; i += MAX_BATCH) void runBatch(pool, q.slice(i, i + MAX_BATCH))
+    })
   }
+  queue.push(pipeline)
+}
+
+const isServerError = (error: unknown) => error instanceof Error && 'severity' in error
+
+async function runBatch(pool: pg.Pool, pipelines: Pipeline[]): Promise<void> {
+  let client: pg.PoolClient
+  try {
+    client = await pool.connect()
+  } catch (error) {
+    for (const p of pipelines) p.handleError(error as Error)
+    return
+  }
+  try {
+    client.query(pipelines.length === 1 ? pipelines[0]! : new Batch(client, pipelines))
+  } catch (error) {
+    for (const p of pipelines) p.handleError(error as Error)
+    client.release(error as Error)
+    return
+  }
+  const settled = await Promise.allSettled(pipelines.map((p) => p.done))
+  // A server error leaves the connection usable; anything else (a dropped socket) discards it.
+  const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isServerError(s.reason))
+  client.release(broken ? (broken.reason as Error) : undefined)
+}
+
+async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
+  const pipeline = new Pipeline([
+    { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
+    { name: statementName(query.text), text: query.text, values: query.values },
+    ...(options.responseGucs ? [{ name: 'pgrst_gucs', text: GUCS_SQL, values: [] }] : []),
+  ])
+  // Only reads are batched: a function or a write may wait (on a lock, or for long), and would
+  // hold up the requests batched behind it.
+  if (options.readOnly && !options.responseGucs) enqueue(pool, pipeline)
+  else void runBatch(pool, [pipeline])
+  const results = await pipeline.done
   const rows = results[1] ?? []
   const head = rows[0]
   const page = Number(head?.[1] ?? 0)

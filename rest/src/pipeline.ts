@@ -48,26 +48,32 @@ export class Pipeline implements Submittable {
 
   submit(connection: unknown): void {
     const con = connection as Connection
-    this.connection = con
-    let known = prepared.get(con)
-    if (!known) prepared.set(con, (known = new Set()))
     con.stream.cork?.()
     try {
-      for (const statement of this.statements) {
-        const s = statement.name !== undefined && !known.has(statement.name) && known.size >= MAX_PREPARED ? { ...statement, name: undefined } : statement
-        if (s.name === undefined || !known.has(s.name)) {
-          // A statement left over by a failed batch is closed first; closing nothing is no error.
-          if (s.name !== undefined) con.close({ type: 'S', name: s.name })
-          con.parse({ name: s.name ?? '', text: s.text, types: [] })
-          if (s.name !== undefined) this.parsing.push(s.name)
-        }
-        con.bind({ statement: s.name ?? '', values: s.values, valueMapper: prepareValue as (v: unknown) => unknown })
-        con.execute({ portal: '', rows: 0 })
-      }
-      con.sync()
+      this.write(con)
     } finally {
       con.stream.uncork?.()
     }
+  }
+
+  /** Writes the statements and their Sync (the caller corks). */
+  write(connection: unknown): void {
+    const con = connection as Connection
+    this.connection = con
+    let known = prepared.get(con)
+    if (!known) prepared.set(con, (known = new Set()))
+    for (const statement of this.statements) {
+      const s = statement.name !== undefined && !known.has(statement.name) && known.size >= MAX_PREPARED ? { ...statement, name: undefined } : statement
+      if (s.name === undefined || !known.has(s.name)) {
+        // A statement left over by a failed batch is closed first; closing nothing is no error.
+        if (s.name !== undefined) con.close({ type: 'S', name: s.name })
+        con.parse({ name: s.name ?? '', text: s.text, types: [] })
+        if (s.name !== undefined) this.parsing.push(s.name)
+      }
+      con.bind({ statement: s.name ?? '', values: s.values, valueMapper: prepareValue as (v: unknown) => unknown })
+      con.execute({ portal: '', rows: 0 })
+    }
+    con.sync()
   }
 
   handleRowDescription(): void {}
@@ -92,5 +98,84 @@ export class Pipeline implements Submittable {
     const known = this.connection && prepared.get(this.connection)
     for (const name of this.parsing) known?.add(name)
     this.resolve(this.results)
+  }
+}
+
+/** The parts of a node-postgres Client that a Batch re-arms between its Syncs. */
+interface ClientState {
+  _activeQuery: unknown
+  readyForQuery: boolean
+}
+
+/**
+ * Several Pipelines, each with its own Sync (so each its own implicit transaction, and an error
+ * in one does not touch the others), written to one connection in one write. The backend runs
+ * them back to back and answers in one go: a batch of concurrent small requests costs one
+ * round trip and one wake-up instead of one each. node-postgres hands the active query the
+ * first ReadyForQuery and then forgets it, so the batch makes itself active again until every
+ * Sync has been answered.
+ */
+export class Batch implements Submittable {
+  private current = 0
+  private failed = false
+
+  constructor(
+    private readonly client: object,
+    private readonly pipelines: Pipeline[],
+  ) {}
+
+  submit(connection: unknown): void {
+    const con = connection as Connection
+    con.stream.cork?.()
+    try {
+      for (const p of this.pipelines) p.write(con)
+    } finally {
+      con.stream.uncork?.()
+    }
+  }
+
+  private get active(): Pipeline | undefined {
+    return this.pipelines[this.current]
+  }
+
+  private rearm(): void {
+    const client = this.client as ClientState
+    client._activeQuery = this
+    client.readyForQuery = false
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(msg: { fields: Fields }): void {
+    this.active?.handleDataRow(msg)
+  }
+  handleCommandComplete(): void {
+    this.active?.handleCommandComplete()
+  }
+  handleEmptyQuery(): void {
+    this.active?.handleEmptyQuery()
+  }
+  handlePortalSuspended(): void {}
+  handleCopyInResponse(connection: Connection): void {
+    connection.sendCopyFail('COPY is not supported here')
+  }
+  handleCopyData(): void {}
+  handleError(error: Error): void {
+    if (error instanceof Error && 'severity' in error && this.active) {
+      // A server error ends this Sync's transaction only: wait for its ReadyForQuery.
+      this.active.handleError(error)
+      this.failed = true
+      this.rearm()
+      return
+    }
+    // The connection is gone: nothing more will come for any of them.
+    for (; this.current < this.pipelines.length; this.current++) this.pipelines[this.current]!.handleError(error)
+  }
+  handleReadyForQuery(): void {
+    const p = this.active
+    if (!p) return
+    if (!this.failed) p.handleReadyForQuery()
+    this.failed = false
+    this.current++
+    if (this.current < this.pipelines.length) this.rearm()
   }
 }

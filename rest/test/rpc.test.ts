@@ -1,5 +1,6 @@
 // /rpc: GET and POST calls, scalar and set results, filters on results, single json parameter,
 // void functions, read-only GET, custom status codes.
+import pg from 'pg'
 import t from 'tap'
 import { startRestTest, type RestTest } from './helpers.ts'
 
@@ -56,4 +57,29 @@ t.test('void, read-only GET, errors', async (t) => {
   t.equal(moved.headers.get('x-custom'), 'yes', 'response.headers')
   const me = await api.client(await api.signToken({ sub: 'u1', role: 'authenticated' })).rpc('me')
   t.same(me.data, 'u1')
+})
+
+t.test('concurrent small reads share connections but never settings, roles or errors', async (t) => {
+  // Reads arriving together are batched on one connection, each in its own transaction: a
+  // failing one must not disturb the others, and each must see its own claims and role.
+  const admin = new pg.Client({ connectionString: api.db.adminUrl })
+  await admin.connect()
+  await admin.query(`INSERT INTO public.notes (owner, body) SELECT 'u' || g, 'note ' || g FROM generate_series(0, 11) g`)
+  await admin.end()
+  const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => api.signToken({ role: 'authenticated', sub: `u${i}` })))
+  const calls = Array.from({ length: 60 }, async (_, i) => {
+    const kind = i % 5
+    const path = ['/notes?select=owner', '/secrets?id=eq.1', '/items?id=eq.notanumber', `/items?id=eq.${1 + i}&select=id`, '/rpc/add?a=1&b=2'][kind]!
+    const res = await api.fetch(path, kind === 0 ? { token: tokens[i % tokens.length]! } : {})
+    return { i, kind, status: res.status, body: await res.json() }
+  })
+  for (const r of await Promise.all(calls)) {
+    if (r.kind === 0) t.same([r.status, r.body], [200, [{ owner: `u${r.i % tokens.length}` }]], 'own claims and role under RLS')
+    else if (r.kind === 1) t.same([r.status, r.body.code], [401, '42501'], 'own error')
+    else if (r.kind === 2) t.same([r.status, r.body.code], [400, '22P02'], 'bad value')
+    else if (r.kind === 3) t.same([r.status, r.body], [200, [{ id: 1 + r.i }]], 'unaffected')
+    else t.same([r.status, r.body], [200, 3], 'unaffected')
+  }
+  const anon = await api.fetch('/notes')
+  t.same([anon.status, await anon.json()], [200, []], 'no claims left behind')
 })
