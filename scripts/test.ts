@@ -112,6 +112,16 @@ async function main(): Promise<void> {
     ? requested.flatMap((arg) => (statSync(join(root, arg), { throwIfNoEntry: false })?.isDirectory() ? findTestFiles([arg]) : [arg]))
     : findTestFiles(PACKAGES)
   const run = await startTestCluster((line) => console.log(line))
+  // A run stopped from outside (Ctrl-C, a timeout) still takes its throwaway cluster with it; the
+  // signal may arrive twice (from the terminal and forwarded by npm), so repeats are ignored.
+  let interrupted = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupted) return
+      interrupted = true
+      void run.dispose().finally(() => process.exit(130))
+    })
+  }
   const counts: Counts = { passed: 0, failed: 0 }
   try {
     const urls = clusterUrls(run.info)
