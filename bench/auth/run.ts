@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { SignJWT } from 'jose'
 import { serverOsUser, startCluster } from '@pgstack/infra'
-import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const LOG_N = Number(process.env.LOG_N ?? 15)
@@ -63,25 +63,14 @@ const cluster = await startCluster({
 })
 let closeHub: (() => Promise<void>) | undefined
 try {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
-  await admin.connect()
-  await admin.query('CREATE DATABASE bench')
-  await admin.end()
-  const secret = randomBytes(32).toString('base64url')
-  const config = loadConfig({
-    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
-    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
-    PGSTACK_JWT_SECRET: secret,
-    PORT: '0',
+  const { hub, secret, anonKey } = await startBenchHub(cluster, {
     PGSTACK_DB_POOL_SIZE: String(CONNECTIONS),
     PGSTACK_AUTH_SCRYPT_LOG_N: String(LOG_N),
     // Limits off: this measures the work, not the limiter refusing it.
     PGSTACK_AUTH_RATE_LIMIT_SIGN_IN: '0',
     PGSTACK_AUTH_RATE_LIMIT_TOKEN_REFRESH: '0',
   })
-  const hub = await startHub({ config, log: () => {} })
   closeHub = () => hub.close()
-  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
   const base = { host: '127.0.0.1', port: hub.port, apikey: anonKey, seconds: SECONDS }
 
   // Users: one sign-up through the API for a real hash, then copies of it (hashing 200 would take long).

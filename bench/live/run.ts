@@ -13,7 +13,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { ensureExtensionInstalled, findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
-import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const SAMPLE = Number(process.env.SAMPLE ?? 500)
@@ -51,21 +51,10 @@ const settle = async () => {
 
 let closeHub: (() => Promise<void>) | undefined
 try {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
-  await admin.connect()
-  await admin.query('CREATE DATABASE bench')
-  await admin.end()
-  const secret = randomBytes(32).toString('base64url')
-  const config = loadConfig({
-    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
-    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
-    PGSTACK_JWT_SECRET: secret,
-    PORT: '0',
+  const { hub, secret, anonKey } = await startBenchHub(cluster, {
     PGSTACK_LIVE_FEED_LINGER_MS: '0',
-  })
-  const hub = await startHub({ config, log: (line) => console.error(`hub: ${line}`) })
+  }, (line) => console.error(`hub: ${line}`))
   closeHub = () => hub.close()
-  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
   const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
   await db.connect()
   await db.query(`

@@ -10,7 +10,7 @@ import { setPriority, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
-import { loadConfig, signApiKeys, startHub } from '@pgstack/hub'
+import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
@@ -54,21 +54,10 @@ raise(process.pid)
 raise(cluster.pid) // backends forked from now on inherit it
 let closeHub: (() => Promise<void>) | undefined
 try {
-  const admin = new pg.Client({ connectionString: cluster.adminUrl('postgres') })
-  await admin.connect()
-  await admin.query('CREATE DATABASE bench')
-  await admin.end()
-  const secret = randomBytes(32).toString('base64url')
-  const config = loadConfig({
-    DATABASE_URL: cluster.socketUrl('authenticator', 'bench'),
-    PGSTACK_ADMIN_DATABASE_URL: cluster.adminUrl('bench'),
-    PGSTACK_JWT_SECRET: secret,
-    PORT: '0',
+  const { hub, anonKey } = await startBenchHub(cluster, {
     PGSTACK_DB_POOL_SIZE: String(POOL),
   })
-  const hub = await startHub({ config, log: () => {} })
   closeHub = () => hub.close()
-  const { anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
   const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
   await db.connect()
   await db.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)`)
