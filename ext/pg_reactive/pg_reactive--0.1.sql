@@ -733,7 +733,8 @@ BEGIN
              q.key, q.search_path,
              -- past a few hundred changed keys a full evaluation is cheaper than
              -- matching every key against every feed
-             CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND NOT all_
+             -- a feed whose last pass failed missed that pass's keys: evaluate it in full
+             CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND x.last_error IS NULL AND NOT all_
                        AND NOT (q.tables && full_) AND q.tables && dirty
                        AND coalesce(cardinality(c.keys), 0) <= 256
                   THEN q.inc_key END AS inc_key,
