@@ -1,29 +1,67 @@
-// Load generator for bench/live/run.ts, in its own process so it never shares the hub's event
-// loop: N WebSocket subscribers (the `ws` package), a writer at a fixed rate on its own
-// connection, and commit → client latency measured on a sample of the subscribers (the writer's
-// commit acknowledgement and the delta's arrival are timed on the same clock, in this process).
-// Driven over IPC by run.ts: 'connect' → {ready}, 'go' → {result}.
+// Load generator for bench/live/run.ts, never in the hub's process. run.ts forks one `lead` and,
+// for the shared scenarios, one or more `counter` processes:
+//   lead     the writer (a fixed rate on its own connection) and the latency-sampled subscribers
+//            (the `ws` package, every message parsed); commit → client is timed on one clock, here,
+//            and this loop carries nothing else, so its delay is not added to the figure
+//   counter  the other subscribers: raw TCP with one shared read buffer (`onread`), a frame
+//            scanner that only looks at the first bytes of each frame and counts the delta frames
+// Driven over IPC: {type:'connect', round, rounds} → {ready}; {type:'go'} (lead → {result} once
+// the writes are done and have landed); {type:'stop'} (counter → {result}), then each closes its
+// sockets and exits.
 import WebSocket from 'ws'
 import pg from 'pg'
 import { SignJWT } from 'jose'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { performance } from 'node:perf_hooks'
-const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 
 const cfg = JSON.parse(process.argv[2])
-// cfg: { wsUrl, adminUrl, scenario: 'shared'|'rls', clients, sample, rate, seconds, token, secret }
+// cfg: { role: 'lead'|'counter', ids: number[], wsUrl, adminUrl, scenario: 'shared'|'rls', clients,
+//        rate, seconds, token, secret }
 const now = () => performance.now()
-const pending = new Map() // `${id}:${n}` → commit ack time
-const latencies = []
-let messages = 0
+/** Milliseconds since the epoch at sub-millisecond resolution: comparable across the processes. */
+const wallNow = () => performance.timeOrigin + performance.now()
+const loopDelay = monitorEventLoopDelay({ resolution: 5 })
+const sockets = []
 let counting = false
+let delivered = 0 // delta frames received while counting
+let others = 0 // other frames while counting, heartbeats aside (a resync would show here)
+let firstAt = NaN
+let lastAt = NaN
+let closedByHub = 0
+
+function noteDelta() {
+  if (!counting) return
+  delivered++
+  lastAt = wallNow()
+  if (firstAt !== firstAt) firstAt = lastAt
+}
+
+async function tokenFor(i) {
+  if (cfg.scenario !== 'rls') return cfg.token
+  return new SignJWT({ role: 'authenticated', sub: `u${i}` })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(Buffer.from(cfg.secret))
+}
+
+const subscribeFor = () => JSON.stringify({ type: 'subscribe', id: 'q', query: cfg.scenario === 'rls' ? 'mine' : 'items' })
+
+// ---- lead: sampled subscribers and the writer ----
+
+const pending = new Map() // `${id}:${n}` → commit acknowledgement time
+const latencies = []
+const firstSeen = new Map() // `${id}:${n}` → first arrival among the sampled clients
+const spread = []
 
 function onSampled(data) {
   const m = JSON.parse(data)
-  if (m.type !== 'delta') return
-  if (counting) messages++
+  if (m.type !== 'delta') {
+    if (counting && m.type !== 'heartbeat') others++
+    return
+  }
+  noteDelta()
   const t = now()
   for (const op of m.ops) {
     if (!op.row) continue
@@ -35,98 +73,12 @@ function onSampled(data) {
     else if (counting) spread.push(t - f)
   }
 }
-const firstSeen = new Map()
-const spread = []
-function onCounted() {
-  if (counting) messages++
-}
 
-async function tokenFor(i) {
-  if (cfg.scenario !== 'rls') return cfg.token
-  const key = Buffer.from(cfg.secret)
-  return new SignJWT({ role: 'authenticated', sub: `u${i}` })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(key)
-}
-
-const sockets = []
-
-/** A client frame: masked with a zero key, so the payload goes as is. */
-function frame(text) {
-  const payload = Buffer.from(text)
-  const head = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 255])
-  return Buffer.concat([head, Buffer.alloc(4), payload])
-}
-
-/**
- * The subscribers whose latency is not sampled: raw TCP, a minimal WebSocket frame reader that
- * only counts frames once live (answers pings), so that the generator keeps up at 100k
- * deliveries/s where the `ws` package would not.
- */
-function openRaw(token, subscribe) {
-  return new Promise((resolve, reject) => {
-    const url = new URL(cfg.wsUrl)
-    const socket = net.connect(Number(url.port), url.hostname)
-    socket.setNoDelay(true)
-    let buf = Buffer.alloc(0)
-    let upgraded = false
-    let live = false
-    socket.on('error', reject)
-    socket.on('connect', () => {
-      socket.write(`GET /live/v1?apikey=${token} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
-    })
-    socket.on('data', (chunk) => {
-      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
-      if (!upgraded) {
-        const end = buf.indexOf('\r\n\r\n')
-        if (end < 0) return
-        if (!buf.subarray(0, 12).toString().includes('101')) return reject(new Error(buf.toString()))
-        upgraded = true
-        buf = buf.subarray(end + 4)
-        socket.write(frame(subscribe))
-      }
-      for (;;) {
-        if (buf.length < 2) return
-        let len = buf[1] & 127
-        let off = 2
-        if (len === 126) {
-          if (buf.length < 4) return
-          len = buf.readUInt16BE(2)
-          off = 4
-        } else if (len === 127) {
-          if (buf.length < 10) return
-          len = Number(buf.readBigUInt64BE(2))
-          off = 10
-        }
-        if (buf.length < off + len) return
-        const opcode = buf[0] & 15
-        if (opcode === 9) socket.write(Buffer.from([0x8a, 0x80, 0, 0, 0, 0]))
-        else if (!live) {
-          const text = buf.subarray(off, off + len).toString()
-          if (text.includes('"state":"live"')) {
-            live = true
-            sockets.push(socket)
-            resolve()
-          } else if (text.includes('"type":"error"')) reject(new Error(text))
-        } else if (buf.toString('latin1', off, off + 14) === '{"type":"delta') onCounted()
-        buf = buf.subarray(off + len)
-      }
-    })
-  })
-}
-
-async function openOne(i) {
-  const token = await tokenFor(i)
-  const sampled = !cfg.extra && (cfg.scenario === 'rls' || i % Math.max(1, Math.round((to - from) / cfg.sample)) === 0)
-  const subscribe = JSON.stringify({ type: 'subscribe', id: 'q', query: cfg.scenario === 'rls' ? 'mine' : 'items' })
-  if (!sampled) return openRaw(token, subscribe)
+function openSampled(token) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${cfg.wsUrl}/live/v1?apikey=${token}`, { perMessageDeflate: false })
     ws.on('error', reject)
-    ws.once('open', () => ws.send(subscribe))
+    ws.once('open', () => ws.send(subscribeFor()))
     const first = (data) => {
       const text = String(data)
       if (text.includes('"state":"live"')) {
@@ -140,29 +92,7 @@ async function openOne(i) {
   })
 }
 
-// Clients [from, to) of the scenario are this process's; only the first process (`extra` false)
-// has sampled clients and the writer, the others only count deliveries.
-const from = cfg.from ?? 0
-const to = cfg.to ?? cfg.clients
-
-async function connectAll() {
-  const batch = 250
-  for (let i = from; i < to; i += batch) {
-    await Promise.all(Array.from({ length: Math.min(batch, to - i) }, (_, k) => openOne(i + k)))
-  }
-}
-
-/** A counting-only process: the same window as the writer's, no writes. */
-async function count() {
-  const cpu0 = process.cpuUsage()
-  const start = now()
-  counting = true
-  await new Promise((r) => setTimeout(r, cfg.seconds * 1000 + 1000))
-  counting = false
-  const elapsed = (now() - start) / 1000
-  const cpu = process.cpuUsage(cpu0)
-  return { deliveriesPerSecond: messages / elapsed, loadCpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100 }
-}
+const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
 
 async function write() {
   const db = new pg.Client({ connectionString: cfg.adminUrl })
@@ -188,9 +118,7 @@ async function write() {
   })
   const interval = 1000 / cfg.rate
   const start = now()
-  const cpu0 = process.cpuUsage()
-  counting = true
-  loopDelay.enable()
+  const startedAt = wallNow()
   let sent = 0
   while (now() - start < cfg.seconds * 1000) {
     const due = start + sent * interval
@@ -200,50 +128,230 @@ async function write() {
     const { rows: out } = await db.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1 RETURNING n`, [id])
     pending.set(`${id}:${out[0].n}`, now())
   }
+  const writingSeconds = (now() - start) / 1000
   await new Promise((r) => setTimeout(r, 1000)) // let the last deltas land
-  counting = false
-  const elapsed = (now() - start) / 1000
-  const cpu = process.cpuUsage(cpu0)
   await db.end()
   await listen.end()
   notifyLat.sort((a, b) => a - b)
-  const nq = (p) => notifyLat[Math.min(notifyLat.length - 1, Math.floor(p * notifyLat.length))] ?? NaN
   latencies.sort((a, b) => a - b)
-  const q = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN
+  spread.sort((a, b) => a - b)
   return {
     writes: sent,
+    writingSeconds,
+    startedAt,
     samples: latencies.length,
-    p50: q(0.5),
-    p95: q(0.95),
-    p99: q(0.99),
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    p99: quantile(latencies, 0.99),
     max: latencies.at(-1) ?? NaN,
-    deliveriesPerSecond: messages / elapsed,
-    notifyP50: nq(0.5),
-    loopDelayP99: loopDelay.percentile(99) / 1e6,
-    spreadP50: (spread.sort((a, b) => a - b), spread[Math.floor(spread.length / 2)] ?? NaN),
-    spreadP99: spread[Math.floor(spread.length * 0.99)] ?? NaN,
-    notifyP99: nq(0.99),
-    loadCpuPercent: ((cpu.user + cpu.system) / 1000 / (elapsed * 1000)) * 100,
+    notifyP50: quantile(notifyLat, 0.5),
+    notifyP99: quantile(notifyLat, 0.99),
+    spreadP50: quantile(spread, 0.5),
+    spreadP99: quantile(spread, 0.99),
   }
 }
 
+// ---- counter: raw sockets that count delta frames ----
+
+/** A client frame: masked with a zero key, so the payload goes as is. */
+function frame(text) {
+  const payload = Buffer.from(text)
+  const head = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 255])
+  return Buffer.concat([head, Buffer.alloc(4), payload])
+}
+const PONG = Buffer.from([0x8a, 0x80, 0, 0, 0, 0])
+// `{"type":"delta` — the hub writes `type` first; bytes 9..13 tell the frames apart
+const D = 0x64, E = 0x65, L = 0x6c, T = 0x74, A = 0x61, H = 0x68
+/** Every counted socket reads into this one buffer and is scanned before the next read. */
+const shared = Buffer.allocUnsafe(256 * 1024)
+
+/**
+ * One counted subscriber. Until it is live, its bytes are copied and whole messages read (the
+ * handshake, welcome, snapshot, state); from then on only frame headers and the first 14
+ * payload bytes are looked at, in place: a frame cut by a read is skipped by length, or, when
+ * its head is cut, its few bytes are carried over to the next read.
+ */
+function openCounted(token) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(cfg.wsUrl)
+    let live = false
+    let upgraded = false
+    let carry = null // before live: everything unread; live: the cut head of a frame
+    let skip = 0 // payload bytes of a frame already counted, still to come
+    const socket = net.connect({
+      port: Number(url.port),
+      host: url.hostname,
+      noDelay: true,
+      onread: {
+        buffer: shared,
+        callback: (n, buf) => {
+          if (live) scan(buf, 0, n)
+          else setup(buf.subarray(0, n))
+          return true
+        },
+      },
+    })
+    socket.on('error', reject)
+    socket.on('close', () => {
+      if (live && counting) closedByHub++
+    })
+    socket.on('connect', () => {
+      socket.write(`GET /live/v1?apikey=${token} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+    })
+
+    function setup(chunk) {
+      let buf = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk) // copied: `shared` is reused
+      carry = null
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n')
+        if (end < 0) return void (carry = buf)
+        if (!buf.subarray(0, 12).toString().includes('101')) return reject(new Error(buf.toString()))
+        upgraded = true
+        buf = buf.subarray(end + 4)
+        socket.write(frame(subscribeFor()))
+      }
+      let i = 0
+      while (buf.length - i >= 2) {
+        let len = buf[i + 1] & 127
+        let off = 2
+        if (len === 126) {
+          if (buf.length - i < 4) break
+          len = buf.readUInt16BE(i + 2)
+          off = 4
+        } else if (len === 127) {
+          if (buf.length - i < 10) break
+          len = Number(buf.readBigUInt64BE(i + 2))
+          off = 10
+        }
+        if (buf.length - i < off + len) break
+        const opcode = buf[i] & 15
+        const text = buf.toString('utf8', i + off, i + off + len)
+        i += off + len
+        if (opcode === 9) socket.write(PONG)
+        else if (text.includes('"state":"live"')) {
+          live = true
+          sockets.push(socket)
+          resolve()
+          return scan(buf, i, buf.length)
+        } else if (text.includes('"type":"error"')) return reject(new Error(text))
+      }
+      if (i < buf.length) carry = buf.subarray(i)
+    }
+
+    function scan(b, i, end) {
+      if (skip) {
+        const n = Math.min(skip, end - i)
+        skip -= n
+        i += n
+      }
+      if (carry && i < end) {
+        b = Buffer.concat([carry, b.subarray(i, end)])
+        carry = null
+        i = 0
+        end = b.length
+      }
+      while (i < end) {
+        const avail = end - i
+        if (avail < 2) break
+        let len = b[i + 1] & 127
+        let off = 2
+        if (len === 126) {
+          if (avail < 4) break
+          len = (b[i + 2] << 8) | b[i + 3]
+          off = 4
+        } else if (len === 127) {
+          if (avail < 10) break
+          len = Number(b.readBigUInt64BE(i + 2))
+          off = 10
+        }
+        if (avail < off + (len < 14 ? len : 14)) break
+        const opcode = b[i] & 15
+        const p = i + off
+        if (opcode === 1) {
+          if (len >= 14 && b[p + 9] === D && b[p + 10] === E && b[p + 11] === L && b[p + 12] === T && b[p + 13] === A) noteDelta()
+          else if (counting && b[p + 9] !== H) others++
+        } else if (opcode === 9) socket.write(PONG)
+        if (avail >= off + len) i += off + len
+        else {
+          skip = off + len - avail
+          i = end
+        }
+      }
+      if (i < end) carry = Buffer.from(b.subarray(i, end)) // copied: `shared` is reused
+    }
+  })
+}
+
+// ---- both ----
+
+async function connectRound(round, rounds) {
+  const ids = cfg.ids
+  const from = Math.floor((round * ids.length) / rounds)
+  const to = Math.floor(((round + 1) * ids.length) / rounds)
+  const batch = 250
+  for (let k = from; k < to; k += batch) {
+    await Promise.all(
+      ids.slice(k, Math.min(to, k + batch)).map(async (i) => {
+        const token = await tokenFor(i)
+        return cfg.role === 'lead' ? openSampled(token) : openCounted(token)
+      }),
+    )
+  }
+}
+
+let cpu0
+function beginMeasuring() {
+  cpu0 = process.cpuUsage()
+  loopDelay.reset()
+  loopDelay.enable()
+  counting = true
+  return now()
+}
+function endMeasuring(start) {
+  counting = false
+  loopDelay.disable()
+  const cpu = process.cpuUsage(cpu0)
+  const ms = now() - start
+  return {
+    delivered,
+    others,
+    closedByHub,
+    firstAt,
+    lastAt,
+    cpuPercent: ((cpu.user + cpu.system) / 1000 / ms) * 100,
+    sysPercent: (cpu.system / 1000 / ms) * 100,
+    loopDelayP99: loopDelay.percentile(99) / 1e6,
+  }
+}
+
+let measuringSince = 0
 process.on('message', async (msg) => {
   try {
-    if (msg === 'connect') {
-      const t0 = now()
-      await connectAll()
-      process.send({ ready: true, connectSeconds: (now() - t0) / 1000 })
-    } else if (msg === 'go') {
-      const result = cfg.extra ? await count() : await write()
-      for (const ws of sockets) {
-        if (ws.terminate) ws.terminate()
-        else ws.destroy()
-      }
-      process.send({ result })
-      setTimeout(() => process.exit(0), 100)
+    if (msg.type === 'connect') {
+      await connectRound(msg.round, msg.rounds)
+      process.send({ ready: true })
+    } else if (msg.type === 'go') {
+      measuringSince = beginMeasuring()
+      if (cfg.role !== 'lead') return
+      const written = await write()
+      // the sockets stay open until 'stop': closing them would drop the feed before run.ts reads
+      // what the hub sent
+      process.send({ result: { ...written, ...endMeasuring(measuringSince) } })
+    } else if (msg.type === 'stop') {
+      finish(cfg.role === 'lead' ? null : endMeasuring(measuringSince))
     }
   } catch (error) {
     process.send({ error: String(error?.stack ?? error) })
     process.exit(1)
   }
 })
+
+function finish(result) {
+  for (const s of sockets) {
+    if (s.terminate) s.terminate()
+    else s.destroy()
+  }
+  if (result) process.send({ result })
+  setTimeout(() => process.exit(0), 100)
+}
