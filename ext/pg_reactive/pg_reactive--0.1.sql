@@ -94,6 +94,12 @@ CREATE FUNCTION pgr._eval(sql text, param_types regtype[], params jsonb,
                           restrict_key text DEFAULT NULL, restrict_to int8[] DEFAULT NULL) RETURNS jsonb
   AS 'MODULE_PATHNAME', 'pgr_eval' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pgr._eval_batch(sql text, param_types regtype[], search_path text,
+                                restrict_key text, restrict_to int8[], feed_ids int8[],
+                                roles name[], claims text[], params jsonb[])
+  RETURNS TABLE (feed_id int8, rows jsonb, error_code text, error_message text)
+  AS 'MODULE_PATHNAME', 'pgr_eval_batch' LANGUAGE C VOLATILE;
+
 CREATE FUNCTION pgr._enter(role name, claims text, search_path text) RETURNS void
   AS 'MODULE_PATHNAME', 'pgr_enter' LANGUAGE C VOLATILE;
 
@@ -699,10 +705,13 @@ SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
 /*
  * Called only by the worker (as superuser), once per wake-up, in one transaction.
  * Re-evaluates every feed whose query reads a dirty table (all feeds when all_ is
- * true, plus feeds whose refresh is due), each in its own subtransaction so an
- * error reaches that feed alone. A feed of a single-table query whose table only
- * reported changed keys (not in full) is evaluated on those keys alone and its
- * stored rows patched; its first pass after subscribe is always in full.
+ * true, plus feeds whose refresh is due). The feeds of one live query go to
+ * pgr._eval_batch() together: feeds sharing a security context are evaluated in
+ * one statement, and an error reaches the failing feed alone. A feed of a
+ * single-table query whose table only reported changed keys (not in full) is
+ * evaluated on those keys alone and its stored rows patched; its first pass after
+ * subscribe, and its first pass after an error, are in full. Only feeds whose rows
+ * changed are diffed; the others are counted as quiet.
  * Returns seconds to the next due refresh, 0 when there is none, -1 when the
  * database has no feeds left.
  */
@@ -711,96 +720,123 @@ CREATE FUNCTION pgr._process(dirty oid[], full_ oid[], key_rel oid[], key_val in
   LANGUAGE plpgsql
   AS $$
 DECLARE
+  b record;
   f record;
-  prev jsonb;
   cur jsonb;
   ops jsonb;
-  keys int8[];
   kept jsonb;
   payload text;
   n bigint;
   code text;
   msg text;
   next_due float8;
-  quiet bigint[] := '{}';
+  evaluated bigint[] := '{}';
+  settled bigint[] := '{}';
   retention interval;
 BEGIN
-  FOR f IN
-    WITH changed AS (SELECT u.r, array_agg(DISTINCT u.v) AS keys
-                       FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r)
-    SELECT * FROM (
-      SELECT x.id, x.params, x.role, x.claims, x.seq, x.evaluations, q.sql, q.param_types,
-             q.key, q.search_path,
-             -- past a few hundred changed keys a full evaluation is cheaper than
-             -- matching every key against every feed
-             -- a feed whose last pass failed missed that pass's keys: evaluate it in full
+  FOR b IN
+    -- keyset: the changed keys as a jsonb object, so matching a stored row is one lookup
+    WITH changed AS (SELECT u.r, array_agg(DISTINCT u.v) AS keys, jsonb_object_agg(u.v::text, true) AS keyset
+                       FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r),
+    todo AS (
+      SELECT x.id, x.query_id, x.params, x.role, x.claims,
+             -- once the changed keys are a good part of the table a full evaluation is
+             -- cheaper than matching them; a feed whose last pass failed missed that
+             -- pass's keys
              CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND x.last_error IS NULL AND NOT all_
                        AND NOT (q.tables && full_) AND q.tables && dirty
-                       AND coalesce(cardinality(c.keys), 0) <= 256
+                       AND coalesce(cardinality(c.keys), 0)
+                           <= greatest(1024, (SELECT t.reltuples / 4 FROM pg_class t WHERE t.oid = q.tables[1]))
                   THEN q.inc_key END AS inc_key,
-             c.keys
+             c.keys IS NOT NULL AS has_keys
         FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
         LEFT JOIN changed c ON c.r = q.tables[1]
        WHERE all_ OR q.tables && dirty
-          OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())) z
-     -- an incremental feed whose table reported no changed key has nothing to do
-     WHERE z.inc_key IS NULL OR z.keys IS NOT NULL
-     ORDER BY z.id
+          OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())),
+    batch AS (
+      SELECT t.query_id, t.inc_key,
+             array_agg(t.id ORDER BY t.role, t.claims::text, t.id) AS ids,
+             array_agg(t.role ORDER BY t.role, t.claims::text, t.id) AS roles,
+             array_agg(t.claims::text ORDER BY t.role, t.claims::text, t.id) AS claims,
+             array_agg(t.params ORDER BY t.role, t.claims::text, t.id) AS params
+        FROM todo t
+       -- an incremental feed whose table reported no changed key has nothing to do
+       WHERE t.inc_key IS NULL OR t.has_keys
+       GROUP BY t.query_id, t.inc_key)
+    SELECT bt.*, q.sql, q.param_types, q.key, q.search_path,
+           CASE WHEN bt.inc_key IS NOT NULL THEN c.keys END AS keys,
+           CASE WHEN bt.inc_key IS NOT NULL THEN c.keyset END AS keyset
+      FROM batch bt JOIN pgr.live_query q ON q.id = bt.query_id
+      LEFT JOIN changed c ON c.r = q.tables[1]
+     ORDER BY bt.query_id, bt.inc_key NULLS FIRST
   LOOP
-    BEGIN
-      keys := f.keys;
-      SELECT r.result INTO prev FROM pgr.feed_result r WHERE r.feed_id = f.id;
-      PERFORM pgr._enter(f.role, f.claims::text, f.search_path);
-      IF f.inc_key IS NULL THEN
-        cur := pgr._eval(f.sql, f.param_types, f.params);
-      ELSE
-        cur := pgr._eval(f.sql, f.param_types, f.params, f.inc_key, keys);
-      END IF;
-      PERFORM pgr._enter('none', '', NULL);
-      IF f.inc_key IS NULL THEN
-        ops := pgr.diff(prev, cur, f.key);
-      ELSE
-        -- the stored rows of the changed keys against their fresh rows
-        SELECT coalesce(jsonb_agg(e) FILTER (WHERE (e ->> f.inc_key)::int8 = ANY (keys)), '[]'),
-               coalesce(jsonb_agg(e) FILTER (WHERE NOT (e ->> f.inc_key)::int8 = ANY (keys)), '[]')
-          INTO ops, kept
-          FROM jsonb_array_elements(prev) e;
-        ops := pgr.diff(ops, cur, f.key);
-        cur := kept || cur;
-      END IF;
-      IF jsonb_array_length(ops) = 0 THEN
-        quiet := quiet || f.id;          -- counted in one UPDATE below
-      ELSE
-        n := f.seq + 1;
-        UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.id;
-        UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
-                            deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
-         WHERE id = f.id;
-        payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.id, 'seq', n,
-                                     'ops', ops)::text;
-        IF octet_length(payload) >= 8000 THEN
-          payload := json_build_object('v', 1, 'kind', 'ref', 'feed', f.id, 'seq', n,
-                                       'count', jsonb_array_length(ops))::text;
-          INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.id, n, ops, false);
-        ELSE
-          INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.id, n, ops, true);
+    evaluated := evaluated || b.ids;
+    FOR f IN
+      SELECT e.feed_id, e.rows, e.error_code, e.error_message, x.seq, r.result AS prev
+        FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
+                             b.ids, b.roles, b.claims, b.params) e
+        JOIN pgr.feed x ON x.id = e.feed_id
+        JOIN pgr.feed_result r ON r.feed_id = e.feed_id
+       -- the rest are quiet: the same rows as stored, or no stored or fresh row with a changed key
+       WHERE e.error_code IS NOT NULL
+          OR (b.inc_key IS NULL AND e.rows IS DISTINCT FROM r.result)
+          OR (b.inc_key IS NOT NULL
+              AND (e.rows <> '[]'::jsonb
+                   OR EXISTS (SELECT FROM jsonb_array_elements(r.result) o
+                               WHERE b.keyset ? (o ->> b.inc_key))))
+       ORDER BY e.feed_id
+    LOOP
+      settled := settled || f.feed_id;
+      BEGIN
+        IF f.error_code IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = f.error_code, MESSAGE = f.error_message;
         END IF;
-        PERFORM pg_notify('pgr', payload);
-      END IF;
-    EXCEPTION WHEN OTHERS THEN
-      GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
-      msg := left(msg, 2000);
-      UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
-       WHERE id = f.id;
-      PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.id, 'seq', f.seq,
-                                                 'code', code, 'message', msg)::text);
-    END;
+        cur := f.rows;
+        IF b.inc_key IS NULL THEN
+          ops := pgr.diff(f.prev, cur, b.key);
+        ELSE
+          -- the stored rows of the changed keys against their fresh rows
+          SELECT coalesce(jsonb_agg(e) FILTER (WHERE b.keyset ? (e ->> b.inc_key)), '[]'),
+                 coalesce(jsonb_agg(e) FILTER (WHERE NOT b.keyset ? (e ->> b.inc_key)), '[]')
+            INTO ops, kept
+            FROM jsonb_array_elements(f.prev) e;
+          ops := pgr.diff(ops, cur, b.key);
+          cur := kept || cur;
+        END IF;
+        IF jsonb_array_length(ops) = 0 THEN
+          settled := settled[1:cardinality(settled) - 1];   -- counted with the quiet ones
+        ELSE
+          n := f.seq + 1;
+          UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
+          UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
+                              deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
+           WHERE id = f.feed_id;
+          payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.feed_id, 'seq', n,
+                                       'ops', ops)::text;
+          IF octet_length(payload) >= 8000 THEN
+            payload := json_build_object('v', 1, 'kind', 'ref', 'feed', f.feed_id, 'seq', n,
+                                         'count', jsonb_array_length(ops))::text;
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, false);
+          ELSE
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, true);
+          END IF;
+          PERFORM pg_notify('pgr', payload);
+        END IF;
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        msg := left(msg, 2000);
+        UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
+         WHERE id = f.feed_id;
+        PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.feed_id, 'seq', f.seq,
+                                                   'code', code, 'message', msg)::text);
+      END;
+    END LOOP;
   END LOOP;
 
-  IF cardinality(quiet) > 0 THEN
+  IF cardinality(evaluated) > cardinality(settled) THEN
     BEGIN
       UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
-       WHERE id = ANY (quiet);
+       WHERE id = ANY (evaluated) AND NOT id = ANY (settled);
     EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
       NULL;                               -- counters only: never fail the cycle for them
     END;
@@ -832,4 +868,5 @@ REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
 -- the views are the readable surface: every live query, and one's own subscriptions
 GRANT SELECT ON pgr.live_queries, pgr.subscriptions TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION pgr._process(oid[], oid[], oid[], int8[], boolean, boolean),
+                           pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[]),
                            pgr._release_capture(), pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

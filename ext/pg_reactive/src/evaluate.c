@@ -362,8 +362,8 @@ pgr_analyze(PG_FUNCTION_ARGS)
 }
 
 /* A jsonb array element as the text input of its parameter type; NULL for json null. */
-static char *
-jsonb_element_text(Jsonb *params, int i)
+char *
+pgr_jsonb_element_text(Jsonb *params, int i)
 {
 	JsonbValue *v = getIthJsonbValueFromContainer(&params->root, i);
 
@@ -402,8 +402,8 @@ typedef struct EvalPlan
 
 static HTAB *eval_plans = NULL;
 
-static SPIPlanPtr
-eval_plan_get(const char *query, int ntypes, Oid *types)
+SPIPlanPtr
+pgr_eval_plan_get(const char *query, int ntypes, Oid *types)
 {
 	uint64		hash = hash_bytes_extended((const unsigned char *) query, strlen(query), 0);
 	EvalPlan   *entry;
@@ -507,7 +507,7 @@ pgr_eval(PG_FUNCTION_ARGS)
 	nulls = palloc(ntypes + 1);
 	for (int i = 0; i < ntypes; i++)
 	{
-		char	   *text = jsonb_element_text(params, i);
+		char	   *text = pgr_jsonb_element_text(params, i);
 		Oid			typinput;
 		Oid			typioparam;
 
@@ -538,7 +538,7 @@ pgr_eval(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	{
-		SPIPlanPtr	plan = eval_plan_get(query, ntypes, types);
+		SPIPlanPtr	plan = pgr_eval_plan_get(query, ntypes, types);
 
 		if (plan != NULL)
 			ret = SPI_execute_plan(plan, values, nulls, false, 0);

@@ -8,6 +8,7 @@
 int			pgr_max_databases = 16;
 int			pgr_log_retention = 3600;
 int			pgr_coalesce_ms = 0;
+double		pgr_worker_cpu_share = 0.25;
 
 void
 pgr_define_gucs(void)
@@ -35,6 +36,15 @@ pgr_define_gucs(void)
 							0, 0, 1000,
 							PGC_SIGHUP, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomRealVariable("pg_reactive.worker_cpu_share",
+							 "Share of one CPU a worker may use while commits keep arriving.",
+							 "After a cycle that finds more work already waiting, the worker pauses so that "
+							 "its CPU time stays within this share; writers keep the rest. 1 never pauses.",
+							 &pgr_worker_cpu_share,
+							 0.25, 0.01, 1.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pg_reactive");
 }

@@ -9,7 +9,9 @@
 
 #include "postgres.h"
 
+#include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/jsonb.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 
@@ -29,6 +31,7 @@ extern void _PG_init(void);
 extern int	pgr_max_databases;
 extern int	pgr_log_retention;
 extern int	pgr_coalesce_ms;
+extern double pgr_worker_cpu_share;
 extern void pgr_define_gucs(void);
 
 /* ---------------------------------------------------------------- worker.c */
@@ -80,8 +83,16 @@ extern void pgr_capture_install(void);
 
 /* ---------------------------------------------------------------- evaluate.c */
 /*
- * SQL-callable only: pgr._analyze(sql, param_types), pgr._eval(sql, param_types,
+ * SQL-callable: pgr._analyze(sql, param_types), pgr._eval(sql, param_types,
  * params [, restrict_key, restrict_to]) and pgr._enter(role, claims, search_path).
  */
+extern Datum pgr_eval(PG_FUNCTION_ARGS);
+/* A prepared plan of a wrapped live query, kept for the backend's life; NULL: run uncached. */
+extern SPIPlanPtr pgr_eval_plan_get(const char *query, int ntypes, Oid *types);
+/* Element i of a jsonb parameter array as its type's text input; NULL for json null. */
+extern char *pgr_jsonb_element_text(Jsonb *params, int i);
+
+/* ---------------------------------------------------------------- batch.c */
+/* SQL-callable: pgr._eval_batch(), many feeds of one live query in one call. */
 
 #endif							/* PG_REACTIVE_H */

@@ -264,6 +264,23 @@ pgr_worker_process(PgrWork *work, bool housekeeping)
 	return result;
 }
 
+/* Sleep cpu_used * (1 / share - 1) microseconds (at most a second), waking for nothing but shutdown. */
+static void
+pause_for_share(uint64 cpu_used)
+{
+	long		total_ms = (long) Min(cpu_used * (1.0 / pgr_worker_cpu_share - 1.0) / 1000.0, 1000.0);
+
+	/* writers set the latch on every commit: wait on time alone, in slices, and stay interruptible */
+	while (total_ms > 0)
+	{
+		long		slice = Min(total_ms, 10);
+
+		(void) WaitLatch(NULL, WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, slice, PG_WAIT_EXTENSION);
+		CHECK_FOR_INTERRUPTS();
+		total_ms -= slice;
+	}
+}
+
 void
 pgr_worker_main(Datum arg)
 {
@@ -315,6 +332,7 @@ pgr_worker_main(Datum arg)
 		double		next;
 		TimestampTz now;
 		uint64		cpu0;
+		bool		backlog;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
@@ -378,11 +396,13 @@ pgr_worker_main(Datum arg)
 		next = pgr_worker_process(work, housekeeping);
 		now = GetCurrentTimestamp() - now;
 
+		cpu0 = cpu_us() - cpu0;
 		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
 		my_slot->cycles++;
 		my_slot->busy_us += now;
 		my_slot->last_cycle_us = now;
-		my_slot->cpu_us += cpu_us() - cpu0;
+		my_slot->cpu_us += cpu0;
+		backlog = my_slot->ndirty > 0 || my_slot->all_dirty;
 		if (my_slot->done_seq < claimed)
 			my_slot->done_seq = claimed;
 		if (next < 0 && my_slot->wanted == wanted && my_slot->ndirty == 0 && !my_slot->all_dirty)
@@ -402,6 +422,15 @@ pgr_worker_main(Datum arg)
 			next_refresh = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), (long) (next * 1000.0));
 		else
 			next_refresh = 0;
+
+		/*
+		 * Commits kept arriving while we worked: under a sustained write load the
+		 * worker would otherwise run back to back and take a CPU from the writers.
+		 * Pause in proportion to the cycle's CPU time; the next cycle takes every
+		 * commit made meanwhile, so nothing is lost, deltas just come coarser.
+		 */
+		if (backlog && pgr_worker_cpu_share < 1.0)
+			pause_for_share(cpu0);
 	}
 }
 
