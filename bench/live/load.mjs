@@ -1,14 +1,14 @@
 // Load generator for bench/live/run.ts, never in the hub's process. run.ts forks one `lead` and,
 // for the shared scenarios, one or more `counter` processes:
-//   lead     the writer (a fixed rate on its own connection) and the latency-sampled subscribers
-//            (the `ws` package, every message parsed); commit → client is timed on one clock, here,
-//            and this loop carries nothing else, so its delay is not added to the figure
-//   counter  the other subscribers: raw TCP with one shared read buffer (`onread`), a frame
-//            scanner that only looks at the first bytes of each frame and counts the delta frames
+//   lead     the writer (a fixed rate on its own connection) and the latency-sampled subscribers,
+//            every message parsed; commit → client is timed on one clock, here, and this loop
+//            carries nothing else, so its delay is not added to the figure
+//   counter  the other subscribers, which only count the delta frames by their first bytes
+// Both are raw TCP WebSocket clients reading into one shared buffer (`onread`), not the `ws`
+// package: at 100,000 deliveries/s its per-message work would be the bottleneck.
 // Driven over IPC: {type:'connect', round, rounds} → {ready}; {type:'go'} (lead → {result} once
 // the writes are done and have landed); {type:'stop'} (counter → {result}), then each closes its
 // sockets and exits.
-import WebSocket from 'ws'
 import pg from 'pg'
 import { SignJWT } from 'jose'
 import net from 'node:net'
@@ -55,14 +55,13 @@ const latencies = []
 const firstSeen = new Map() // `${id}:${n}` → first arrival among the sampled clients
 const spread = []
 
-function onSampled(data) {
-  const m = JSON.parse(data)
+function onSampled(text, t) {
+  const m = JSON.parse(text)
   if (m.type !== 'delta') {
     if (counting && m.type !== 'heartbeat') others++
     return
   }
   noteDelta()
-  const t = now()
   for (const op of m.ops) {
     if (!op.row) continue
     const key = `${op.row.id}:${op.row.n}`
@@ -74,22 +73,25 @@ function onSampled(data) {
   }
 }
 
-function openSampled(token) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${cfg.wsUrl}/live/v1?apikey=${token}`, { perMessageDeflate: false })
-    ws.on('error', reject)
-    ws.once('open', () => ws.send(subscribeFor()))
-    const first = (data) => {
-      const text = String(data)
-      if (text.includes('"state":"live"')) {
-        ws.off('message', first)
-        ws.on('message', onSampled)
-        sockets.push(ws)
-        resolve()
-      } else if (text.includes('"type":"error"')) reject(new Error(text))
+/**
+ * Reads of the sampled sockets, stamped as they come off the kernel and parsed after the batch:
+ * five hundred sockets ready at once would otherwise stamp the last one after parsing all the
+ * others, and that parsing time is the generator's, not the hub's.
+ */
+let inbox = []
+function sample(reader, chunk) {
+  inbox.push(now(), reader, Buffer.from(chunk)) // copied: `shared` is reused
+  if (inbox.length === 3) setImmediate(parseInbox)
+}
+function parseInbox() {
+  const batch = inbox
+  inbox = []
+  for (let i = 0; i < batch.length; i += 3) {
+    const t = batch[i]
+    for (const { opcode, payload } of batch[i + 1].push(batch[i + 2])) {
+      if (opcode === 1) onSampled(payload.toString(), t)
     }
-    ws.on('message', first)
-  })
+  }
 }
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
@@ -151,7 +153,7 @@ async function write() {
   }
 }
 
-// ---- counter: raw sockets that count delta frames ----
+// ---- the subscribers: raw TCP, one shared read buffer ----
 
 /** A client frame: masked with a zero key, so the payload goes as is. */
 function frame(text) {
@@ -162,22 +164,53 @@ function frame(text) {
 const PONG = Buffer.from([0x8a, 0x80, 0, 0, 0, 0])
 // `{"type":"delta` — the hub writes `type` first; bytes 9..13 tell the frames apart
 const D = 0x64, E = 0x65, L = 0x6c, T = 0x74, A = 0x61, H = 0x68
-/** Every counted socket reads into this one buffer and is scanned before the next read. */
+/** Every subscriber reads into this one buffer and is done with it before the next read. */
 const shared = Buffer.allocUnsafe(256 * 1024)
 
+/** Whole server frames out of a byte stream; an unfinished one waits for the next push. */
+class FrameReader {
+  carry = null
+  push(chunk) {
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk
+    this.carry = null
+    const out = []
+    let i = 0
+    while (buf.length - i >= 2) {
+      let len = buf[i + 1] & 127
+      let off = 2
+      if (len === 126) {
+        if (buf.length - i < 4) break
+        len = buf.readUInt16BE(i + 2)
+        off = 4
+      } else if (len === 127) {
+        if (buf.length - i < 10) break
+        len = Number(buf.readBigUInt64BE(i + 2))
+        off = 10
+      }
+      if (buf.length - i < off + len) break
+      out.push({ opcode: buf[i] & 15, payload: buf.subarray(i + off, i + off + len) })
+      i += off + len
+    }
+    if (i < buf.length) this.carry = buf.subarray(i)
+    return out
+  }
+}
+
 /**
- * One counted subscriber. Until it is live, its bytes are copied and whole messages read (the
- * handshake, welcome, snapshot, state); from then on only frame headers and the first 14
- * payload bytes are looked at, in place: a frame cut by a read is skipped by length, or, when
- * its head is cut, its few bytes are carried over to the next read.
+ * One subscriber. Until it is live its bytes are copied and whole messages read (the handshake,
+ * welcome, snapshot, state). Then a sampled one hands each read to `sample`; a counted one only
+ * looks at frame headers and the first 14 payload bytes, in place: a frame cut by a read is
+ * skipped by length, or, when its head is cut, its few bytes are carried over to the next read.
  */
-function openCounted(token) {
+function openRaw(token, sampled) {
   return new Promise((resolve, reject) => {
     const url = new URL(cfg.wsUrl)
+    const reader = new FrameReader()
     let live = false
     let upgraded = false
-    let carry = null // before live: everything unread; live: the cut head of a frame
-    let skip = 0 // payload bytes of a frame already counted, still to come
+    let head = null // the HTTP response so far
+    let carry = null // counted and live: the cut head of a frame
+    let skip = 0 // counted and live: payload bytes of a frame already counted, still to come
     const socket = net.connect({
       port: Number(url.port),
       host: url.hostname,
@@ -185,8 +218,9 @@ function openCounted(token) {
       onread: {
         buffer: shared,
         callback: (n, buf) => {
-          if (live) scan(buf, 0, n)
-          else setup(buf.subarray(0, n))
+          if (!live) setup(Buffer.from(buf.subarray(0, n))) // copied: `shared` is reused
+          else if (sampled) sample(reader, buf.subarray(0, n))
+          else scan(buf, 0, n)
           return true
         },
       },
@@ -201,42 +235,36 @@ function openCounted(token) {
     })
 
     function setup(chunk) {
-      let buf = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk) // copied: `shared` is reused
-      carry = null
       if (!upgraded) {
-        const end = buf.indexOf('\r\n\r\n')
-        if (end < 0) return void (carry = buf)
-        if (!buf.subarray(0, 12).toString().includes('101')) return reject(new Error(buf.toString()))
+        head = head ? Buffer.concat([head, chunk]) : chunk
+        const end = head.indexOf('\r\n\r\n')
+        if (end < 0) return
+        if (!head.subarray(0, 12).toString().includes('101')) return reject(new Error(head.toString()))
         upgraded = true
-        buf = buf.subarray(end + 4)
+        chunk = head.subarray(end + 4)
+        head = null
         socket.write(frame(subscribeFor()))
       }
-      let i = 0
-      while (buf.length - i >= 2) {
-        let len = buf[i + 1] & 127
-        let off = 2
-        if (len === 126) {
-          if (buf.length - i < 4) break
-          len = buf.readUInt16BE(i + 2)
-          off = 4
-        } else if (len === 127) {
-          if (buf.length - i < 10) break
-          len = Number(buf.readBigUInt64BE(i + 2))
-          off = 10
-        }
-        if (buf.length - i < off + len) break
-        const opcode = buf[i] & 15
-        const text = buf.toString('utf8', i + off, i + off + len)
-        i += off + len
+      const t = now()
+      for (const { opcode, payload } of reader.push(chunk)) {
         if (opcode === 9) socket.write(PONG)
-        else if (text.includes('"state":"live"')) {
+        if (opcode !== 1) continue
+        const text = payload.toString()
+        if (live) {
+          // came in the same read as `live`
+          if (sampled) onSampled(text, t)
+          else if (text.startsWith('{"type":"delta"')) noteDelta()
+        } else if (text.includes('"state":"live"')) {
           live = true
           sockets.push(socket)
           resolve()
-          return scan(buf, i, buf.length)
         } else if (text.includes('"type":"error"')) return reject(new Error(text))
       }
-      if (i < buf.length) carry = buf.subarray(i)
+      // a sampled socket's reader keeps its unfinished frame; a counted one's goes to `scan`
+      if (live && !sampled) {
+        carry = reader.carry
+        reader.carry = null
+      }
     }
 
     function scan(b, i, end) {
@@ -294,7 +322,7 @@ async function connectRound(round, rounds) {
     await Promise.all(
       ids.slice(k, Math.min(to, k + batch)).map(async (i) => {
         const token = await tokenFor(i)
-        return cfg.role === 'lead' ? openSampled(token) : openCounted(token)
+        return openRaw(token, cfg.role === 'lead')
       }),
     )
   }
