@@ -7,8 +7,8 @@
 // Both are raw TCP WebSocket clients reading into one shared buffer (`onread`), not the `ws`
 // package: at 100,000 deliveries/s its per-message work would be the bottleneck.
 // Driven over IPC: {type:'connect', round, rounds} → {ready}; {type:'go'} (lead → {result} once
-// the writes are done and have landed); {type:'stop'} (counter → {result}), then each closes its
-// sockets and exits.
+// the writes are done and have landed); {type:'stop'} (counter → {result} once its deltas have
+// stopped coming), then each closes its sockets and exits.
 import pg from 'pg'
 import { SignJWT } from 'jose'
 import net from 'node:net'
@@ -34,7 +34,7 @@ function noteDelta() {
   if (!counting) return
   delivered++
   lastAt = wallNow()
-  if (firstAt !== firstAt) firstAt = lastAt
+  if (Number.isNaN(firstAt)) firstAt = lastAt
 }
 
 async function tokenFor(i) {
@@ -367,7 +367,12 @@ process.on('message', async (msg) => {
       // what the hub sent
       process.send({ result: { ...written, ...endMeasuring(measuringSince) } })
     } else if (msg.type === 'stop') {
-      finish(cfg.role === 'lead' ? null : endMeasuring(measuringSince))
+      if (cfg.role === 'lead') return finish(null)
+      // deltas still on their way (a busy machine) are counted: stop once none came for 500 ms
+      const until = now() + 10_000
+      const quiet = () => Number.isNaN(lastAt) || wallNow() - lastAt > 500
+      while (!quiet() && now() < until) await new Promise((r) => setTimeout(r, 100))
+      finish(endMeasuring(measuringSince))
     }
   } catch (error) {
     process.send({ error: String(error?.stack ?? error) })
