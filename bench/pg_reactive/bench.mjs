@@ -3,6 +3,7 @@
 // and prints pg_reactive's figures next to pgbench baselines from the same run.
 //
 //   node bench/pg_reactive/bench.mjs [--seconds 10] [--port 55441] [--only writer,latency,contexts,big] [--keep]
+//                                    [--set pg_reactive.worker_cpu_share=1 …]
 //
 // Needs: the extension installed (make -C ext/pg_reactive install), PostgreSQL binaries
 // (PGBIN, default /usr/lib/postgresql/15/bin), pgbench. When run as root the cluster runs
@@ -22,6 +23,8 @@ const SECONDS = Number(opt('seconds', '10'));
 const PORT = Number(opt('port', '55441'));
 const KEEP = args.includes('--keep');
 const ONLY = opt('only', 'writer,latency,contexts,big').split(',');
+// extra server settings, e.g. to compare the worker's CPU share
+const SETS = args.flatMap((a, i) => (a === '--set' && args[i + 1] ? [`-c ${args[i + 1]}`] : []));
 const PGBIN = process.env.PGBIN ?? '/usr/lib/postgresql/15/bin';
 const asRoot = process.getuid?.() === 0;
 
@@ -41,7 +44,7 @@ function startCluster() {
   const settings = [
     `-p ${PORT}`, `-k ${dir}`, "-c listen_addresses=''", '-c shared_preload_libraries=pg_reactive',
     '-c max_connections=200', '-c shared_buffers=256MB', '-c synchronous_commit=off',
-    '-c max_worker_processes=16',
+    '-c max_worker_processes=16', ...SETS,
   ].join(' ');
   run(join(PGBIN, 'pg_ctl'), ['-D', data, '-l', join(dir, 'log'), '-w', '-c', '-o', settings, 'start']);
 }
@@ -89,6 +92,10 @@ const report = (figure, value, baseline, target) => {
   console.log(`  ${figure}: ${value}   [baseline: ${baseline}]   target ${target}`);
 };
 
+// The worker counts quiet evaluations in memory and writes them out in its housekeeping round
+// (at least every 2 s): counters read right after wait_idle() would miss the last ones.
+const countersFlushed = () => new Promise((resolve) => setTimeout(resolve, 2500));
+
 async function writerOverhead(db) {
   console.log('\n# writer overhead: pgbench UPDATE, 8 clients, 0 vs 100 live queries on the table');
   await db.query(`CREATE TABLE w (id int PRIMARY KEY, owner int NOT NULL, val int NOT NULL)`);
@@ -111,11 +118,14 @@ async function writerOverhead(db) {
       subs.push(r.rows[0].subscription_id);
     }
     await db.query(`SELECT pgr.wait_idle(60000)`);
+    await countersFlushed();
     const q = `SELECT l.evaluations, l.deltas, s.cpu_ms FROM pgr.live_queries l, pgr.worker_stats() s WHERE l.name = 'w_owner'`;
     const before = (await db.query(q)).rows[0];
     live.push((await pgbench(script, { seconds: Math.ceil(SECONDS / 2) })).tps);
     await db.query(`SELECT pgr.wait_idle(60000)`);
-    const after = (await db.query(q)).rows[0];
+    const cpuAfter = (await db.query(q)).rows[0].cpu_ms;
+    await countersFlushed();
+    const after = { ...(await db.query(q)).rows[0], cpu_ms: cpuAfter };
     evals += after.evaluations - before.evaluations;
     deltas += after.deltas - before.deltas;
     cpu += after.cpu_ms - before.cpu_ms;
@@ -190,18 +200,20 @@ async function contexts(db) {
     await db.query(`SELECT pgr.wait_idle(120000)`);
     const rounds = 5;
     let total = 0;
-    let evals = 0;
+    const evaluations = async () => (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = $1`, [name])).rows[0].evaluations;
+    await countersFlushed();
+    const before = await evaluations();
     const c0 = (await db.query(`SELECT cpu_ms FROM pgr.worker_stats()`)).rows[0].cpu_ms;
     for (let r = 0; r < rounds; r++) {
-      const before = (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = $1`, [name])).rows[0].evaluations;
       const t0 = performance.now();
       // one write touching 10 of the 1,000 contexts; every context is re-evaluated and diffed
       await db.query(`UPDATE ctx SET val = val + 1 WHERE id IN (SELECT g * 97 + ${r} FROM generate_series(1, 10) g)`);
       await db.query(`SELECT pgr.wait_idle(120000)`);
       total += performance.now() - t0;
-      evals += (await db.query(`SELECT evaluations FROM pgr.live_queries WHERE name = $1`, [name])).rows[0].evaluations - before;
     }
     const cpu = (await db.query(`SELECT cpu_ms FROM pgr.worker_stats()`)).rows[0].cpu_ms - c0;
+    await countersFlushed();
+    const evals = (await evaluations()) - before;
     report(`re-evaluations with diff per second, ${label}`,
       `${f1(evals / (total / 1000))}/s wall, ${f1(evals / (cpu / 1000))}/s per worker CPU-second (${evals} in ${f1(total)} ms)`,
       `pgbench 1 client, the same 25-row SELECT to jsonb, no RLS, no diff: ${f1(base.tps)}/s`, '>= 5,000/s');
@@ -257,7 +269,7 @@ async function main() {
   try {
     await db.query('CREATE EXTENSION pg_reactive');
     const v = await db.query(`SELECT version(), pgr.library_version() AS lib`);
-    console.log(`pg_reactive ${v.rows[0].lib} on ${v.rows[0].version.split(' on ')[0]}; ${SECONDS}s pgbench runs; synchronous_commit=off; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
+    console.log(`pg_reactive ${v.rows[0].lib} on ${v.rows[0].version.split(' on ')[0]}; ${SECONDS}s pgbench runs; synchronous_commit=off${SETS.length ? `; ${SETS.join(" ")}` : ""}; ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(1)}`);
     if (ONLY.includes('writer')) await writerOverhead(db);
     if (ONLY.includes('latency')) await notifyLatency(db);
     if (ONLY.includes('contexts')) await contexts(db);

@@ -100,6 +100,16 @@ CREATE FUNCTION pgr._eval_batch(sql text, param_types regtype[], search_path tex
   RETURNS TABLE (feed_id int8, rows jsonb, error_code text, error_message text)
   AS 'MODULE_PATHNAME', 'pgr_eval_batch' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION pgr._note_quiet(evaluated int8[], settled int8[]) RETURNS void
+  AS 'MODULE_PATHNAME', 'pgr_note_quiet' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION pgr._take_quiet() RETURNS TABLE (feed_id int8, passes int8, last_at timestamptz)
+  AS 'MODULE_PATHNAME', 'pgr_take_quiet' LANGUAGE C VOLATILE;
+
+-- rows whose key is in keyset (an object of changed keys as text), and the others
+CREATE FUNCTION pgr._split(rows_ jsonb, key text, keyset jsonb, OUT changed jsonb, OUT kept jsonb)
+  AS 'MODULE_PATHNAME', 'pgr_split' LANGUAGE C IMMUTABLE STRICT;
+
 CREATE FUNCTION pgr._enter(role name, claims text, search_path text) RETURNS void
   AS 'MODULE_PATHNAME', 'pgr_enter' LANGUAGE C VOLATILE;
 
@@ -732,6 +742,7 @@ DECLARE
   next_due float8;
   evaluated bigint[] := '{}';
   settled bigint[] := '{}';
+  urgent bigint[] := '{}';
   retention interval;
 BEGIN
   FOR b IN
@@ -748,7 +759,9 @@ BEGIN
                        AND coalesce(cardinality(c.keys), 0)
                            <= greatest(1024, (SELECT t.reltuples / 4 FROM pg_class t WHERE t.oid = q.tables[1]))
                   THEN q.inc_key END AS inc_key,
-             c.keys IS NOT NULL AS has_keys
+             c.keys IS NOT NULL AS has_keys,
+             -- a quiet pass of these changes more than counters: written at once
+             x.evaluations = 0 OR x.last_error IS NOT NULL OR q.refresh IS NOT NULL AS urgent
         FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
         LEFT JOIN changed c ON c.r = q.tables[1]
        WHERE all_ OR q.tables && dirty
@@ -758,7 +771,8 @@ BEGIN
              array_agg(t.id ORDER BY t.role, t.claims::text, t.id) AS ids,
              array_agg(t.role ORDER BY t.role, t.claims::text, t.id) AS roles,
              array_agg(t.claims::text ORDER BY t.role, t.claims::text, t.id) AS claims,
-             array_agg(t.params ORDER BY t.role, t.claims::text, t.id) AS params
+             array_agg(t.params ORDER BY t.role, t.claims::text, t.id) AS params,
+             coalesce(array_agg(t.id) FILTER (WHERE t.urgent), '{}') AS urgent
         FROM todo t
        -- an incremental feed whose table reported no changed key has nothing to do
        WHERE t.inc_key IS NULL OR t.has_keys
@@ -771,6 +785,7 @@ BEGIN
      ORDER BY bt.query_id, bt.inc_key NULLS FIRST
   LOOP
     evaluated := evaluated || b.ids;
+    urgent := urgent || b.urgent;
     FOR f IN
       SELECT e.feed_id, e.rows, e.error_code, e.error_message, x.seq, r.result AS prev
         FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
@@ -796,10 +811,7 @@ BEGIN
           ops := pgr.diff(f.prev, cur, b.key);
         ELSE
           -- the stored rows of the changed keys against their fresh rows
-          SELECT coalesce(jsonb_agg(e) FILTER (WHERE b.keyset ? (e ->> b.inc_key)), '[]'),
-                 coalesce(jsonb_agg(e) FILTER (WHERE NOT b.keyset ? (e ->> b.inc_key)), '[]')
-            INTO ops, kept
-            FROM jsonb_array_elements(f.prev) e;
+          SELECT s.changed, s.kept INTO ops, kept FROM pgr._split(f.prev, b.inc_key, b.keyset) s;
           ops := pgr.diff(ops, cur, b.key);
           cur := kept || cur;
         END IF;
@@ -833,16 +845,27 @@ BEGIN
     END LOOP;
   END LOOP;
 
-  IF cardinality(evaluated) > cardinality(settled) THEN
+  -- quiet feeds: the urgent ones now, the others counted in memory (pgr._note_quiet)
+  IF cardinality(urgent) > 0 THEN
     BEGIN
       UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
-       WHERE id = ANY (evaluated) AND NOT id = ANY (settled);
+       WHERE id = ANY (urgent) AND NOT id = ANY (settled);
     EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
-      NULL;                               -- counters only: never fail the cycle for them
+      NULL;                               -- retried by the next pass, which is in full
     END;
+  END IF;
+  IF cardinality(evaluated) > cardinality(settled) THEN
+    PERFORM pgr._note_quiet(evaluated, settled || urgent);
   END IF;
 
   IF housekeeping THEN
+    BEGIN
+      UPDATE pgr.feed x SET evaluations = x.evaluations + t.passes,
+                            evaluated_at = greatest(x.evaluated_at, t.last_at)
+        FROM pgr._take_quiet() t WHERE x.id = t.feed_id;
+    EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
+      NULL;                               -- counters only
+    END;
     retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
     DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
     IF pgr._release_capture() = 0 AND NOT EXISTS (SELECT FROM pgr.feed) THEN
@@ -869,4 +892,5 @@ REVOKE ALL ON ALL TABLES IN SCHEMA pgr FROM PUBLIC;
 GRANT SELECT ON pgr.live_queries, pgr.subscriptions TO PUBLIC;
 REVOKE EXECUTE ON FUNCTION pgr._process(oid[], oid[], oid[], int8[], boolean, boolean),
                            pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[]),
+                           pgr._note_quiet(int8[], int8[]), pgr._take_quiet(),
                            pgr._release_capture(), pgr._mark_dirty(oid[], boolean) FROM PUBLIC;

@@ -332,7 +332,7 @@ pgr_worker_main(Datum arg)
 		double		next;
 		TimestampTz now;
 		uint64		cpu0;
-		bool		backlog;
+		uint64		backlog;
 
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
@@ -402,7 +402,8 @@ pgr_worker_main(Datum arg)
 		my_slot->busy_us += now;
 		my_slot->last_cycle_us = now;
 		my_slot->cpu_us += cpu0;
-		backlog = my_slot->ndirty > 0 || my_slot->all_dirty;
+		/* commits that arrived while we worked, beyond the ones we took */
+		backlog = (my_slot->ndirty > 0 || my_slot->all_dirty) ? my_slot->commit_seq - claimed : 0;
 		if (my_slot->done_seq < claimed)
 			my_slot->done_seq = claimed;
 		if (next < 0 && my_slot->wanted == wanted && my_slot->ndirty == 0 && !my_slot->all_dirty)
@@ -424,12 +425,13 @@ pgr_worker_main(Datum arg)
 			next_refresh = 0;
 
 		/*
-		 * Commits kept arriving while we worked: under a sustained write load the
-		 * worker would otherwise run back to back and take a CPU from the writers.
-		 * Pause in proportion to the cycle's CPU time; the next cycle takes every
-		 * commit made meanwhile, so nothing is lost, deltas just come coarser.
+		 * A write storm (dozens of commits arrived during one cycle): the worker
+		 * would run back to back and take a CPU from the writers. Pause in
+		 * proportion to the cycle's CPU time; the next cycle takes every commit
+		 * made meanwhile, so nothing is lost, deltas just come coarser. A few
+		 * commits per cycle (light writes, however costly to evaluate) never pause.
 		 */
-		if (backlog && pgr_worker_cpu_share < 1.0)
+		if (backlog >= PGR_STORM_COMMITS && pgr_worker_cpu_share < 1.0)
 			pause_for_share(cpu0);
 	}
 }
