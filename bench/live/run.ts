@@ -137,6 +137,11 @@ try {
       await Promise.all(readies)
     }
     const connectSeconds = (performance.now() - connectStarted) / 1000
+    // every new feed gets a first pass in full from the worker; measure the steady state after it
+    const warm = new pg.Client({ connectionString: cluster.adminUrl('bench') })
+    await warm.connect()
+    await warm.query('SELECT pgr.wait_idle(300000)')
+    await warm.end()
     await settle()
     const idle = rss()
     const perSubscriber = (idle - before) / s.clients
