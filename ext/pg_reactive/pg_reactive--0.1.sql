@@ -766,16 +766,19 @@ BEGIN
         LEFT JOIN changed c ON c.r = q.tables[1]
        WHERE all_ OR q.tables && dirty
           OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())),
-    batch AS (
-      SELECT t.query_id, t.inc_key,
-             array_agg(t.id ORDER BY t.role, t.claims::text, t.id) AS ids,
-             array_agg(t.role ORDER BY t.role, t.claims::text, t.id) AS roles,
-             array_agg(t.claims::text ORDER BY t.role, t.claims::text, t.id) AS claims,
-             array_agg(t.params ORDER BY t.role, t.claims::text, t.id) AS params,
-             coalesce(array_agg(t.id) FILTER (WHERE t.urgent), '{}') AS urgent
+    -- one sort puts each context's feeds next to each other, for multiplexing (correct in
+    -- any order: pgr._eval_batch groups only adjacent feeds of one context)
+    sorted AS (
+      SELECT t.*, t.claims::text AS claims_text
         FROM todo t
        -- an incremental feed whose table reported no changed key has nothing to do
        WHERE t.inc_key IS NULL OR t.has_keys
+       ORDER BY t.query_id, t.inc_key, t.role, claims_text, t.id),
+    batch AS (
+      SELECT t.query_id, t.inc_key, array_agg(t.id) AS ids, array_agg(t.role) AS roles,
+             array_agg(t.claims_text) AS claims, array_agg(t.params) AS params,
+             coalesce(array_agg(t.id) FILTER (WHERE t.urgent), '{}') AS urgent
+        FROM sorted t
        GROUP BY t.query_id, t.inc_key)
     SELECT bt.*, q.sql, q.param_types, q.key, q.search_path,
            CASE WHEN bt.inc_key IS NOT NULL THEN c.keys END AS keys,

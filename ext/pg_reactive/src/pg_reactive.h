@@ -94,6 +94,9 @@ extern SPIPlanPtr pgr_eval_plan_get(const char *query, int ntypes, Oid *types);
 /* Element i of a jsonb parameter array as its type's text input; NULL for json null. */
 extern char *pgr_jsonb_element_text(Jsonb *params, int i);
 
+/* ---------------------------------------------------------------- quiet.c */
+extern bool pgr_quiet_pending(void);
+
 /* ---------------------------------------------------------------- batch.c */
 /* SQL-callable: pgr._eval_batch(), many feeds of one live query in one call. */
 

@@ -4,7 +4,8 @@
  * Most evaluations find nothing changed: with 1,000 per-user feeds on one query, a
  * write that one user sees leaves 999 feeds quiet. Updating 999 counter rows costs
  * the cycle as much as evaluating them, so the worker counts quiet passes in its
- * own memory and writes them out in its housekeeping round (about once a second).
+ * own memory and writes them out in a housekeeping cycle of their own, in an idle
+ * moment about a second later (every 10 s at the latest during a write storm).
  * Only counters and evaluated_at wait; a feed whose state depends on its row
  * (first pass, last error, refresh) is updated at once by pgr._process().
  */
@@ -80,6 +81,13 @@ pgr_note_quiet(PG_FUNCTION_ARGS)
 	}
 	hash_destroy(skip);
 	PG_RETURN_VOID();
+}
+
+/* True when quiet passes wait to be written out (the worker then looks for an idle moment). */
+bool
+pgr_quiet_pending(void)
+{
+	return quiet != NULL && hash_get_num_entries(quiet) > 0;
 }
 
 /* pgr._take_quiet() RETURNS TABLE (feed_id int8, passes int8, last_at timestamptz) — and forget them. */

@@ -354,7 +354,21 @@ pgr_worker_main(Datum arg)
 		if (ndirty == 0 && !all && !refresh_due && !unhandled)
 		{
 			long		timeout = 2000;	/* housekeeping at least this often */
+			long		since = TimestampDifferenceMilliseconds(last_housekeeping, GetCurrentTimestamp());
 
+			/*
+			 * Quiet-pass counters wait for an idle moment, a cycle of their own, so
+			 * that writing them out never delays a delta.
+			 */
+			if (pgr_quiet_pending())
+			{
+				if (since >= 1000)
+				{
+					next_refresh = GetCurrentTimestamp();
+					continue;
+				}
+				timeout = Max(1000 - since, 1);
+			}
 			if (next_refresh != 0)
 			{
 				long		ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), next_refresh);
@@ -389,7 +403,9 @@ pgr_worker_main(Datum arg)
 
 		/* log pruning and the feed count check need not run on every cycle */
 		now = GetCurrentTimestamp();
-		housekeeping = work->ndirty == 0 || TimestampDifferenceExceeds(last_housekeeping, now, 1000);
+		/* with commits pending, only now and then: a storm never leaves the worker idle */
+		housekeeping = (work->ndirty == 0 && !work->all) ||
+			TimestampDifferenceExceeds(last_housekeeping, now, 10000);
 		if (housekeeping)
 			last_housekeeping = now;
 		cpu0 = cpu_us();
