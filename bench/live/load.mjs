@@ -88,8 +88,10 @@ function parseInbox() {
   inbox = []
   for (let i = 0; i < batch.length; i += 3) {
     const t = batch[i]
-    for (const { opcode, payload } of batch[i + 1].push(batch[i + 2])) {
+    const reader = batch[i + 1]
+    for (const { opcode, payload } of reader.push(batch[i + 2])) {
       if (opcode === 1) onSampled(payload.toString(), t)
+      else if (opcode === 9) reader.socket.write(PONG)
     }
   }
 }
@@ -170,6 +172,7 @@ const shared = Buffer.allocUnsafe(256 * 1024)
 /** Whole server frames out of a byte stream; an unfinished one waits for the next push. */
 class FrameReader {
   carry = null
+  socket = null // to answer pings
   push(chunk) {
     const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk
     this.carry = null
@@ -225,6 +228,7 @@ function openRaw(token, sampled) {
         },
       },
     })
+    reader.socket = socket
     socket.on('error', reject)
     socket.on('close', () => {
       if (live && counting) closedByHub++
