@@ -506,7 +506,9 @@ BEGIN
     RAISE EXCEPTION 'params must be a jsonb array'
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass [] for a query without parameters.';
   END IF;
-  claims := coalesce(claims, '{}');
+  -- the claims that matter: the per-token ones differ between two tokens of one user
+  -- (a refreshed token, a second tab) and must not split one user's feed in two
+  claims := coalesce(claims, '{}') - '{exp,iat,nbf,jti}'::text[];
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = role) THEN
     RAISE EXCEPTION 'role "%" does not exist', role
       USING ERRCODE = 'undefined_object', HINT = 'Subscribe as an existing role.';

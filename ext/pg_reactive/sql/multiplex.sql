@@ -38,3 +38,17 @@ SELECT s.label, (SELECT max(seq) FROM ops_of(s.sub)) AS last_seq,
 SELECT count(pgr.unsubscribe(sub)) FROM subs;
 SELECT pgr.undefine('m_tag'), pgr.undefine('m_ratio');
 DROP TABLE m, subs;
+
+-- two tokens of one user (different exp, iat, jti) share one feed; another user does not
+CREATE TABLE n (id int PRIMARY KEY);
+GRANT SELECT ON n TO regress_pgr_user;
+SELECT pgr.define('ns', 'SELECT id FROM n') > 0 AS defined;
+SELECT count(DISTINCT s.feed_id) AS feeds
+  FROM (VALUES ('{"sub": "u1", "exp": 100, "iat": 1, "jti": "a"}'::jsonb),
+               ('{"sub": "u1", "exp": 200, "iat": 2, "jti": "b", "nbf": 2}'),
+               ('{"sub": "u2", "exp": 100}')) c(claims),
+       pgr.subscribe('ns', '[]', 'regress_pgr_user', c.claims) s;
+SELECT claims FROM pgr.subscriptions WHERE query = 'ns' ORDER BY id;
+SELECT count(pgr.unsubscribe(id)) FROM pgr.subscriptions WHERE query = 'ns';
+SELECT pgr.undefine('ns');
+DROP TABLE n;
