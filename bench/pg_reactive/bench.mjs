@@ -3,6 +3,7 @@
 // and prints pg_reactive's figures next to pgbench baselines from the same run.
 //
 //   node bench/pg_reactive/bench.mjs [--seconds 10] [--port 55441] [--only writer,latency,contexts,big] [--keep]
+//                                    [--rounds 3]
 //                                    [--set pg_reactive.worker_cpu_share=1 …]
 //
 // Needs: the extension installed (make -C ext/pg_reactive install), PostgreSQL binaries
@@ -22,6 +23,8 @@ const opt = (name, dflt) => {
 const SECONDS = Number(opt('seconds', '10'));
 const PORT = Number(opt('port', '55441'));
 const KEEP = args.includes('--keep');
+// writer overhead: rounds of (0 live queries, 100 live queries), each run SECONDS / 2
+const ROUNDS = Number(opt('rounds', '3'));
 const ONLY = opt('only', 'writer,latency,contexts,big').split(',');
 // extra server settings, e.g. to compare the worker's CPU share
 const SETS = args.flatMap((a, i) => (a === '--set' && args[i + 1] ? [`-c ${args[i + 1]}`] : []));
@@ -104,14 +107,14 @@ async function writerOverhead(db) {
   await db.query(`VACUUM ANALYZE w`);
   const script = `\\set id random(1, 100000)\nUPDATE w SET val = val + 1 WHERE id = :id;\n`;
   await db.query(`SELECT pgr.define('w_owner', 'SELECT id, val FROM w WHERE owner = $1', '{int}')`);
-  // alternate 0 and 100 live queries twice: on a shared machine one pair is mostly noise
+  // alternate 0 and 100 live queries: on a shared machine one pair is mostly noise
   const base = [];
   const live = [];
   let subs = [];
   let evals = 0;
   let deltas = 0;
   let cpu = 0;
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     base.push((await pgbench(script, { seconds: Math.ceil(SECONDS / 2) })).tps);
     for (let i = 0; i < 100; i++) {
       const r = await db.query(`SELECT subscription_id FROM pgr.subscribe('w_owner', $1)`, [JSON.stringify([i])]);
@@ -134,7 +137,10 @@ async function writerOverhead(db) {
     await db.query(`SELECT pgr.wait_idle(60000)`);
   }
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  report('writer TPS with 100 live queries', `${f1(mean(live))} tps (${(mean(live) / mean(base)).toFixed(2)}x; runs ${live.map(f1).join(', ')})`,
+  // each round's pair ran back to back: the median of the pair ratios is the least noisy figure
+  const ratios = live.map((t, i) => t / base[i]).sort((a, b) => a - b);
+  const median = ratios[Math.floor(ratios.length / 2)];
+  report('writer TPS with 100 live queries', `${f1(mean(live))} tps (median pair ${median.toFixed(2)}x, pairs ${ratios.map((r) => r.toFixed(2)).join(' ')}; runs ${live.map(f1).join(', ')})`,
     `${f1(mean(base))} tps with 0 live queries (runs ${base.map(f1).join(', ')})`, '>= 0.9x');
   console.log(`    (worker meanwhile: ${evals} re-evaluations, ${deltas} deltas, ${f1(cpu)} ms CPU)`);
   for (const s of subs) await db.query(`SELECT pgr.unsubscribe($1)`, [s]);

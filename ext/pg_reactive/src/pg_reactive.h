@@ -21,8 +21,8 @@
 #define PGR_MAX_DIRTY 64
 /* Changed primary keys a slot remembers; past that a table is re-evaluated in full. */
 #define PGR_MAX_KEYS 16384
-/* Commits arriving during one worker cycle that make it a write storm (see worker_cpu_share). */
-#define PGR_STORM_COMMITS 32
+/* Commits a second (over 100 ms or more) that make a write storm, when the worker yields CPU. */
+#define PGR_STORM_RATE 2000
 /* Changed keys one transaction remembers per commit before marking its table full. */
 #define PGR_MAX_TXN_KEYS 256
 

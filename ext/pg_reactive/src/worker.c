@@ -287,6 +287,9 @@ pgr_worker_main(Datum arg)
 	Oid			dboid = DatumGetObjectId(arg);
 	TimestampTz next_refresh = 0;
 	TimestampTz last_housekeeping = 0;
+	TimestampTz window_start = 0;
+	uint64		window_seq = 0;
+	bool		storm = false;
 	PgrWork    *work = palloc0(sizeof(PgrWork));
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
@@ -420,6 +423,15 @@ pgr_worker_main(Datum arg)
 		my_slot->cpu_us += cpu0;
 		/* commits that arrived while we worked, beyond the ones we took */
 		backlog = (my_slot->ndirty > 0 || my_slot->all_dirty) ? my_slot->commit_seq - claimed : 0;
+		/* the commit rate over windows of 100 ms or more: one burst is not a storm */
+		if (TimestampDifferenceExceeds(window_start, GetCurrentTimestamp(), 100))
+		{
+			TimestampTz t = GetCurrentTimestamp();
+
+			storm = (my_slot->commit_seq - window_seq) * 1000000.0 / Max(t - window_start, 1) >= PGR_STORM_RATE;
+			window_start = t;
+			window_seq = my_slot->commit_seq;
+		}
 		if (my_slot->done_seq < claimed)
 			my_slot->done_seq = claimed;
 		if (next < 0 && my_slot->wanted == wanted && my_slot->ndirty == 0 && !my_slot->all_dirty)
@@ -441,13 +453,13 @@ pgr_worker_main(Datum arg)
 			next_refresh = 0;
 
 		/*
-		 * A write storm (dozens of commits arrived during one cycle): the worker
-		 * would run back to back and take a CPU from the writers. Pause in
-		 * proportion to the cycle's CPU time; the next cycle takes every commit
-		 * made meanwhile, so nothing is lost, deltas just come coarser. A few
-		 * commits per cycle (light writes, however costly to evaluate) never pause.
+		 * A write storm (over PGR_STORM_RATE commits a second) with commits waiting:
+		 * the worker would run back to back and take a CPU from the writers. Pause
+		 * in proportion to the cycle's CPU time; the next cycle takes every commit
+		 * made meanwhile, so nothing is lost, deltas just come coarser. Ordinary
+		 * traffic, however costly its live queries are to evaluate, never pauses.
 		 */
-		if (backlog >= PGR_STORM_COMMITS && pgr_worker_cpu_share < 1.0)
+		if (pgr_worker_cpu_share < 1.0 && storm && backlog > 0)
 			pause_for_share(cpu0);
 	}
 }
