@@ -249,10 +249,12 @@ try_run(Batch *b, int from, int to, bool grouped, ErrorData **error)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	/* the run's garbage (query text, parameter arrays, the rows before keep_rows) goes with it */
+	MemoryContext scratch = AllocSetContextCreate(oldcontext, "pg_reactive feed run", ALLOCSET_DEFAULT_SIZES);
 	volatile bool ok = true;
 
 	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
+	MemoryContextSwitchTo(scratch);
 	PG_TRY();
 	{
 		if (grouped)
@@ -275,6 +277,7 @@ try_run(Batch *b, int from, int to, bool grouped, ErrorData **error)
 		ok = false;
 	}
 	PG_END_TRY();
+	MemoryContextDelete(scratch);
 	return ok;
 }
 
