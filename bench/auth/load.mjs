@@ -7,33 +7,9 @@
 //   get:     path, apikey, tokens[] (optional; request i uses tokens[i % n] as its bearer)
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import { responseReader } from '../lib/http-responses.mjs'
 
 const opts = JSON.parse(readFileSync(process.argv[2], 'utf8'))
-
-function responseReader(onResponse) {
-  let buf = Buffer.alloc(0)
-  let need = -1
-  let status = 0
-  return (chunk) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
-    for (;;) {
-      if (need < 0) {
-        const end = buf.indexOf('\r\n\r\n')
-        if (end < 0) return
-        const head = buf.subarray(0, end).toString('latin1')
-        status = Number(head.slice(9, 12))
-        const m = /content-length: *(\d+)/i.exec(head)
-        need = m ? Number(m[1]) : 0
-        buf = buf.subarray(end + 4)
-      }
-      if (buf.length < need) return
-      const body = buf.subarray(0, need)
-      buf = buf.subarray(need)
-      need = -1
-      onResponse(status, body)
-    }
-  }
-}
 
 function post(path, body) {
   const json = JSON.stringify(body)
@@ -82,10 +58,10 @@ function connection(index) {
         latencies.push(performance.now() - started)
         if (status === 200) {
           ok++
-          if (opts.mode === 'refresh') refreshToken = JSON.parse(body.toString()).refresh_token
+          if (opts.mode === 'refresh') refreshToken = JSON.parse(String(body)).refresh_token
         } else {
           failed++
-          if (failed <= 3) process.stderr.write(`status ${status}: ${body.toString().slice(0, 200)}\n`)
+          if (failed <= 3) process.stderr.write(`status ${status}: ${String(body ?? '').slice(0, 200)}\n`)
         }
         next()
       }),

@@ -6,12 +6,12 @@
 //      SIGNIN_CONNECTIONS (default 8), CONNECTIONS (refresh and REST, default 32).
 import { spawn } from 'node:child_process'
 import { randomBytes, randomUUID, scrypt } from 'node:crypto'
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { SignJWT } from 'jose'
-import { serverOsUser, startCluster } from '@pgstack/infra'
+import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
@@ -51,16 +51,8 @@ function load(options: Record<string, unknown>): Promise<LoadResult> {
   })
 }
 
-const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-auth-'))
-const osUser = serverOsUser()
-if (osUser) chownSync(root, osUser.uid, osUser.gid)
-const cluster = await startCluster({
-  dataDir: join(root, 'data'),
-  socketDir: join(root, 'run'),
-  logFile: join(root, 'postgres.log'),
-  superuserPassword: randomBytes(12).toString('hex'),
-  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off' },
-})
+const bench = await startBenchCluster('auth')
+const { cluster, root } = bench
 let closeHub: (() => Promise<void>) | undefined
 try {
   const { hub, secret, anonKey } = await startBenchHub(cluster, {
@@ -182,6 +174,5 @@ try {
   console.log(`  jose HS256 verify alone:              ${verifyUs.toFixed(1)} µs CPU (${((verifyUs / cpuBase) * 100).toFixed(1)}% of a no-JWT request's hub CPU)`)
 } finally {
   await closeHub?.()
-  await cluster.stop()
-  rmSync(root, { recursive: true, force: true })
+  await bench.dispose()
 }

@@ -11,12 +11,12 @@
 // COUNTERS (counter processes; default one per 5,000 counted subscribers),
 // RATE (writes/s instead of the scenario's, to find where the latency bends).
 import { fork } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { readFileSync } from 'node:fs'
+import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { ensureExtensionInstalled, findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
+import { ensureExtensionInstalled, findPgBinaries } from '@pgstack/infra'
+import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
@@ -39,18 +39,8 @@ const chosen = (process.argv.slice(2).length ? process.argv.slice(2) : Object.ke
 
 const bins = findPgBinaries()
 ensureExtensionInstalled(bins, (line) => console.error(line))
-const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-live-'))
-const user = serverOsUser()
-if (user) chownSync(root, user.uid, user.gid)
-const password = randomBytes(12).toString('hex')
-const cluster = await startCluster({
-  dataDir: join(root, 'data'),
-  socketDir: join(root, 'run'),
-  logFile: join(root, 'postgres.log'),
-  superuserPassword: password,
-  preloadLibraries: ['pg_reactive'],
-  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off', max_worker_processes: 16 },
-})
+const bench = await startBenchCluster('live', { preloadLibraries: ['pg_reactive'], settings: { max_worker_processes: 16 } })
+const { cluster } = bench
 const rss = () => process.memoryUsage().rss
 /** All CPUs' busy and total jiffies from /proc/stat (Linux), to show what else ran in the window. */
 const cpuTimes = () => {
@@ -195,6 +185,5 @@ try {
   console.log(`  baseline: ${BASELINE}`)
 } finally {
   await closeHub?.()
-  await cluster.stop()
-  rmSync(root, { recursive: true, force: true })
+  await bench.dispose()
 }

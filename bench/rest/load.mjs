@@ -4,45 +4,10 @@
 // Usage: node load.mjs <host> <port> <connections> <seconds> <apikey> <maxId>
 //        node load.mjs get <host> <port> <path> <apikey>   (one request, body discarded)
 import net from 'node:net'
+import { responseReader } from '../lib/http-responses.mjs'
 
 function request(path, host, apikey) {
   return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\napikey: ${apikey}\r\nConnection: keep-alive\r\n\r\n`)
-}
-
-/** Parses responses off one socket; calls back with the status of each complete response. */
-function responseReader(onResponse) {
-  let buf = Buffer.alloc(0)
-  let need = -1
-  let status = 0
-  let chunked = false
-  return (chunk) => {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
-    for (;;) {
-      if (need < 0) {
-        const end = buf.indexOf('\r\n\r\n')
-        if (end < 0) return
-        const head = buf.subarray(0, end).toString('latin1')
-        status = Number(head.slice(9, 12))
-        const m = /content-length: *(\d+)/i.exec(head)
-        chunked = !m && /transfer-encoding: *chunked/i.test(head)
-        need = m ? Number(m[1]) : 0
-        buf = buf.subarray(end + 4)
-      }
-      if (chunked) {
-        const end = buf.indexOf('0\r\n\r\n')
-        if (end < 0) {
-          if (buf.length > 8) buf = buf.subarray(buf.length - 8) // discard streamed body bytes
-          return
-        }
-        buf = buf.subarray(end + 5)
-      } else {
-        if (buf.length < need) return
-        buf = buf.subarray(need)
-      }
-      need = -1
-      onResponse(status)
-    }
-  }
 }
 
 async function load(host, port, connections, seconds, apikey, maxId) {

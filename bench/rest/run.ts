@@ -4,12 +4,12 @@
 // Env: NICE (priority of every benchmark process, default -5), SECONDS (default 10), CONNECTIONS (default 32), ROWS (items table size, default 10000),
 // POOL (server pool size, default CONNECTIONS).
 import { execFileSync, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { setPriority, tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
+import { setPriority } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { findPgBinaries, serverOsUser, startCluster } from '@pgstack/infra'
+import { findPgBinaries } from '@pgstack/infra'
+import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
@@ -39,17 +39,8 @@ function runNode(args: string[]): Promise<Record<string, number>> {
   })
 }
 
-const root = mkdtempSync(join(tmpdir(), 'pgstack-bench-rest-'))
-const user = serverOsUser()
-if (user) chownSync(root, user.uid, user.gid)
-const password = randomBytes(12).toString('hex')
-const cluster = await startCluster({
-  dataDir: join(root, 'data'),
-  socketDir: join(root, 'run'),
-  logFile: join(root, 'postgres.log'),
-  superuserPassword: password,
-  settings: { max_connections: 200, shared_buffers: '256MB', fsync: 'off', synchronous_commit: 'off' },
-})
+const bench = await startBenchCluster('rest')
+const { cluster, root } = bench
 raise(process.pid)
 raise(cluster.pid) // backends forked from now on inherit it
 let closeHub: (() => Promise<void>) | undefined
@@ -139,6 +130,5 @@ COMMIT;
   }
 } finally {
   await closeHub?.()
-  await cluster.stop()
-  rmSync(root, { recursive: true, force: true })
+  await bench.dispose()
 }
