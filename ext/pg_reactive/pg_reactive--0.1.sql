@@ -758,14 +758,14 @@ BEGIN
              -- pass's keys
              CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND x.last_error IS NULL AND NOT all_
                        AND NOT (q.tables && full_) AND q.tables && dirty
-                       AND coalesce(cardinality(c.keys), 0)
-                           <= greatest(1024, (SELECT t.reltuples / 4 FROM pg_class t WHERE t.oid = q.tables[1]))
+                       AND coalesce(cardinality(c.keys), 0) <= greatest(1024, t.reltuples / 4)
                   THEN q.inc_key END AS inc_key,
              c.keys IS NOT NULL AS has_keys,
              -- a quiet pass of these changes more than counters: written at once
              x.evaluations = 0 OR x.last_error IS NOT NULL OR q.refresh IS NOT NULL AS urgent
         FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
         LEFT JOIN changed c ON c.r = q.tables[1]
+        LEFT JOIN pg_catalog.pg_class t ON t.oid = q.tables[1]
        WHERE all_ OR q.tables && dirty
           OR (q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp())),
     -- one sort puts each context's feeds next to each other, for multiplexing (correct in
@@ -806,7 +806,6 @@ BEGIN
                                WHERE b.keyset ? (o ->> b.inc_key))))
        ORDER BY e.feed_id
     LOOP
-      settled := settled || f.feed_id;
       BEGIN
         IF f.error_code IS NOT NULL THEN
           RAISE EXCEPTION USING ERRCODE = f.error_code, MESSAGE = f.error_message;
@@ -820,9 +819,9 @@ BEGIN
           ops := pgr.diff(ops, cur, b.key);
           cur := kept || cur;
         END IF;
-        IF jsonb_array_length(ops) = 0 THEN
-          settled := settled[1:cardinality(settled) - 1];   -- counted with the quiet ones
-        ELSE
+        -- no ops: counted with the quiet ones
+        IF jsonb_array_length(ops) > 0 THEN
+          settled := settled || f.feed_id;
           n := f.seq + 1;
           UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
           UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
@@ -842,6 +841,7 @@ BEGIN
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
         msg := left(msg, 2000);
+        settled := settled || f.feed_id;
         UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
          WHERE id = f.feed_id;
         PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.feed_id, 'seq', f.seq,

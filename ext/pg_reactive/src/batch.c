@@ -49,7 +49,9 @@ typedef struct Batch
 	int			ntypes;
 	Oid		   *types;
 	Datum		type_array;		/* the same, as the regtype[] pgr._eval() takes */
+	Datum		sql_text;		/* sql as text, for pgr._eval() */
 	const char *restrict_key;	/* NULL: full evaluation */
+	Datum		restrict_key_text;
 	Datum		restrict_to;	/* int8[] of changed keys */
 	int			nfeeds;
 	Datum	   *feed_ids;
@@ -57,6 +59,7 @@ typedef struct Batch
 	Datum	   *claims;
 	Jsonb	  **params;
 	FeedOutcome *out;
+	char	   *group_sql;		/* the multiplexed statement, built at its first use */
 	MemoryContext keep;			/* where outcomes live: outlasts every subtransaction */
 } Batch;
 
@@ -165,14 +168,20 @@ run_group(Batch *b, int from, int to)
 	Oid		   *argtypes = palloc(sizeof(Oid) * Max(nargs, 1));
 	Datum	   *values = palloc(sizeof(Datum) * Max(nargs, 1));
 	char	   *nulls = palloc(Max(nargs, 1));
-	char	   *body = multiplexed_sql(b->sql, b->ntypes, b->types);
-	char	   *query;
 	SPIPlanPtr	plan;
 	int			ret;
 
-	if (body == NULL)
-		elog(ERROR, "pg_reactive: live query refers to a parameter it does not declare");
-	query = group_statement(b, body);
+	if (b->group_sql == NULL)
+	{
+		char	   *body = multiplexed_sql(b->sql, b->ntypes, b->types);
+		MemoryContext old;
+
+		if (body == NULL)
+			elog(ERROR, "pg_reactive: live query refers to a parameter it does not declare");
+		old = MemoryContextSwitchTo(b->keep);
+		b->group_sql = group_statement(b, body);
+		MemoryContextSwitchTo(old);
+	}
 	for (int p = 0; p < b->ntypes; p++)
 	{
 		Datum	   *elems = palloc(sizeof(Datum) * n);
@@ -198,11 +207,11 @@ run_group(Batch *b, int from, int to)
 	}
 
 	enter_context(b, from);
-	plan = pgr_eval_plan_get(query, nargs, argtypes);
+	plan = pgr_eval_plan_get(b->group_sql, nargs, argtypes);
 	if (plan != NULL)
 		ret = SPI_execute_plan(plan, values, nulls, true, 0);
 	else
-		ret = SPI_execute_with_args(query, nargs, argtypes, values, nulls, true, 0);
+		ret = SPI_execute_with_args(b->group_sql, nargs, argtypes, values, nulls, true, 0);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "pg_reactive: live query evaluation failed");
 	for (uint64 r = 0; r < SPI_processed; r++)
@@ -221,21 +230,14 @@ run_group(Batch *b, int from, int to)
 static void
 run_one(Batch *b, int i)
 {
-	Datum		args[5];
 	Datum		rows;
 
-	args[0] = CStringGetTextDatum(b->sql);
-	args[1] = b->type_array;
-	args[2] = JsonbPGetDatum(b->params[i]);
 	enter_context(b, i);
 	if (b->restrict_key)
-	{
-		args[3] = CStringGetTextDatum(b->restrict_key);
-		args[4] = b->restrict_to;
-		rows = DirectFunctionCall5(pgr_eval, args[0], args[1], args[2], args[3], args[4]);
-	}
+		rows = DirectFunctionCall5(pgr_eval, b->sql_text, b->type_array, JsonbPGetDatum(b->params[i]),
+								   b->restrict_key_text, b->restrict_to);
 	else
-		rows = DirectFunctionCall3(pgr_eval, args[0], args[1], args[2]);
+		rows = DirectFunctionCall3(pgr_eval, b->sql_text, b->type_array, JsonbPGetDatum(b->params[i]));
 	b->out[i].rows = keep_rows(b, rows);
 }
 
@@ -351,6 +353,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	while (len > 0 && (sql[len - 1] == ';' || isspace((unsigned char) sql[len - 1])))
 		sql[--len] = '\0';
 	b.sql = sql;
+	b.sql_text = CStringGetTextDatum(sql);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT,
 					  &typelems, NULL, &b.ntypes);
 	b.types = palloc(sizeof(Oid) * Max(b.ntypes, 1));
@@ -360,6 +363,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3) && !PG_ARGISNULL(4))
 	{
 		b.restrict_key = text_to_cstring(PG_GETARG_TEXT_PP(3));
+		b.restrict_key_text = PG_GETARG_DATUM(3);
 		b.restrict_to = PG_GETARG_DATUM(4);
 	}
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(5), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
