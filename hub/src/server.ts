@@ -8,7 +8,7 @@ import type { Config } from './config.ts'
 import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
 import { jwtVerificationKeys } from './jwt-keys.ts'
-import { errorResponse, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
+import { errorResponse, hasBody, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
 import { mountLive, type Live } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
@@ -84,8 +84,10 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       let response: HttpResponse
       try {
         if (!match) throw notFound(pending.request.path)
-        const body = await readBody(res, pending, config.maxBodyBytes)
-        response = await match.route.handler({ ...pending.request, body, routePath: match.routePath })
+        const { request } = pending
+        if (hasBody(pending)) request.body = await readBody(res, pending, config.maxBodyBytes)
+        request.routePath = match.routePath
+        response = await match.route.handler(request)
       } catch (error) {
         if (!(error instanceof ApiError)) log(`unhandled error on ${pending.request.method} ${pending.request.path}: ${(error as Error).stack ?? String(error)}`)
         response = errorResponse(error instanceof ApiError ? error : internalError())

@@ -1,8 +1,11 @@
 // A node-postgres Submittable that sends several statements in one extended-protocol batch with
 // a single Sync: one network round trip, and one implicit transaction, so `set_config(…, true)`
 // from the first statement holds for the next. Statements with a name are prepared once per
-// connection and reused. Rows come back as arrays of text fields, per statement.
+// connection and reused. Rows come back as arrays of text fields, per statement. The messages
+// are serialised up front and go to the socket as one buffer: one write per batch, not one
+// stream chunk per message.
 import type { Submittable } from 'pg'
+import { serialize } from 'pg-protocol'
 import { prepareValue } from 'pg/lib/utils.js'
 
 export interface PipelineStatement {
@@ -15,13 +18,18 @@ export interface PipelineStatement {
 type Fields = (string | null)[]
 
 interface Connection {
-  parse(q: { name?: string; text: string; types: number[] }): void
-  bind(c: { statement?: string; values: unknown[]; valueMapper: (v: unknown) => unknown }): void
-  execute(c: { portal: string; rows: number }): void
-  close(c: { type: 'S' | 'P'; name: string }): void
-  sync(): void
   sendCopyFail(message: string): void
-  stream: { cork?: () => void; uncork?: () => void }
+  stream: { writable: boolean; write(data: Buffer): boolean }
+}
+
+const valueMapper = prepareValue as (v: unknown) => unknown
+const EXECUTE = serialize.execute({ portal: '', rows: 0 })
+const SYNC = serialize.sync()
+
+/** Sends the serialised messages in one socket write (a dead socket fails the query on its own). */
+function send(connection: unknown, messages: Buffer[]): void {
+  const { stream } = connection as Connection
+  if (stream.writable) stream.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
 }
 
 /** Names prepared on each connection (the connection object is the key). */
@@ -47,18 +55,14 @@ export class Pipeline implements Submittable {
   }
 
   submit(connection: unknown): void {
-    const con = connection as Connection
-    con.stream.cork?.()
-    try {
-      this.write(con)
-    } finally {
-      con.stream.uncork?.()
-    }
+    const messages: Buffer[] = []
+    this.write(connection, messages)
+    send(connection, messages)
   }
 
-  /** Writes the statements and their Sync (the caller corks). */
-  write(connection: unknown): void {
-    const con = connection as Connection
+  /** Appends the statements' messages and their Sync to `messages`. */
+  write(connection: unknown, messages: Buffer[]): void {
+    const con = connection as object
     this.connection = con
     let known = prepared.get(con)
     if (!known) prepared.set(con, (known = new Set()))
@@ -66,14 +70,13 @@ export class Pipeline implements Submittable {
       const s = statement.name !== undefined && !known.has(statement.name) && known.size >= MAX_PREPARED ? { ...statement, name: undefined } : statement
       if (s.name === undefined || !known.has(s.name)) {
         // A statement left over by a failed batch is closed first; closing nothing is no error.
-        if (s.name !== undefined) con.close({ type: 'S', name: s.name })
-        con.parse({ name: s.name ?? '', text: s.text, types: [] })
+        if (s.name !== undefined) messages.push(serialize.close({ type: 'S', name: s.name }))
+        messages.push(serialize.parse({ name: s.name ?? '', text: s.text, types: [] }))
         if (s.name !== undefined) this.parsing.push(s.name)
       }
-      con.bind({ statement: s.name ?? '', values: s.values, valueMapper: prepareValue as (v: unknown) => unknown })
-      con.execute({ portal: '', rows: 0 })
+      messages.push(serialize.bind({ statement: s.name ?? '', values: s.values, valueMapper }), EXECUTE)
     }
-    con.sync()
+    messages.push(SYNC)
   }
 
   handleRowDescription(): void {}
@@ -125,13 +128,9 @@ export class Batch implements Submittable {
   ) {}
 
   submit(connection: unknown): void {
-    const con = connection as Connection
-    con.stream.cork?.()
-    try {
-      for (const p of this.pipelines) p.write(con)
-    } finally {
-      con.stream.uncork?.()
-    }
+    const messages: Buffer[] = []
+    for (const p of this.pipelines) p.write(connection, messages)
+    send(connection, messages)
   }
 
   private get active(): Pipeline | undefined {
