@@ -1,19 +1,25 @@
 // JWT → role and claims, as PostgREST does: Authorization: Bearer, else the apikey header, else
 // the anonymous role. Verified tokens are remembered until they expire, so a client sending the
-// same token again costs a map lookup, not an HMAC.
-import type { KeyObject } from 'node:crypto'
+// same token again costs a map lookup and no promise. A new HS256 token (what /auth/v1 issues by
+// default) is checked with one node:crypto HMAC; anything else, and every token that fails that
+// check, goes through jose, whose verdict and error are the reference.
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { errors as jose, jwtVerify, type JWTPayload } from 'jose'
 import { errors } from './errors.ts'
 
 export interface AuthContext {
   role: string
   claims: Record<string, unknown>
+  /** `claims` as the JSON that `request.jwt.claims` is set to, serialised once per token. */
+  claimsJson: string
   /** True when the role is not the anonymous one (42501 is then 403, not 401), as PostgREST decides. */
   authenticated: boolean
 }
 
 const MAX_CACHED = 1000
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
+/** Seconds of clock skew allowed on exp and nbf. */
+const CLOCK_TOLERANCE = 30
 
 /** The public half of the key /auth/v1 signs access tokens with, when it uses one. */
 export interface JwtPublicKey {
@@ -23,7 +29,11 @@ export interface JwtPublicKey {
 
 export class Authenticator {
   private readonly key: Uint8Array
-  private readonly cache = new Map<string, { claims: JWTPayload; exp: number }>()
+  private readonly hmacKey: KeyObject
+  private readonly anonymous: AuthContext
+  private readonly cache = new Map<string, { context: AuthContext; exp: number }>()
+  /** Protected headers seen, and whether each is plain HS256 (few distinct ones exist). */
+  private readonly plainHs256 = new Map<string, boolean>()
 
   constructor(
     secret: string,
@@ -31,38 +41,86 @@ export class Authenticator {
     private readonly publicKey?: JwtPublicKey,
   ) {
     this.key = new TextEncoder().encode(secret)
+    this.hmacKey = createSecretKey(Buffer.from(this.key))
+    this.anonymous = context({ role: anonRole }, anonRole)
   }
 
-  async authenticate(headers: Record<string, string>): Promise<AuthContext> {
+  /** The request's role and claims; a promise only when a token not seen before must be verified. */
+  authenticate(headers: Record<string, string>): AuthContext | Promise<AuthContext> {
     const token = tokenFrom(headers)
-    if (token === undefined) return { role: this.anonRole, claims: { role: this.anonRole }, authenticated: false }
-    const claims = await this.verify(token)
-    const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : this.anonRole
-    return { role, claims, authenticated: role !== this.anonRole }
+    if (token === undefined) return this.anonymous
+    const hit = this.cache.get(token)
+    if (hit && hit.exp > Date.now() / 1000) return hit.context
+    if (hit) this.cache.delete(token)
+    const parts = token.split('.')
+    if (parts.length !== 3) throw errors.jwt(`Expected 3 parts in JWT; got ${parts.length}`)
+    const claims = this.verifyHs256(parts as [string, string, string])
+    return claims ? this.remember(token, claims) : this.verify(token).then((verified) => this.remember(token, verified))
+  }
+
+  private remember(token: string, claims: JWTPayload): AuthContext {
+    const result = context(claims, this.anonRole)
+    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!)
+    this.cache.set(token, { context: result, exp: typeof claims.exp === 'number' ? claims.exp : Date.now() / 1000 + 60 })
+    return result
+  }
+
+  /**
+   * The claims of a plain HS256 token whose signature and time claims hold, checked as jose
+   * checks them; undefined sends the token to jose (other algorithms, odd headers, any failure).
+   */
+  private verifyHs256([header, payload, signature]: [string, string, string]): JWTPayload | undefined {
+    let plain = this.plainHs256.get(header)
+    if (plain === undefined) {
+      plain = isPlainHs256(header)
+      if (this.plainHs256.size < 100) this.plainHs256.set(header, plain)
+    }
+    if (!plain) return undefined
+    const expected = createHmac('sha256', this.hmacKey).update(`${header}.${payload}`).digest()
+    const given = Buffer.from(signature, 'base64url')
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    let claims: unknown
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
+    } catch {
+      return undefined
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return undefined
+    const { exp, nbf, iat } = claims as JWTPayload
+    const now = Math.floor(Date.now() / 1000)
+    if (iat !== undefined && typeof iat !== 'number') return undefined
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE)) return undefined
+    if (exp !== undefined && (typeof exp !== 'number' || exp <= now - CLOCK_TOLERANCE)) return undefined
+    return claims as JWTPayload
   }
 
   private async verify(token: string): Promise<JWTPayload> {
-    const now = Date.now() / 1000
-    const hit = this.cache.get(token)
-    if (hit && hit.exp > now) return hit.claims
-    if (hit) this.cache.delete(token)
-    const parts = token.split('.').length
-    if (parts !== 3) throw errors.jwt(`Expected 3 parts in JWT; got ${parts}`)
-    let claims: JWTPayload
     try {
       const publicKey = this.publicKey
       const algorithms = publicKey ? [...HMAC_ALGORITHMS, publicKey.alg] : HMAC_ALGORITHMS
-      ;({ payload: claims } = await jwtVerify(
-        token,
-        (header) => (publicKey && !header.alg.startsWith('HS') ? publicKey.key : this.key),
-        { algorithms, clockTolerance: 30 },
-      ))
+      const { payload } = await jwtVerify(token, (header) => (publicKey && !header.alg.startsWith('HS') ? publicKey.key : this.key), {
+        algorithms,
+        clockTolerance: CLOCK_TOLERANCE,
+      })
+      return payload
     } catch (error) {
       throw jwtError(error)
     }
-    if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!)
-    this.cache.set(token, { claims, exp: typeof claims.exp === 'number' ? claims.exp : now + 60 })
-    return claims
+  }
+}
+
+function context(claims: Record<string, unknown>, anonRole: string): AuthContext {
+  const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : anonRole
+  return { role, claims, claimsJson: JSON.stringify(claims), authenticated: role !== anonRole }
+}
+
+/** A protected header of exactly alg HS256 (and typ), without crit or b64 that jose must judge. */
+function isPlainHs256(segment: string): boolean {
+  try {
+    const header = JSON.parse(Buffer.from(segment, 'base64url').toString()) as Record<string, unknown>
+    return typeof header === 'object' && header !== null && header.alg === 'HS256' && Object.keys(header).every((k) => k === 'alg' || k === 'typ' || k === 'kid')
+  } catch {
+    return false
   }
 }
 

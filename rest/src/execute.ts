@@ -66,7 +66,7 @@ function statementName(text: string): string {
 }
 
 function settingsValues(options: ExecuteOptions): unknown[] {
-  return [options.auth.role, JSON.stringify(options.auth.claims), options.method, options.path, JSON.stringify(options.headers)]
+  return [options.auth.role, options.auth.claimsJson, options.method, options.path, JSON.stringify(options.headers)]
 }
 
 /** Most Pipelines sent together on one connection. */

@@ -18,7 +18,8 @@ export interface HandlerDeps {
   pool: pg.Pool
   schemas: string[]
   auth: Authenticator
-  cache: () => Promise<SchemaCache>
+  /** The loaded schema cache, or a promise while the first load runs. */
+  cache: () => SchemaCache | Promise<SchemaCache>
   log: (line: string) => void
 }
 
@@ -47,7 +48,10 @@ function isSmall(plan: Plan): boolean {
 
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
   const handle = serve(deps)
-  return async (req) => (isPreflight(req.method, req.headers) ? preflight(req.headers) : withCors(await handle(req), req.headers))
+  return async (req) => {
+    if (req.headers.origin === undefined) return handle(req) // not cross-origin: nothing to add
+    return isPreflight(req.method, req.headers) ? preflight(req.headers) : withCors(await handle(req), req.headers)
+  }
 }
 
 function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
@@ -55,10 +59,14 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
     let authenticated = false
     try {
       if (req.method === 'OPTIONS') return { status: 200, headers: { Allow: ALLOW } }
-      const auth = await deps.auth.authenticate(req.headers)
+      // Both are plain values on the common path (a known token, a loaded cache): awaiting
+      // them anyway would cost a turn of the microtask queue each, on every request.
+      const pendingAuth = deps.auth.authenticate(req.headers)
+      const auth = pendingAuth instanceof Promise ? await pendingAuth : pendingAuth
       authenticated = auth.authenticated
       const api = parseRequest(req, deps.schemas)
-      const cache = await deps.cache()
+      const loaded = deps.cache()
+      const cache = loaded instanceof Promise ? await loaded : loaded
       if (api.resource.kind === 'root') {
         if (api.method !== 'GET' && api.method !== 'HEAD') throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${api.method}`)
         const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))

@@ -66,8 +66,7 @@ export function createRest(options: RestOptions): Rest {
     return loading
   }
 
-  const cache = async (): Promise<SchemaCache> => {
-    if (current) return current
+  const firstLoad = async (): Promise<SchemaCache> => {
     try {
       return await load()
     } catch (error) {
@@ -75,6 +74,7 @@ export function createRest(options: RestOptions): Rest {
       throw errors.noSchemaCache()
     }
   }
+  const cache = (): SchemaCache | Promise<SchemaCache> => current ?? firstLoad()
 
   load().catch((error: Error) => log(`rest: schema cache load failed: ${error.message}`))
 
