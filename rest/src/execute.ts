@@ -11,11 +11,17 @@ import type { BuiltQuery } from './sql/build-statement.ts'
 
 const BATCH = 500
 
-const SETTINGS_SQL =
-  "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), " +
-  "set_config('request.method', $3, true), set_config('request.path', $4, true), set_config('request.headers', $5, true)"
-
-const SETTINGS_RO_SQL = `${SETTINGS_SQL}, set_config('transaction_read_only', 'on', true)`
+const SETTINGS = [
+  "set_config('role', $1, true)",
+  "set_config('request.jwt.claims', $2, true)",
+  "set_config('request.method', $3, true)",
+  "set_config('request.path', $4, true)",
+  "set_config('request.headers', $5, true)",
+]
+// num_nulls evaluates every argument and answers one small integer: the claims and headers just
+// set are not sent back to us.
+const SETTINGS_SQL = `SELECT num_nulls(${SETTINGS.join(', ')})`
+const SETTINGS_RO_SQL = `SELECT num_nulls(${[...SETTINGS, "set_config('transaction_read_only', 'on', true)"].join(', ')})`
 
 export interface ExecuteOptions {
   auth: AuthContext
