@@ -12,7 +12,7 @@ export { RestError, statusForSqlState } from './errors.ts'
 export { restMigrations, type RestMigration } from './migrations.ts'
 export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 export type { SchemaCache } from './schema-cache.ts'
-export type { JwtPublicKey } from './auth.ts'
+export { Authenticator, type AuthContext, type JwtPublicKey } from './auth.ts'
 export type { LiveRead } from './live-read.ts'
 
 export interface RestOptions {
