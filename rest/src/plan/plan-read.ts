@@ -70,6 +70,8 @@ export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embedI
  * Plans one node of the select tree. `path` is this node's key in `nodes` ('' for the root);
  * every key of `nodes` must be reached by some node, else PGRST108.
  */
+const noEmbeds = (): undefined => undefined
+
 export function planNode(
   cache: SchemaCache,
   table: Table,
@@ -106,12 +108,18 @@ export function planNode(
     }
   }
   node.select = items
-  const embedIndex = (name: string) => {
-    const i = node.embeds.findIndex((e) => e.as === name)
-    return i === -1 ? undefined : i
+  if (node.embeds.length) {
+    const embedIndex = (name: string) => {
+      const i = node.embeds.findIndex((e) => e.as === name)
+      return i === -1 ? undefined : i
+    }
+    node.filters = planFilters(table, params.filters, embedIndex)
+    node.order = planOrder(node, params.order, embedIndex)
+  } else {
+    // No closure without embeds (most requests): tsx names each named closure as it is created.
+    node.filters = planFilters(table, params.filters, noEmbeds)
+    node.order = planOrder(node, params.order, noEmbeds)
   }
-  node.filters = planFilters(table, params.filters, embedIndex)
-  node.order = planOrder(node, params.order, embedIndex)
   if (params.limit !== undefined) node.limit = params.limit
   if (params.offset !== undefined) node.offset = params.offset
   return node

@@ -10,10 +10,13 @@ const QUANTIFIABLE = new Set(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'il
 const IS_VALUES = new Set(['null', 'not_null', 'true', 'false', 'unknown'])
 
 /** `[not.]op[(modifier)].value` for `field`. `quoted`: values inside logic trees may be "quoted". */
+// Module-level, not a closure in parseCondition: tsx (esbuild keepNames) gives every named
+// closure its name with Object.defineProperty each time one is created, on every request.
+function failFilter(text: string, column: number, expecting: string): never {
+  throw errors.parse('filter', text, column, `unexpected "${text[column - 1] ?? ''}" expecting ${expecting}`)
+}
+
 export function parseCondition(field: Field, text: string, quoted = false): Condition {
-  const fail = (column: number, expecting: string): never => {
-    throw errors.parse('filter', text, column, `unexpected "${text[column - 1] ?? ''}" expecting ${expecting}`)
-  }
   let rest = text
   let negated = false
   if (rest.startsWith('not.')) {
@@ -23,7 +26,7 @@ export function parseCondition(field: Field, text: string, quoted = false): Cond
   const opMatch = /^([a-z]+)(\(([^)]*)\))?\./.exec(rest)
   if (!opMatch || !OPERATOR_SET.has(opMatch[1]!)) {
     // PostgREST's shorthand: `col=not.eq.1` handled above; anything else is a parse error.
-    fail(text.length - rest.length + 1, 'an operator (eq, neq, lt, ...)')
+    failFilter(text, text.length - rest.length + 1, 'an operator (eq, neq, lt, ...)')
   }
   const operator = opMatch![1] as Operator
   const modifier = opMatch![3]
@@ -32,7 +35,7 @@ export function parseCondition(field: Field, text: string, quoted = false): Cond
   if (modifier !== undefined) {
     if (FTS.has(operator)) condition.language = modifier
     else if ((modifier === 'any' || modifier === 'all') && QUANTIFIABLE.has(operator)) condition.quantifier = modifier
-    else fail(text.length - rest.length + operator.length + 2, '"any" or "all"')
+    else failFilter(text, text.length - rest.length + operator.length + 2, '"any" or "all"')
   }
   if (operator === 'in') {
     condition.value = parseList(value, text)
@@ -41,7 +44,7 @@ export function parseCondition(field: Field, text: string, quoted = false): Cond
   if (quoted) value = unquote(value)
   if (operator === 'is') {
     const v = value.toLowerCase()
-    if (!IS_VALUES.has(v)) fail(text.length - value.length + 1, 'null or trilean value (unknown, true, false)')
+    if (!IS_VALUES.has(v)) failFilter(text, text.length - value.length + 1, 'null or trilean value (unknown, true, false)')
     condition.value = v
   } else condition.value = value
   return condition

@@ -32,9 +32,10 @@ function finalSelect(shape: Shape, total: string, scalar = false): string {
   )
 }
 
+const exactCount = (countSql: (p: Params) => string, params: Params) => `(SELECT pg_catalog.count(*) FROM (${countSql(params)}) AS pgrst_c)`
+
 function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string): { total: string; countStatement?: Statement; plannedParam?: number } {
-  const exact = () => `(SELECT pg_catalog.count(*) FROM (${countSql(params)}) AS pgrst_c)`
-  if (plan.count === 'exact') return { total: exact() }
+  if (plan.count === 'exact') return { total: exactCount(countSql, params) }
   if (plan.count === 'planned' || plan.count === 'estimated') {
     // The estimate comes from EXPLAIN of the same count query, run first; its figure is bound here.
     const own = new Params()
@@ -42,7 +43,7 @@ function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string)
     const p = params.bind(null)
     const plannedParam = params.values.length - 1
     // estimated: exact below ESTIMATE_THRESHOLD rows (Supabase's default max-rows), planned above.
-    const total = plan.count === 'planned' ? `${p}::bigint` : `CASE WHEN ${p}::bigint > ${ESTIMATE_THRESHOLD} THEN ${p}::bigint ELSE ${exact()} END`
+    const total = plan.count === 'planned' ? `${p}::bigint` : `CASE WHEN ${p}::bigint > ${ESTIMATE_THRESHOLD} THEN ${p}::bigint ELSE ${exactCount(countSql, params)} END`
     return { total, countStatement, plannedParam }
   }
   return { total: 'NULL::bigint' }
