@@ -38,35 +38,44 @@ interface PendingRequest {
 
 const NO_BODY = Buffer.alloc(0)
 
+/** What a handler sees of a uWS request: copied out, since uWS's object dies with its callback. */
+class CopiedRequest implements HttpRequest {
+  routePath = ''
+  body = NO_BODY
+  private address: string | undefined
+
+  constructor(
+    private readonly res: UwsResponse,
+    private readonly pending: PendingRequest,
+    readonly method: string,
+    readonly path: string,
+    readonly query: string,
+    readonly headers: Record<string, string>,
+  ) {}
+
+  /**
+   * Looked up only when a handler asks (auth's rate limits): it is a system call and a copy,
+   * which measured ~10 µs — a third of what serving a small request costs uWS and us.
+   */
+  get remoteAddress(): string {
+    if (this.address === undefined) {
+      try {
+        this.address = this.pending.aborted ? '' : Buffer.from(this.res.getRemoteAddressAsText()).toString()
+      } catch {
+        this.address = '' // the response has ended: the client is gone
+      }
+    }
+    return this.address
+  }
+}
+
 export function readRequest(res: UwsResponse, req: UwsRequest): PendingRequest {
   const headers: Record<string, string> = {}
   req.forEach((name, value) => {
     headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`
   })
-  let remoteAddress: string | undefined
-  const pending: PendingRequest = {
-    request: {
-      method: req.getCaseSensitiveMethod().toUpperCase(),
-      path: req.getUrl(),
-      routePath: '',
-      query: req.getQuery() ?? '',
-      headers,
-      body: NO_BODY,
-      // Looked up only when a handler asks (auth's rate limits): it is a system call and a copy,
-      // which measured ~10 µs — a third of what serving a small request costs uWS and us.
-      get remoteAddress() {
-        if (remoteAddress === undefined) {
-          try {
-            remoteAddress = pending.aborted ? '' : Buffer.from(res.getRemoteAddressAsText()).toString()
-          } catch {
-            remoteAddress = '' // the response has ended: the client is gone
-          }
-        }
-        return remoteAddress
-      },
-    },
-    aborted: false,
-  }
+  const pending = { aborted: false } as PendingRequest
+  pending.request = new CopiedRequest(res, pending, req.getCaseSensitiveMethod().toUpperCase(), req.getUrl(), req.getQuery() ?? '', headers)
   res.onAborted(() => {
     pending.aborted = true
   })
@@ -110,13 +119,17 @@ function payloadTooLarge(limit: number): ApiError {
   return new ApiError(413, 'PGRST413', `Request body is larger than the limit of ${limit} bytes`)
 }
 
+const statusLines = new Map<number, string>()
 function statusLine(status: number): string {
-  return `${status} ${STATUS_CODES[status] ?? 'Unknown'}`
+  let line = statusLines.get(status)
+  if (line === undefined) statusLines.set(status, (line = `${status} ${STATUS_CODES[status] ?? 'Unknown'}`))
+  return line
 }
 
 function writeHead(res: UwsResponse, response: HttpResponse): void {
   res.writeStatus(statusLine(response.status))
-  for (const [name, value] of Object.entries(response.headers ?? {})) res.writeHeader(name, value)
+  const { headers } = response
+  for (const name in headers) res.writeHeader(name, headers[name]!)
 }
 
 function isStream(body: ResponseBody | undefined): body is AsyncIterable<string | Uint8Array> {
@@ -138,20 +151,18 @@ function drained(res: UwsResponse, pending: PendingRequest): Promise<void> {
   })
 }
 
-export async function writeResponse(
-  res: UwsResponse,
-  pending: PendingRequest,
-  response: HttpResponse,
-): Promise<void> {
+/** Writes the response; a promise only while a streamed body is still being sent. */
+export function writeResponse(res: UwsResponse, pending: PendingRequest, response: HttpResponse): Promise<void> | undefined {
   const { body } = response
-  if (!isStream(body)) {
-    if (pending.aborted) return
-    res.cork(() => {
-      writeHead(res, response)
-      res.end(body ?? '')
-    })
-    return
-  }
+  if (isStream(body)) return writeStream(res, pending, response, body)
+  if (pending.aborted) return
+  res.cork(() => {
+    writeHead(res, response)
+    res.end(body ?? '')
+  })
+}
+
+async function writeStream(res: UwsResponse, pending: PendingRequest, response: HttpResponse, body: AsyncIterable<string | Uint8Array>): Promise<void> {
   const iterator = body[Symbol.asyncIterator]()
   try {
     if (pending.aborted) return

@@ -92,9 +92,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
         if (!(error instanceof ApiError)) log(`unhandled error on ${pending.request.method} ${pending.request.path}: ${(error as Error).stack ?? String(error)}`)
         response = errorResponse(error instanceof ApiError ? error : internalError())
       }
-      await writeResponse(res, pending, response).catch((error: Error) =>
-        log(`response to ${pending.request.path} failed: ${error.message}`),
-      )
+      try {
+        const streaming = writeResponse(res, pending, response)
+        if (streaming) await streaming
+      } catch (error) {
+        log(`response to ${pending.request.path} failed: ${(error as Error).message}`)
+      }
     })()
   })
 
