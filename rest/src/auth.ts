@@ -42,7 +42,7 @@ export class Authenticator {
   ) {
     this.key = new TextEncoder().encode(secret)
     this.hmacKey = createSecretKey(Buffer.from(this.key))
-    this.anonymous = context({ role: anonRole }, anonRole)
+    this.anonymous = context({ role: anonRole }, JSON.stringify({ role: anonRole }), anonRole)
   }
 
   /** The request's role and claims; a promise only when a token not seen before must be verified. */
@@ -54,22 +54,23 @@ export class Authenticator {
     if (hit) this.cache.delete(token)
     const parts = token.split('.')
     if (parts.length !== 3) throw errors.jwt(`Expected 3 parts in JWT; got ${parts.length}`)
-    const claims = this.verifyHs256(parts as [string, string, string])
-    return claims ? this.remember(token, claims) : this.verify(token).then((verified) => this.remember(token, verified))
+    const fast = this.verifyHs256(parts as [string, string, string])
+    return fast ? this.remember(token, fast.claims, fast.json) : this.verify(token).then((verified) => this.remember(token, verified, JSON.stringify(verified)))
   }
 
-  private remember(token: string, claims: JWTPayload): AuthContext {
-    const result = context(claims, this.anonRole)
+  private remember(token: string, claims: JWTPayload, claimsJson: string): AuthContext {
+    const result = context(claims, claimsJson, this.anonRole)
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!)
     this.cache.set(token, { context: result, exp: typeof claims.exp === 'number' ? claims.exp : Date.now() / 1000 + 60 })
     return result
   }
 
   /**
-   * The claims of a plain HS256 token whose signature and time claims hold, checked as jose
-   * checks them; undefined sends the token to jose (other algorithms, odd headers, any failure).
+   * The claims (and their JSON, as the token carries it) of a plain HS256 token whose signature
+   * and time claims hold, checked as jose checks them; undefined sends the token to jose (other
+   * algorithms, odd headers, any failure).
    */
-  private verifyHs256([header, payload, signature]: [string, string, string]): JWTPayload | undefined {
+  private verifyHs256([header, payload, signature]: [string, string, string]): { claims: JWTPayload; json: string } | undefined {
     let plain = this.plainHs256.get(header)
     if (plain === undefined) {
       plain = isPlainHs256(header)
@@ -79,9 +80,10 @@ export class Authenticator {
     const expected = createHmac('sha256', this.hmacKey).update(`${header}.${payload}`).digest()
     const given = Buffer.from(signature, 'base64url')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
+    const json = Buffer.from(payload, 'base64url').toString()
     let claims: unknown
     try {
-      claims = JSON.parse(Buffer.from(payload, 'base64url').toString())
+      claims = JSON.parse(json)
     } catch {
       return undefined
     }
@@ -91,7 +93,7 @@ export class Authenticator {
     if (iat !== undefined && typeof iat !== 'number') return undefined
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE)) return undefined
     if (exp !== undefined && (typeof exp !== 'number' || exp <= now - CLOCK_TOLERANCE)) return undefined
-    return claims as JWTPayload
+    return { claims: claims as JWTPayload, json }
   }
 
   private async verify(token: string): Promise<JWTPayload> {
@@ -109,9 +111,9 @@ export class Authenticator {
   }
 }
 
-function context(claims: Record<string, unknown>, anonRole: string): AuthContext {
+function context(claims: Record<string, unknown>, claimsJson: string, anonRole: string): AuthContext {
   const role = typeof claims.role === 'string' && claims.role !== '' ? claims.role : anonRole
-  return { role, claims, claimsJson: JSON.stringify(claims), authenticated: role !== anonRole }
+  return { role, claims, claimsJson, authenticated: role !== anonRole }
 }
 
 /** A protected header of exactly alg HS256 (and typ), without crit or b64 that jose must judge. */
