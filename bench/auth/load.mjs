@@ -4,7 +4,8 @@
 //   { mode: 'signin' | 'refresh' | 'get', host, port, connections, seconds, ... }
 //   signin:  emails[], password          POST /auth/v1/token?grant_type=password
 //   refresh: refreshTokens[] (one per connection, each connection follows its own chain)
-//   get:     path, apikey, tokens[] (optional; request i uses tokens[i % n] as its bearer)
+//   get:     path, apikey, tokens[] (optional; request i uses tokens[i % n] as its bearer),
+//            padding (optional; sent as an x-padding header)
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { responseReader } from '../lib/http-responses.mjs'
@@ -22,7 +23,8 @@ function post(path, body) {
 function get(path, token) {
   const auth = token ? `Authorization: Bearer ${token}\r\n` : ''
   const key = opts.apikey ? `apikey: ${opts.apikey}\r\n` : ''
-  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${opts.host}\r\n${key}${auth}Connection: keep-alive\r\n\r\n`)
+  const padding = opts.padding ? `x-padding: ${opts.padding}\r\n` : ''
+  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${opts.host}\r\n${key}${auth}${padding}Connection: keep-alive\r\n\r\n`)
 }
 
 const latencies = []
