@@ -10,3 +10,4 @@ export {
   type RunningCluster,
 } from './cluster.ts'
 export { isRoot, serverOsUser } from './os-user.ts'
+export { startThrowawayCluster, type ThrowawayCluster } from './throwaway.ts'

@@ -1,15 +1,11 @@
 // Test harness: one throwaway cluster per test run (started by scripts/test.ts), and one fresh
 // database per test file, cloned from a migrated template so every file starts from the same state.
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import pg from 'pg'
-import { startCluster, type RunningCluster } from './cluster.ts'
 import { ensureExtensionInstalled } from './extension-build.ts'
-import { giveTo, serverOsUser } from './os-user.ts'
 import { findPgBinaries } from './pg-binaries.ts'
 import { dockerAnswers, startContainerCluster } from './test-container.ts'
+import { startThrowawayCluster } from './throwaway.ts'
 
 /** What scripts/test.ts hands every test process through the environment. */
 export interface TestClusterInfo {
@@ -65,29 +61,18 @@ export async function startTestCluster(log: (line: string) => void = () => {}): 
   const bins = findPgBinaries()
   if (ensureExtensionInstalled(bins, log)) log('pg_reactive built and installed.')
   log(`Starting a throwaway PostgreSQL ${bins.major} cluster for the tests…`)
-  const root = mkdtempSync(join(tmpdir(), 'pgstack-test-'))
-  giveTo(serverOsUser(), root)
-  let cluster: RunningCluster
-  try {
-    cluster = await startCluster({
-      dataDir: join(root, 'data'),
-      socketDir: join(root, 'run'),
-      logFile: join(root, 'postgres.log'),
-      superuserPassword: password,
-      preloadLibraries: ['pg_reactive'],
-      settings: {
-        fsync: 'off',
-        synchronous_commit: 'off',
-        full_page_writes: 'off',
-        max_connections: 300,
-        max_worker_processes: 64,
-      },
-      log,
-    })
-  } catch (error) {
-    rmSync(root, { recursive: true, force: true })
-    throw error
-  }
+  const { cluster, dispose } = await startThrowawayCluster('pgstack-test-', {
+    superuserPassword: password,
+    preloadLibraries: ['pg_reactive'],
+    settings: {
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      max_connections: 300,
+      max_worker_processes: 64,
+    },
+    log,
+  })
   const info: TestClusterInfo = {
     kind: 'local',
     host: '127.0.0.1',
@@ -97,13 +82,7 @@ export async function startTestCluster(log: (line: string) => void = () => {}): 
     logFile: cluster.logFile,
     template: TEMPLATE_DATABASE,
   }
-  return {
-    info,
-    async dispose() {
-      await cluster.stop()
-      rmSync(root, { recursive: true, force: true })
-    },
-  }
+  return { info, dispose }
 }
 
 export function testClusterInfo(): TestClusterInfo {
