@@ -31,8 +31,8 @@ export interface JwtPublicKey {
 }
 
 export class Authenticator {
-  private readonly key: Uint8Array
-  private readonly hmacKey: KeyObject
+  /** The shared secret, for the HMAC check and for jose alike. */
+  private readonly key: KeyObject
   private readonly anonymous: AuthContext
   /**
    * Verified tokens by their signature, each entry holding the whole token, which must match too:
@@ -47,8 +47,7 @@ export class Authenticator {
     private readonly anonRole = 'anon',
     private readonly publicKey?: JwtPublicKey,
   ) {
-    this.key = new TextEncoder().encode(secret)
-    this.hmacKey = createSecretKey(Buffer.from(this.key))
+    this.key = createSecretKey(Buffer.from(secret))
     this.anonymous = context({ role: anonRole }, JSON.stringify({ role: anonRole }), anonRole)
   }
 
@@ -62,12 +61,12 @@ export class Authenticator {
     const parts = token.split('.')
     if (parts.length !== 3) throw errors.jwt(`Expected 3 parts in JWT; got ${parts.length}`)
     const fast = this.verifyHs256(parts as [string, string, string])
-    return fast ? this.remember(token, fast.claims, fast.json) : this.verify(token).then((verified) => this.remember(token, verified, JSON.stringify(verified)))
+    if (fast) return this.remember(token, signature, fast.claims, fast.json)
+    return this.verify(token).then((verified) => this.remember(token, signature, verified, JSON.stringify(verified)))
   }
 
-  private remember(token: string, claims: JWTPayload, claimsJson: string): AuthContext {
+  private remember(token: string, signature: string, claims: JWTPayload, claimsJson: string): AuthContext {
     const result = context(claims, claimsJson, this.anonRole)
-    const signature = token.slice(token.lastIndexOf('.') + 1)
     this.cache.delete(signature) // an expired entry, or a refresh: the entry moves to the young end
     if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!)
     this.cache.set(signature, { token, context: result, exp: typeof claims.exp === 'number' ? claims.exp : Date.now() / 1000 + 60 })
@@ -86,7 +85,7 @@ export class Authenticator {
       if (this.plainHs256.size < 100) this.plainHs256.set(header, plain)
     }
     if (!plain) return undefined
-    const expected = createHmac('sha256', this.hmacKey).update(`${header}.${payload}`).digest()
+    const expected = createHmac('sha256', this.key).update(`${header}.${payload}`).digest()
     const given = Buffer.from(signature, 'base64url')
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined
     const json = Buffer.from(payload, 'base64url').toString()

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { AuthContext } from './auth.ts'
-import { Batch, Pipeline } from './pipeline.ts'
+import { Batch, isServerError, Pipeline } from './pipeline.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
 const BATCH = 500
@@ -95,8 +95,6 @@ function enqueue(pool: pg.Pool, pipeline: Pipeline): void {
   }
   queue.push(pipeline)
 }
-
-const isServerError = (error: unknown) => error instanceof Error && 'severity' in error
 
 async function runBatch(pool: pg.Pool, pipelines: Pipeline[]): Promise<void> {
   let client: pg.PoolClient

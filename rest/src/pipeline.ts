@@ -32,6 +32,9 @@ function send(connection: unknown, messages: Buffer[]): void {
   if (stream.writable) stream.write(messages.length === 1 ? messages[0]! : Buffer.concat(messages))
 }
 
+/** An error PostgreSQL answered (it ends one Sync's transaction), not a broken connection. */
+export const isServerError = (error: unknown): boolean => error instanceof Error && 'severity' in error
+
 /** Names prepared on each connection (the connection object is the key). */
 const prepared = new WeakMap<object, Set<string>>()
 /** Past this many prepared statements a connection runs new texts unnamed: server memory stays bounded. */
@@ -159,7 +162,7 @@ export class Batch implements Submittable {
   }
   handleCopyData(): void {}
   handleError(error: Error): void {
-    if (error instanceof Error && 'severity' in error && this.active) {
+    if (isServerError(error) && this.active) {
       // A server error ends this Sync's transaction only: wait for its ReadyForQuery.
       this.active.handleError(error)
       this.failed = true

@@ -334,7 +334,8 @@ pgr_worker_main(Datum arg)
 		bool		housekeeping;
 		double		next;
 		TimestampTz now;
-		uint64		cpu0;
+		uint64		cpu_start;
+		uint64		cpu_used;
 		uint64		backlog;
 
 		ResetLatch(MyLatch);
@@ -411,16 +412,16 @@ pgr_worker_main(Datum arg)
 			TimestampDifferenceExceeds(last_housekeeping, now, 10000);
 		if (housekeeping)
 			last_housekeeping = now;
-		cpu0 = cpu_us();
+		cpu_start = cpu_us();
 		next = pgr_worker_process(work, housekeeping);
 		now = GetCurrentTimestamp() - now;
 
-		cpu0 = cpu_us() - cpu0;
+		cpu_used = cpu_us() - cpu_start;
 		LWLockAcquire(pgr_shared->lock, LW_EXCLUSIVE);
 		my_slot->cycles++;
 		my_slot->busy_us += now;
 		my_slot->last_cycle_us = now;
-		my_slot->cpu_us += cpu0;
+		my_slot->cpu_us += cpu_used;
 		/* commits that arrived while we worked, beyond the ones we took */
 		backlog = (my_slot->ndirty > 0 || my_slot->all_dirty) ? my_slot->commit_seq - claimed : 0;
 		/* the commit rate over windows of 100 ms or more: one burst is not a storm */
@@ -460,7 +461,7 @@ pgr_worker_main(Datum arg)
 		 * traffic, however costly its live queries are to evaluate, never pauses.
 		 */
 		if (pgr_worker_cpu_share < 1.0 && storm && backlog > 0)
-			pause_for_share(cpu0);
+			pause_for_share(cpu_used);
 	}
 }
 

@@ -100,7 +100,7 @@ export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): M
 
   plan.kind = req.method === 'PATCH' ? 'update' : 'delete'
   plan.filters = planFilters(table, root.filters)
-  plan.order = planOrder(node, root.order, () => undefined)
+  plan.order = planOrder(node, root.order, [])
   const range = rootRange(req)
   if (range.limit !== undefined) plan.limit = range.limit
   if (req.method === 'PATCH') {

@@ -5,7 +5,7 @@ import { fieldOutputName } from '../request/scanner.ts'
 import type { FilterNode, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { findRelationship, isToOne } from './relationships.ts'
-import type { ComputedRef, PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
+import type { ComputedRef, EmbedPlan, PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
 
 export function unknownColumn(table: Table, column: string): RestError {
   return new RestError(400, '42703', `column ${table.name}.${column} does not exist`)
@@ -24,12 +24,19 @@ export function resolveColumn(table: Table, column: string): { column: string; c
   return { column, computed: { schema: fn.schema, name: fn.name } }
 }
 
-export function planFilters(table: Table, filters: FilterNode[], embedIndex?: (name: string) => number | undefined): PlanFilter[] {
+/** The position of the embed named (aliased) `name` among `embeds`. */
+function embedIndex(embeds: EmbedPlan[], name: string): number | undefined {
+  const i = embeds.findIndex((e) => e.as === name)
+  return i === -1 ? undefined : i
+}
+
+/** `embeds`: the embeds a filter may name (`embed=is.null`); none for writes. */
+export function planFilters(table: Table, filters: FilterNode[], embeds: EmbedPlan[] = []): PlanFilter[] {
   return filters.map((f): PlanFilter => {
     if (f.kind === 'logic') {
-      return { kind: 'logic', operator: f.operator, negated: f.negated, children: planFilters(table, f.children, embedIndex) }
+      return { kind: 'logic', operator: f.operator, negated: f.negated, children: planFilters(table, f.children, embeds) }
     }
-    const embed = f.field.path.length === 0 && !table.columnMap.has(f.field.name) ? embedIndex?.(f.field.name) : undefined
+    const embed = f.field.path.length === 0 && !table.columnMap.has(f.field.name) ? embedIndex(embeds, f.field.name) : undefined
     if (embed !== undefined) {
       const isNull = f.operator === 'is' && (f.value === 'null' || f.value === 'not_null')
       if (!isNull) throw errors.embedFilter(f.field.name)
@@ -49,13 +56,14 @@ export function planFilters(table: Table, filters: FilterNode[], embedIndex?: (n
   })
 }
 
-export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embedIndex: (name: string) => number | undefined): PlanOrder[] {
+/** `embeds`: the embeds an order term may name (`embed(column)`); none for writes. */
+export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embeds: EmbedPlan[]): PlanOrder[] {
   return (terms ?? []).map((term) => {
     const planned: PlanOrder = { column: term.field.name, path: term.field.path }
     if (term.relation !== undefined) {
-      const index = embedIndex(term.relation)
+      const index = embedIndex(embeds, term.relation)
       if (index === undefined) throw errors.notEmbedded(term.relation)
-      const embed = node.embeds[index]!
+      const embed = embeds[index]!
       if (!embed.toOne) throw errors.relatedOrder(node.table.name, term.relation)
       checkColumn(embed.node.table, term.field.name)
       planned.embed = index
@@ -70,8 +78,6 @@ export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embedI
  * Plans one node of the select tree. `path` is this node's key in `nodes` ('' for the root);
  * every key of `nodes` must be reached by some node, else PGRST108.
  */
-const noEmbeds = (): undefined => undefined
-
 export function planNode(
   cache: SchemaCache,
   table: Table,
@@ -108,18 +114,8 @@ export function planNode(
     }
   }
   node.select = items
-  if (node.embeds.length) {
-    const embedIndex = (name: string) => {
-      const i = node.embeds.findIndex((e) => e.as === name)
-      return i === -1 ? undefined : i
-    }
-    node.filters = planFilters(table, params.filters, embedIndex)
-    node.order = planOrder(node, params.order, embedIndex)
-  } else {
-    // No closure without embeds (most requests): tsx names each named closure as it is created.
-    node.filters = planFilters(table, params.filters, noEmbeds)
-    node.order = planOrder(node, params.order, noEmbeds)
-  }
+  node.filters = planFilters(table, params.filters, node.embeds)
+  node.order = planOrder(node, params.order, node.embeds)
   if (params.limit !== undefined) node.limit = params.limit
   if (params.offset !== undefined) node.offset = params.offset
   return node
