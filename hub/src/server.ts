@@ -5,11 +5,13 @@ import uWS from 'uWebSockets.js'
 import { createAuth } from '@pgstack/auth'
 import { createRest } from '@pgstack/rest'
 import type { Config } from './config.ts'
+import { ADMIN_PATH, createAdmin } from './admin/index.ts'
 import { ApiError, internalError, notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
 import { jwtVerificationKeys } from './jwt-keys.ts'
 import { errorResponse, hasBody, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
+import { verifyToken } from './live/auth.ts'
 import { mountLive, type Live } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
 import { matchRoute, type Route } from './routes.ts'
@@ -67,10 +69,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // A reconnected LISTEN may have missed reload notifications.
   listener.on('connected', () => void rest.reloadSchema())
 
+  const admin = createAdmin({ pool, verify: (token) => verifyToken(jwtKeys, token), signingSecret: () => jwtKeys.secret })
   const routes: Route[] = [
     { prefix: '/health', handler: healthHandler(pool, startedAt) },
     { prefix: '/rest/v1', handler: rest.handler },
     { prefix: '/auth/v1', handler: auth.handler },
+    { prefix: ADMIN_PATH, handler: admin.handler },
   ]
 
   const app = uWS.App()

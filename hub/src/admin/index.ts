@@ -1,0 +1,40 @@
+// The admin API at /admin/v1 (docs/admin-api.md): every endpoint the Studio needs, for the
+// service role only. createAdmin receives what the hub owns (pool, verifier, keys, live state)
+// and returns the route handler; it starts nothing long-lived of its own.
+import type { KeyObject } from 'node:crypto'
+import type pg from 'pg'
+import type { HttpHandler } from '../http.ts'
+import type { VerifyToken } from './guard.ts'
+import { json } from './http.ts'
+import { createAdminRouter, type AdminRoute } from './router.ts'
+import { sessionRoutes } from './session.ts'
+
+export const ADMIN_PATH = '/admin/v1'
+
+export interface AdminOptions {
+  pool: pg.Pool
+  verify: VerifyToken
+  /** The HS256 secret new tokens are signed with (the current one of a rotation). */
+  signingSecret: () => KeyObject
+}
+
+export interface Admin {
+  handler: HttpHandler
+  /** Every endpoint, as `GET /admin/v1` lists them. */
+  endpoints: Array<{ method: string; path: string }>
+}
+
+export function createAdmin(options: AdminOptions): Admin {
+  const session = sessionRoutes(options)
+  const routes: AdminRoute[] = [...session.routes]
+  const endpoints = [
+    { method: 'GET', path: '/' },
+    ...session.tokenRoutes.map(({ method, path }) => ({ method, path })),
+    ...routes.map(({ method, path }) => ({ method, path })),
+  ].map(({ method, path }) => ({ method, path: `${ADMIN_PATH}${path === '/' ? '' : path}` }))
+  routes.push({ method: 'GET', path: '/', handler: async () => json(200, { version: 1, endpoints }) })
+  return {
+    handler: createAdminRouter({ routes, tokenRoutes: session.tokenRoutes, verify: options.verify, pool: options.pool }),
+    endpoints,
+  }
+}
