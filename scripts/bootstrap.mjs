@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Entry of `npm run dev` and `npm test` on a fresh clone: installs the npm dependencies when they
-// are missing or stale (npm ci), then runs the command under tsx. Plain JavaScript on purpose:
-// nothing else is installed yet when it starts.
+// are missing or stale (npm ci), then runs the command from source: under tsx, with the
+// `@pgstack/source` export condition in NODE_OPTIONS so that every process below (tap, test files,
+// the children they spawn) imports the workspace packages' src/ instead of their built dist/.
+// Plain JavaScript on purpose: nothing else is installed yet when it starts.
 import { spawnSync, spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -37,9 +39,15 @@ if (dependenciesStale()) {
 }
 
 const [entry, ...entryArgs] = entries[command]
+const SOURCE_CONDITION = '--conditions=@pgstack/source'
+const nodeOptions = process.env.NODE_OPTIONS ?? ''
 const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry), ...entryArgs, ...args], {
   cwd: root,
   stdio: 'inherit',
+  env: {
+    ...process.env,
+    NODE_OPTIONS: nodeOptions.includes(SOURCE_CONDITION) ? nodeOptions : `${nodeOptions} ${SOURCE_CONDITION}`.trim(),
+  },
 })
 // Pass stop signals on and wait for the child to shut down in order (it tolerates a repeat,
 // since Ctrl-C in a terminal reaches both of us).

@@ -3,7 +3,7 @@
 // separates verification from carrying the bytes), with one repeated JWT, and with a fresh JWT on
 // every request (the worst case for verification), and the CPU of verification itself per
 // request. Starts its own throwaway cluster and hub.
-// Run: node --import tsx bench/auth/run.ts
+// Run: node --conditions=@pgstack/source --import tsx bench/auth/run.ts
 // Env: SECONDS (default 10), LOG_N (scrypt cost, default 15 = the production default),
 //      SIGNIN_CONNECTIONS (default 8), CONNECTIONS (refresh and REST, default 32).
 import { spawn } from 'node:child_process'

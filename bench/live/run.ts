@@ -6,7 +6,7 @@
 //   shared-10k  10,000 subscribers on one shared live query, 10 writes/s
 // Reports commit → client p50/p95/p99, delta deliveries/s (counted at the clients, checked against
 // what the hub sent), hub RSS per idle subscriber, hub CPU, and each load process's CPU and event
-// loop delay. Loopback only. Run: node --expose-gc --import tsx bench/live/run.ts [scenario…]
+// loop delay. Loopback only. Run: node --expose-gc --conditions=@pgstack/source --import tsx bench/live/run.ts [scenario…]
 // Env: SECONDS (default 10), SAMPLE (latency-sampled clients in shared scenarios, default 500),
 // COUNTERS (counter processes; default one per 5,000 counted subscribers),
 // RATE (writes/s instead of the scenario's, to find where the latency bends).

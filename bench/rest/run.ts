@@ -1,6 +1,6 @@
 // REST benchmark: `GET /rest/v1/items?id=eq.N` at concurrency 32 against pgbench running the same
 // SELECT with 32 connections, and the server's memory while it streams large JSON responses.
-// Starts its own throwaway cluster and hub. Run: node --import tsx bench/rest/run.ts
+// Starts its own throwaway cluster and hub. Run: node --conditions=@pgstack/source --import tsx bench/rest/run.ts
 // Env: NICE (priority of every benchmark process, default -5), SECONDS (per run, default 10), CONNECTIONS (default 32), ROWS (items table size, default 10000),
 // POOL (server pool size, default CONNECTIONS), ROUNDS (back-to-back pgbench/REST pairs, default 3).
 // The ratio is the median of the pairs' ratios: this VM's speed drifts by ±20% within minutes,

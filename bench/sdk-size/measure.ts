@@ -1,5 +1,5 @@
 // Prints the minified, gzip and brotli sizes of @pgstack/sdk/pgstack beside @supabase/supabase-js
-// (see sizes.ts for how they are bundled). Run: node --import tsx bench/sdk-size/measure.ts [--json]
+// (see sizes.ts for how they are bundled). Run: node --conditions=@pgstack/source --import tsx bench/sdk-size/measure.ts [--json]
 import { measureAll } from './sizes.ts'
 
 const sizes = await measureAll()
