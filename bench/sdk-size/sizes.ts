@@ -39,6 +39,8 @@ export async function measure(entry: string): Promise<Omit<Size, 'name'>> {
     target: 'es2022',
     write: false,
     logLevel: 'error',
+    // The SDK's source (the workspace's dev condition): what its dist/ compiles from one file per file.
+    conditions: ['@pgstack/source'],
     // Optional peers that supabase-js loads lazily when present; an app without them gets none.
     external: ['@opentelemetry/api'],
   })
