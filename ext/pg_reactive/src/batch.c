@@ -9,6 +9,11 @@
  * per feed. Each context's run is a subtransaction: an error (a policy that
  * raises for one subscriber's claims) is retried feed by feed and reaches the
  * feeds that fail alone.
+ *
+ * Parameters are bound as arrays of their declared types and joined in without a
+ * cast, so each row's subquery plans exactly as a single feed does: under RLS a
+ * cast such as int4(text) is not leakproof, and it kept the planner off an index
+ * that could stop at a LIMIT.
  */
 #include "pg_reactive.h"
 
@@ -33,6 +38,7 @@
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(pgr_eval_batch);
+PG_FUNCTION_INFO_V1(pgr_multiplexed);
 
 /* What one feed's evaluation gave: its rows, or the error it raised. */
 typedef struct FeedOutcome
@@ -48,6 +54,7 @@ typedef struct Batch
 	const char *sql;			/* the live query, trailing semicolons removed */
 	int			ntypes;
 	Oid		   *types;
+	Oid		   *array_types;	/* array type of each parameter type; NULL: bind text[] and cast */
 	Datum		type_array;		/* the same, as the regtype[] pgr._eval() takes */
 	Datum		sql_text;		/* sql as text, for pgr._eval() */
 	const char *restrict_key;	/* NULL: full evaluation */
@@ -65,11 +72,12 @@ typedef struct Batch
 
 /*
  * The live query with each $n replaced by the n-th column of the parameter row
- * pgr_v, cast to its declared type. The core scanner finds the parameters, so
- * a "$1" inside a string literal or a dollar-quoted body is left alone.
+ * pgr_v: as it is when the columns have the parameters' types (typed), else cast
+ * from text. The core scanner finds the parameters, so a "$1" inside a string
+ * literal or a dollar-quoted body is left alone.
  */
 static char *
-multiplexed_sql(const char *sql, int ntypes, Oid *types)
+multiplexed_sql(const char *sql, int ntypes, Oid *types, bool typed)
 {
 	core_yy_extra_type extra;
 	core_yyscan_t scanner;
@@ -98,8 +106,12 @@ multiplexed_sql(const char *sql, int ntypes, Oid *types)
 		while (isdigit((unsigned char) sql[end]))
 			end++;
 		appendBinaryStringInfo(&buf, sql + copied, loc - copied);
-		appendStringInfo(&buf, "(pgr_v.p%d::%s)", lval.ival,
-						 format_type_extended(types[lval.ival - 1], -1, FORMAT_TYPE_FORCE_QUALIFY));
+		/* parenthesised, so that "$1.field" and "$1[2]" keep their meaning */
+		if (typed)
+			appendStringInfo(&buf, "(pgr_v.p%d)", lval.ival);
+		else
+			appendStringInfo(&buf, "(pgr_v.p%d::%s)", lval.ival,
+							 format_type_extended(types[lval.ival - 1], -1, FORMAT_TYPE_FORCE_QUALIFY));
 		copied = end;
 	}
 	scanner_finish(scanner);
@@ -109,7 +121,7 @@ multiplexed_sql(const char *sql, int ntypes, Oid *types)
 
 /* The statement that evaluates a group of feeds sharing a context, one parameter row each. */
 static char *
-group_statement(Batch *b, const char *body)
+group_statement(int ntypes, const char *restrict_key, const char *body)
 {
 	StringInfoData buf;
 	StringInfoData cols;
@@ -117,19 +129,19 @@ group_statement(Batch *b, const char *body)
 	initStringInfo(&cols);
 	initStringInfo(&buf);
 	appendStringInfoString(&cols, "unnest(");
-	for (int i = 0; i < b->ntypes; i++)
+	for (int i = 0; i < ntypes; i++)
 		appendStringInfo(&cols, "%s$%d", i ? ", " : "", i + 1);
 	appendStringInfoString(&cols, ") WITH ORDINALITY AS pgr_v(");
-	for (int i = 0; i < b->ntypes; i++)
+	for (int i = 0; i < ntypes; i++)
 		appendStringInfo(&cols, "p%d, ", i + 1);
 	appendStringInfoString(&cols, "i)");
 
-	if (b->restrict_key)
+	if (restrict_key)
 		/* changed rows alone: a join lets the planner match every parameter row at once */
 		appendStringInfo(&buf,
 						 "SELECT pgr_v.i, jsonb_agg(to_jsonb(pgr_q)) FROM %s CROSS JOIN LATERAL (%s\n) pgr_q"
 						 " WHERE pgr_q.%s = ANY ($%d) GROUP BY pgr_v.i",
-						 cols.data, body, quote_identifier(b->restrict_key), b->ntypes + 1);
+						 cols.data, body, quote_identifier(restrict_key), ntypes + 1);
 	else
 		/* the whole result, in the query's own order: one subquery per parameter row */
 		appendStringInfo(&buf,
@@ -137,6 +149,60 @@ group_statement(Batch *b, const char *body)
 						 " FROM %s",
 						 body, cols.data);
 	return buf.data;
+}
+
+/*
+ * The array type of each parameter type, or NULL when one has none (a type made
+ * without one): those queries bind text[] and cast inside the statement.
+ */
+static Oid *
+parameter_array_types(int ntypes, Oid *types)
+{
+	Oid		   *arrays = palloc(sizeof(Oid) * Max(ntypes, 1));
+
+	for (int i = 0; i < ntypes; i++)
+	{
+		arrays[i] = get_array_type(types[i]);
+		if (!OidIsValid(arrays[i]))
+			return NULL;
+	}
+	return arrays;
+}
+
+/*
+ * pgr._multiplexed(sql text, param_types regtype[], restrict_key text DEFAULT NULL) -> text
+ * The statement pgr._eval_batch() runs for a group of feeds sharing a context, with
+ * $1..$n the parameter arrays (and $n+1 the changed keys when restricted): for
+ * EXPLAIN in the tests, and for anyone asking why a multiplexed query is slow.
+ */
+Datum
+pgr_multiplexed(PG_FUNCTION_ARGS)
+{
+	char	   *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum	   *typelems;
+	int			ntypes;
+	Oid		   *types;
+	Oid		   *arrays;
+	char	   *body;
+	int			len = strlen(sql);
+
+	while (len > 0 && (sql[len - 1] == ';' || isspace((unsigned char) sql[len - 1])))
+		sql[--len] = '\0';
+	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT,
+					  &typelems, NULL, &ntypes);
+	types = palloc(sizeof(Oid) * Max(ntypes, 1));
+	for (int i = 0; i < ntypes; i++)
+		types[i] = DatumGetObjectId(typelems[i]);
+	arrays = parameter_array_types(ntypes, types);
+	body = multiplexed_sql(sql, ntypes, types, arrays != NULL);
+	if (body == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_PARAMETER),
+				 errmsg("live query refers to a parameter it does not declare"),
+				 errhint("Declare a type for every $n the query uses.")));
+	PG_RETURN_TEXT_P(cstring_to_text(group_statement(ntypes,
+													 PG_NARGS() > 2 && !PG_ARGISNULL(2) ? text_to_cstring(PG_GETARG_TEXT_PP(2)) : NULL,
+													 body)));
 }
 
 /* Take on a context for the rest of the current (sub)transaction level. */
@@ -173,30 +239,39 @@ run_group(Batch *b, int from, int to)
 
 	if (b->group_sql == NULL)
 	{
-		char	   *body = multiplexed_sql(b->sql, b->ntypes, b->types);
+		char	   *body = multiplexed_sql(b->sql, b->ntypes, b->types, b->array_types != NULL);
 		MemoryContext old;
 
 		if (body == NULL)
 			elog(ERROR, "pg_reactive: live query refers to a parameter it does not declare");
 		old = MemoryContextSwitchTo(b->keep);
-		b->group_sql = group_statement(b, body);
+		b->group_sql = group_statement(b->ntypes, b->restrict_key, body);
 		MemoryContextSwitchTo(old);
 	}
 	for (int p = 0; p < b->ntypes; p++)
 	{
+		Oid			elemtype = b->array_types ? b->types[p] : TEXTOID;
 		Datum	   *elems = palloc(sizeof(Datum) * n);
 		bool	   *elnulls = palloc(sizeof(bool) * n);
+		Oid			typinput;
+		Oid			typioparam;
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
 
+		getTypeInputInfo(elemtype, &typinput, &typioparam);
+		get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 		for (int i = 0; i < n; i++)
 		{
 			char	   *text = pgr_jsonb_element_text(b->params[from + i], p);
 
+			/* a value its type refuses raises here: the group is retried feed by feed */
 			elnulls[i] = text == NULL;
-			elems[i] = text ? CStringGetTextDatum(text) : (Datum) 0;
+			elems[i] = text ? OidInputFunctionCall(typinput, text, typioparam, -1) : (Datum) 0;
 		}
-		argtypes[p] = TEXTARRAYOID;
+		argtypes[p] = b->array_types ? b->array_types[p] : TEXTARRAYOID;
 		values[p] = PointerGetDatum(construct_md_array(elems, elnulls, 1, &n, (int[]) {1},
-													   TEXTOID, -1, false, TYPALIGN_INT));
+													   elemtype, typlen, typbyval, typalign));
 		nulls[p] = ' ';
 	}
 	if (b->restrict_key)
@@ -360,6 +435,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	for (int i = 0; i < b.ntypes; i++)
 		b.types[i] = DatumGetObjectId(typelems[i]);
 	b.type_array = PG_GETARG_DATUM(1);
+	b.array_types = parameter_array_types(b.ntypes, b.types);
 	if (!PG_ARGISNULL(3) && !PG_ARGISNULL(4))
 	{
 		b.restrict_key = text_to_cstring(PG_GETARG_TEXT_PP(3));
