@@ -69,18 +69,23 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // A reconnected LISTEN may have missed reload notifications.
   listener.on('connected', () => void rest.reloadSchema())
 
-  const admin = createAdmin({ pool, verify: (token) => verifyToken(jwtKeys, token), signingSecret: () => jwtKeys.secret })
   const routes: Route[] = [
     { prefix: '/health', handler: healthHandler(pool, startedAt) },
     { prefix: '/rest/v1', handler: rest.handler },
     { prefix: '/auth/v1', handler: auth.handler },
-    { prefix: ADMIN_PATH, handler: admin.handler },
   ]
 
   const app = uWS.App()
   // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.
   const live = mountLive(app, { pool, listener, config, jwtKeys, log, compileLiveRead: (relation, schema, query) => rest.compileLiveRead(relation, schema, query) })
   routes.push(...live.routes)
+  const admin = createAdmin({
+    pool,
+    verify: (token) => verifyToken(jwtKeys, token),
+    signingSecret: () => jwtKeys.secret,
+    introspection: live.introspection,
+  })
+  routes.push({ prefix: ADMIN_PATH, handler: admin.handler })
   app.any('/*', (res, req) => {
     const pending = readRequest(res, req)
     const match = matchRoute(routes, pending.request.path)

@@ -4,8 +4,10 @@
 import type { KeyObject } from 'node:crypto'
 import type pg from 'pg'
 import type { HttpHandler } from '../http.ts'
+import type { Introspection } from '../live/introspection.ts'
 import type { VerifyToken } from './guard.ts'
 import { json } from './http.ts'
+import { liveRoutes } from './live.ts'
 import { createAdminRouter, type AdminRoute } from './router.ts'
 import { sessionRoutes } from './session.ts'
 
@@ -16,6 +18,7 @@ export interface AdminOptions {
   verify: VerifyToken
   /** The HS256 secret new tokens are signed with (the current one of a rotation). */
   signingSecret: () => KeyObject
+  introspection: Introspection
 }
 
 export interface Admin {
@@ -26,7 +29,7 @@ export interface Admin {
 
 export function createAdmin(options: AdminOptions): Admin {
   const session = sessionRoutes(options)
-  const routes: AdminRoute[] = [...session.routes]
+  const routes: AdminRoute[] = [...session.routes, ...liveRoutes(options.introspection)]
   const endpoints = [
     { method: 'GET', path: '/' },
     ...session.tokenRoutes.map(({ method, path }) => ({ method, path })),

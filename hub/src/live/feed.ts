@@ -33,6 +33,8 @@ export interface FeedDeps {
   log(line: string): void
   replayDeltas: number
   replayBytes: number
+  /** Told of every delta once it left for the sockets (the introspection's figures). */
+  delivered?(feed: Feed, seq: number, receivedAt: number): void
 }
 
 /** A NOTIFY pgr payload, as pg_reactive 0.1 sends it. */
@@ -170,6 +172,7 @@ export class Feed {
     this.deltasTotal++
     this.deliveriesTotal += this.deps.numSubscribers(this.topic)
     this.lastLagMs = performance.now() - receivedAt
+    this.deps.delivered?.(this, seq, receivedAt)
     this.ring.push({ seq, message })
     this.ringBytes += message.length
     while (this.ring.length > this.deps.replayDeltas || (this.ringBytes > this.deps.replayBytes && this.ring.length > 1)) {

@@ -10,7 +10,8 @@ import type { Route } from '../routes.ts'
 import { FeedRegistry } from './feed-registry.ts'
 import { metricsHandler, type LiveStats } from './metrics.ts'
 import { createPgrClient } from './pgr.ts'
-import { HEARTBEAT_TOPIC, INTROSPECTION_TOPIC, LiveSession, type LiveReadCompiler, type SocketData } from './session.ts'
+import { Introspection } from './introspection.ts'
+import { HEARTBEAT_TOPIC, LiveSession, type LiveReadCompiler, type SocketData } from './session.ts'
 import type { SubscriptionStateName } from './subscription-machine.ts'
 
 export const LIVE_PATH = '/live/v1'
@@ -18,6 +19,8 @@ export const LIVE_PATH = '/live/v1'
 export interface Live {
   routes: Route[]
   stats(): LiveStats
+  /** The actors' records and the stream the Studio's inspector reads (also GET /admin/v1/live). */
+  introspection: Introspection
   close(): Promise<void>
 }
 
@@ -45,10 +48,22 @@ export function mountLive(
     // per feed; with thousands of per-user feeds this bounds the replay memory (most deltas are small)
     replayBytes: 512 * 1024,
     lingerMs: config.live.feedLingerMs,
+    delivered: (feed, seq, receivedAt) => introspection.delivered(feed, seq, receivedAt),
   })
   void registry.noteServer().catch((error: Error) => log(`live: pg_postmaster_start_time() failed: ${error.message}`))
   const sessions = new Set<LiveSession>()
   let closed = false
+  const subscriptionCounts = () => {
+    const counts: Record<SubscriptionStateName, number> = { authorizing: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0 }
+    for (const session of sessions) session.countStates(counts)
+    return counts
+  }
+  const introspection = new Introspection({
+    feeds: () => registry.feeds(),
+    publish: (topic, message) => void (closed || app.publish(topic, message, false, false)),
+    numSubscribers: (topic) => (closed ? 0 : app.numSubscribers(topic)),
+    hub: () => ({ sockets: sessions.size, listening: listener.connected, subscriptions: subscriptionCounts() }),
+  })
   let lagEventsClosed = 0
 
   const onNotification = ({ channel, payload }: { channel: string; payload: string }) => {
@@ -87,6 +102,7 @@ export function mountLive(
         maxSubscriptions: config.live.maxSubscriptions,
         highWater: config.live.maxBufferBytes / 2,
         authTimeoutMs: 10_000,
+        introspection,
         log,
       })
       ws.getUserData().session = session
@@ -118,14 +134,9 @@ export function mountLive(
 
   const rates = new Map<object, { total: number; at: number; rate: number }>()
   const stats = (): LiveStats => {
-    const subscriptions: Record<SubscriptionStateName, number> = {
-      authorizing: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0,
-    }
+    const subscriptions = subscriptionCounts()
     let lagEvents = lagEventsClosed
-    for (const session of sessions) {
-      session.countStates(subscriptions)
-      lagEvents += session.lagEvents
-    }
+    for (const session of sessions) lagEvents += session.lagEvents
     const now = performance.now()
     const feeds = registry.feeds().map((feed) => {
       const previous = rates.get(feed)
@@ -152,26 +163,17 @@ export function mountLive(
     for (const key of rates.keys()) if (!registry.feeds().includes(key as never)) rates.delete(key)
     return { sockets: sessions.size, subscriptions, feeds, lagEvents, listening: listener.connected }
   }
-  const introspection = setInterval(() => {
-    if (app.numSubscribers(INTROSPECTION_TOPIC) === 0) return
-    const s = stats()
-    app.publish(
-      INTROSPECTION_TOPIC,
-      JSON.stringify({ type: 'introspection', at: Date.now(), sockets: s.sockets, subscriptions: s.subscriptions, feeds: s.feeds }),
-      false,
-      false,
-    )
-  }, 1_000)
-  for (const timer of [heartbeat, sweep, introspection]) timer.unref()
+  for (const timer of [heartbeat, sweep]) timer.unref()
 
   return {
     routes: [{ prefix: '/metrics', handler: metricsHandler(secret, stats) }],
     stats,
+    introspection,
     async close() {
       closed = true
       clearInterval(heartbeat)
       clearInterval(sweep)
-      clearInterval(introspection)
+      introspection.close()
       listener.off('notification', onNotification)
       listener.off('disconnected', onLost)
       listener.off('connected', onBack)

@@ -14,6 +14,7 @@ export type ClientMessage =
   | { type: 'unsubscribe'; id: string }
   | { type: 'ping' }
   | { type: 'introspect'; stop: boolean }
+  | { type: 'introspect.watch'; actor: string | null }
 
 export type Parsed = { ok: true; message: ClientMessage } | { ok: false; id: string | null; error: ApiError }
 
@@ -42,13 +43,16 @@ export function parseClientMessage(text: string): Parsed {
       return { ok: true, message: { type: 'ping' } }
     case 'introspect':
       return { ok: true, message: { type: 'introspect', stop: m.stop === true } }
+    case 'introspect.watch':
+      if (m.actor !== null && !isId(m.actor)) return bad(null, 'introspect.watch needs an "actor" id string, or null to stop')
+      return { ok: true, message: { type: 'introspect.watch', actor: m.actor } }
     case 'unsubscribe':
       if (!isId(m.id)) return bad(null, 'unsubscribe needs an "id" string of 1 to 64 characters')
       return { ok: true, message: { type: 'unsubscribe', id: m.id } }
     case 'subscribe':
       return parseSubscribe(m)
     default:
-      return bad(isId(m.id) ? m.id : null, `unknown message type ${JSON.stringify(m.type)}`, 'Use auth, subscribe, unsubscribe, ping or introspect.')
+      return bad(isId(m.id) ? m.id : null, `unknown message type ${JSON.stringify(m.type)}`, 'Use auth, subscribe, unsubscribe, ping, introspect or introspect.watch.')
   }
 }
 

@@ -9,11 +9,11 @@ import type { JwtVerificationKeys } from '../jwt-keys.ts'
 import { liveError, toApiError } from './errors.ts'
 import type { CompiledSql } from './feed.ts'
 import type { FeedRegistry } from './feed-registry.ts'
+import type { Introspection } from './introspection.ts'
 import { parseClientMessage, type ClientMessage } from './messages.ts'
 import { stateName, subscriptionMachine, type SubscriptionPort, type SubscriptionStateName } from './subscription-machine.ts'
 
 export const HEARTBEAT_TOPIC = 'heartbeat'
-export const INTROSPECTION_TOPIC = 'introspection'
 
 export interface SocketData {
   token: string | null
@@ -35,6 +35,8 @@ export interface SessionOptions {
   /** Lagging above this many buffered bytes; drained below a quarter of it. */
   highWater: number
   authTimeoutMs: number
+  /** Records every subscription actor and serves the service role's introspection stream. */
+  introspection?: Introspection
   log(line: string): void
 }
 
@@ -170,12 +172,17 @@ export class LiveSession implements SubscriptionPort {
         return
       }
       case 'introspect':
-        if (this.security?.role !== 'service_role') {
+      case 'introspect.watch': {
+        const introspection = this.options.introspection
+        if (this.security?.role !== 'service_role' || !introspection) {
           return this.sendError(null, liveError('forbidden', 'introspection needs the service_role', null, 'Authenticate with the service key.'))
         }
-        if (message.stop) this.ws.unsubscribe(INTROSPECTION_TOPIC)
-        else this.ws.subscribe(INTROSPECTION_TOPIC)
+        if (message.type === 'introspect') return message.stop ? introspection.stop(this) : introspection.start(this)
+        if (!introspection.watch(this, message.actor)) {
+          return this.sendError(null, new ApiError(404, 'PGSA004', `no live actor ${JSON.stringify(message.actor)}`, null, 'Actor ids come from the introspection messages.'))
+        }
         return
+      }
       case 'subscribe':
         return this.subscribe(message)
     }
@@ -242,8 +249,10 @@ export class LiveSession implements SubscriptionPort {
         sql: { sql: compiled.sql, columns: compiled.columns, key: compiled.key ?? null },
       }
     }
+    const inspect = this.options.introspection?.inspector(this, id)
     const actor = createActor(subscriptionMachine, {
       input: { id, ...input, security: this.security, resume: message.resume, port: this },
+      ...(inspect ? { inspect } : {}),
     })
     this.actors.set(id, actor)
     actor.subscribe({
@@ -267,6 +276,7 @@ export class LiveSession implements SubscriptionPort {
     clearTimeout(this.expiryTimer)
     for (const actor of this.actors.values()) actor.send({ type: 'client.closed' })
     this.actors.clear()
+    this.options.introspection?.leave(this)
   }
 
   /** Server shutdown. */
