@@ -18,7 +18,7 @@ import {
 import { applyMigrations, productMigrations } from '@pgstack/hub'
 
 const root = join(import.meta.dirname, '..')
-const PACKAGES = ['infra', 'hub', 'rest', 'auth', 'sdk', 'cli', 'studio', 'bench']
+const PACKAGES = ['infra', 'common', 'hub', 'rest', 'auth', 'sdk', 'cli', 'studio', 'bench']
 
 /** Test files under `dirs` (relative to the root), sorted; `node_modules` and dot-dirs skipped. */
 function findTestFiles(dirs: string[]): string[] {

@@ -1,6 +1,7 @@
-// What every endpoint receives: the pool, the settings, the keys, the log, and the mail sender's
+// What every endpoint receives: the pool, the settings, the keys, the verifier, the log, and the mail sender's
 // wake-up. Built once by createAuth; endpoints hold no state of their own.
 import type pg from 'pg'
+import type { TokenVerifier } from '@pgstack/common'
 import type { AuthConfig } from './config.ts'
 import type { SigningKeys } from './keys.ts'
 import type { AuthRequest } from './http.ts'
@@ -8,7 +9,10 @@ import type { AuthRequest } from './http.ts'
 export interface AuthContext {
   pool: pg.Pool
   config: AuthConfig
+  /** Signs access tokens (and publishes the JWKS). */
   keys: SigningKeys
+  /** The hub's one token verifier: access tokens are judged as /rest/v1 judges them. */
+  verifier: TokenVerifier
   log: (line: string) => void
   /** Tells the mail sender that the outbox has new rows. */
   mailQueued(): void

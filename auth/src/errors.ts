@@ -1,6 +1,7 @@
-// The one error vocabulary of /auth/v1: AuthError carries GoTrue's status, error code and message,
-// and renderError writes it in the shape the client asked for (X-Supabase-Api-Version), which is
-// what @supabase/auth-js reads. Internal failures never leak their cause.
+// The error vocabulary of /auth/v1: GoTrue's error codes on the server's one error type
+// (@pgstack/common's ApiError), and the choice of GoTrue's body shape by the client's
+// X-Supabase-Api-Version (what @supabase/auth-js reads). Internal failures never leak their cause.
+import { ApiError, gotrueBody } from '@pgstack/common'
 
 /** GoTrue's error codes that this server emits (a subset of auth-js's ErrorCode union). */
 export type AuthErrorCode =
@@ -41,27 +42,16 @@ export type AuthErrorCode =
   | 'not_found'
   | 'unknown'
 
-export class AuthError extends Error {
-  override name = 'AuthError'
-  constructor(
-    readonly status: number,
-    readonly code: AuthErrorCode,
-    message: string,
-    /** Reasons a password was refused (GoTrue's `weak_password.reasons`). */
-    readonly weakPasswordReasons?: string[],
-  ) {
-    super(message)
-  }
-}
-
-export const badRequest = (code: AuthErrorCode, message: string) => new AuthError(400, code, message)
-export const unauthorized = (code: AuthErrorCode, message: string) => new AuthError(401, code, message)
-export const forbidden = (code: AuthErrorCode, message: string) => new AuthError(403, code, message)
-export const notFound = (code: AuthErrorCode, message: string) => new AuthError(404, code, message)
-export const unprocessable = (code: AuthErrorCode, message: string) => new AuthError(422, code, message)
-export const tooManyRequests = (code: AuthErrorCode, message: string) => new AuthError(429, code, message)
+export const badRequest = (code: AuthErrorCode, message: string) => new ApiError(400, code, message)
+export const unauthorized = (code: AuthErrorCode, message: string) => new ApiError(401, code, message)
+export const forbidden = (code: AuthErrorCode, message: string) => new ApiError(403, code, message)
+export const notFound = (code: AuthErrorCode, message: string) => new ApiError(404, code, message)
+export const unprocessable = (code: AuthErrorCode, message: string) => new ApiError(422, code, message)
+export const tooManyRequests = (code: AuthErrorCode, message: string) => new ApiError(429, code, message)
 export const internal = () =>
-  new AuthError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information')
+  new ApiError(500, 'unexpected_failure', 'Unexpected failure, please check server logs for more information')
+/** GoTrue's weak_password error, its reasons (`length`, `characters`, `pwned`) in the body. */
+export const weakPassword = (message: string, reasons: string[]) => new ApiError(422, 'weak_password', message, reasons)
 
 export const API_VERSION_HEADER = 'x-supabase-api-version'
 export const API_VERSION_2024 = '2024-01-01'
@@ -73,14 +63,7 @@ export function wantsVersioned(headers: Record<string, string>): boolean {
   return Date.parse(`${version}T00:00:00Z`) >= Date.parse(`${API_VERSION_2024}T00:00:00Z`)
 }
 
-/**
- * GoTrue's two shapes: from API version 2024-01-01 `{ code: 'error_code', message }` with the
- * version echoed in a header; before it `{ code: status, error_code, msg }`.
- */
-export function errorPayload(error: AuthError, versioned: boolean): Record<string, unknown> {
-  const payload: Record<string, unknown> = versioned
-    ? { code: error.code, message: error.message }
-    : { code: error.status, error_code: error.code, msg: error.message }
-  if (error.weakPasswordReasons) payload.weak_password = { reasons: error.weakPasswordReasons }
-  return payload
+/** The body of an error in GoTrue's shape for this client's API version. */
+export function errorPayload(error: ApiError, headers: Record<string, string>): Record<string, unknown> {
+  return gotrueBody(error, wantsVersioned(headers))
 }

@@ -2,15 +2,21 @@
 // requireAuthentication), or the service role for the admin API.
 import type { AuthContext } from './context.ts'
 import type { Db } from './db.ts'
+import { TokenRejected, bearerToken, rejectedAsGotrue } from '@pgstack/common'
 import { forbidden, unauthorized } from './errors.ts'
-import { bearerToken, type AuthRequest } from './http.ts'
-import { verifyAccessToken, type AccessClaims } from './tokens.ts'
+import type { AuthRequest } from './http.ts'
+import type { AccessClaims } from './tokens.ts'
 import { findUserById, isUuid, type UserRow } from './users.ts'
 
+/** The bearer token's claims, as the hub's one verifier judges them; 403 bad_jwt as GoTrue answers. */
 export async function authenticate(ctx: AuthContext, request: AuthRequest): Promise<AccessClaims> {
-  const token = bearerToken(request)
+  const token = bearerToken(request.headers)
   if (!token) throw unauthorized('no_authorization', 'This endpoint requires a valid Bearer token')
-  return verifyAccessToken(ctx.keys, token)
+  try {
+    return JSON.parse((await ctx.verifier.verify(token)).claimsJson) as AccessClaims
+  } catch (error) {
+    throw error instanceof TokenRejected ? rejectedAsGotrue(error) : error
+  }
 }
 
 const ADMIN_ROLES = new Set(['service_role', 'supabase_admin'])

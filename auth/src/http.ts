@@ -1,6 +1,7 @@
 // The plain request/response shapes /auth/v1 is served with (structurally the hub's), and the few
-// helpers every endpoint uses: JSON bodies, query parameters, bearer tokens, responses.
-import { API_VERSION_2024, API_VERSION_HEADER, AuthError, badRequest, errorPayload, wantsVersioned } from './errors.ts'
+// helpers every endpoint uses: JSON bodies, query parameters, responses.
+import type { ApiError } from '@pgstack/common'
+import { API_VERSION_2024, API_VERSION_HEADER, badRequest, errorPayload } from './errors.ts'
 
 export interface AuthRequest {
   method: string
@@ -47,8 +48,8 @@ export function redirect(location: string): AuthResponse {
   return { status: 303, headers: { location, 'cache-control': 'no-store', ...CORS } }
 }
 
-export function renderError(error: AuthError, request: AuthRequest): AuthResponse {
-  return json(error.status, errorPayload(error, wantsVersioned(request.headers)))
+export function renderError(error: ApiError, request: AuthRequest): AuthResponse {
+  return json(error.status, errorPayload(error, request.headers))
 }
 
 /** The body as an object: JSON, or a form (OAuth clients post /token as a form). */
@@ -72,12 +73,6 @@ export function readBody(request: AuthRequest): Record<string, unknown> {
 
 export function queryParams(request: AuthRequest): URLSearchParams {
   return new URLSearchParams(request.query)
-}
-
-export function bearerToken(request: AuthRequest): string | undefined {
-  const header = request.headers.authorization
-  const match = header ? /^bearer\s+(\S+)\s*$/i.exec(header) : null
-  return match?.[1]
 }
 
 /** A string field, trimmed; undefined when absent or empty; 400 when not a string. */

@@ -1,6 +1,6 @@
 import t from 'tap'
 import bcrypt from 'bcryptjs'
-import { AuthError } from './errors.ts'
+import type { ApiError } from '@pgstack/common'
 import { checkPasswordStrength, hashPassword, isSupportedHash, verifyPassword } from './passwords.ts'
 
 t.test('scrypt hashes verify, carry their cost, and ask for a rehash when the cost rose', async (t) => {
@@ -30,10 +30,10 @@ t.test('no hash or an unknown format never verifies', async (t) => {
 
 t.test('strength rules give GoTrue reasons', async (t) => {
   t.doesNotThrow(() => checkPasswordStrength('abcdef', 6))
-  const error = t.throws(() => checkPasswordStrength('abc', 6, 'lower_upper_letters_digits')) as AuthError
+  const error = t.throws(() => checkPasswordStrength('abc', 6, 'lower_upper_letters_digits')) as ApiError
   t.equal(error.status, 422)
   t.equal(error.code, 'weak_password')
-  t.same(error.weakPasswordReasons, ['length', 'characters'])
+  t.same(error.details, ['length', 'characters'])
   t.doesNotThrow(() => checkPasswordStrength('Abcdef1!', 8, 'lower_upper_letters_digits_symbols'))
   t.throws(() => checkPasswordStrength('Abcdef12', 8, 'lower_upper_letters_digits_symbols'))
   t.throws(() => checkPasswordStrength('ab', 2 + 1), 'code points, not bytes')

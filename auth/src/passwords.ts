@@ -4,7 +4,7 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
 import bcrypt from 'bcryptjs'
 import type { PasswordCharacterRule } from './config.ts'
-import { AuthError } from './errors.ts'
+import { weakPassword } from './errors.ts'
 
 const KEY_LENGTH = 32
 const R = 8
@@ -95,5 +95,5 @@ export function checkPasswordStrength(password: string, minLength: number, rule?
     reasons.push('length')
     messages.push('Password should be at most 1024 characters.')
   }
-  if (reasons.length) throw new AuthError(422, 'weak_password', messages.join(' '), reasons)
+  if (reasons.length) throw weakPassword(messages.join(' '), reasons)
 }

@@ -1,7 +1,8 @@
-// Method + path → endpoint, and the one place where errors become responses: AuthError in
+// Method + path → endpoint, and the one place where errors become responses: ApiError in
 // GoTrue's shape, anything else logged and answered as a bare 500.
 import type { AuthContext } from './context.ts'
-import { AuthError, internal, notFound, unprocessable } from './errors.ts'
+import { ApiError } from '@pgstack/common'
+import { internal, notFound, unprocessable } from './errors.ts'
 import { json, noContent, renderError, type AuthRequest, type AuthResponse } from './http.ts'
 import { createUserAdmin, deleteUserAdmin, getUserAdmin, listUsers, updateUserAdmin } from './endpoints/admin-users.ts'
 import { generateLink, invite } from './endpoints/admin-links.ts'
@@ -62,7 +63,7 @@ export function createRouter(ctx: AuthContext): (request: AuthRequest) => Promis
       if (!endpoint) return json(405, { code: 405, msg: 'Method Not Allowed' }, { allow: Object.keys(route.methods).join(', ') })
       return await endpoint(ctx, request, route.param)
     } catch (error) {
-      if (error instanceof AuthError) return renderError(error, request)
+      if (error instanceof ApiError) return renderError(error, request)
       const pgError = error as PgError
       if (pgError.code === '23505' && pgError.constraint === 'users_email_partial_key') {
         return renderError(unprocessable('email_exists', 'A user with this email address has already been registered'), request)

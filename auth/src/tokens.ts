@@ -1,7 +1,6 @@
-// Access tokens: GoTrue's claims signed with the configured key, and their verification for
-// endpoints that act on behalf of a user or need the service role.
-import { SignJWT, jwtVerify, errors as joseErrors, type JWTPayload, type JWTHeaderParameters } from 'jose'
-import { forbidden } from './errors.ts'
+// Access tokens: GoTrue's claims signed with the configured key. (They are verified by the hub's
+// one TokenVerifier, through guard.ts.)
+import { SignJWT, type JWTPayload, type JWTHeaderParameters } from 'jose'
 import type { SigningKeys } from './keys.ts'
 
 export interface AmrEntry {
@@ -67,23 +66,4 @@ export async function signAccessToken(
     .setProtectedHeader(header)
     .sign(keys.signing.key)
   return { token, expiresAt }
-}
-
-/** Verifies signature and expiry; 403 bad_jwt as GoTrue answers for any invalid token. */
-export async function verifyAccessToken(keys: SigningKeys, token: string): Promise<AccessClaims> {
-  try {
-    const { payload } = await jwtVerify<AccessClaims>(
-      token,
-      (header) => {
-        if (header.alg === 'HS256') return keys.secret
-        if (keys.publicKey && header.alg === keys.publicKey.alg) return keys.publicKey.key
-        throw new joseErrors.JOSEAlgNotAllowed(`unexpected signing method ${header.alg}`)
-      },
-      { algorithms: keys.publicKey ? ['HS256', keys.publicKey.alg] : ['HS256'] },
-    )
-    return payload
-  } catch (error) {
-    const reason = error instanceof joseErrors.JWTExpired ? 'token is expired' : 'signature or format is invalid'
-    throw forbidden('bad_jwt', `invalid JWT: unable to parse or verify signature, ${reason}`)
-  }
 }

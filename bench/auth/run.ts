@@ -13,7 +13,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { SignJWT } from 'jose'
-import { Authenticator } from '@pgstack/rest'
+import { TokenVerifier } from '@pgstack/common'
 import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
 
@@ -98,7 +98,7 @@ try {
   const hashMs = (performance.now() - hashStart) / 5
   const hashCpuMs = ((u) => (u.user + u.system) / 1000 / 5)(process.cpuUsage(hashCpu))
 
-  // JWT verification alone, as /rest/v1 does it: a token seen before (a map lookup), a new HS256
+  // JWT verification alone, as every API does it (the hub's one TokenVerifier): a token seen before (a map lookup), a new HS256
   // token (one HMAC), and jose's verify (the path of other algorithms), in CPU µs per call.
   const verifyKey = new TextEncoder().encode(secret)
   const tokens = await Promise.all(
@@ -119,7 +119,7 @@ try {
     return (used.user + used.system) / calls
   }
   const { jwtVerify } = await import('jose')
-  const authenticator = new Authenticator(secret)
+  const authenticator = new TokenVerifier({ secret })
   const joseUs = await cpuPerCall(tokens.length, (i) => jwtVerify(tokens[i]!, verifyKey))
   // Headers as a request brings them: a fresh flat string per request, even for the same token.
   const headersOf = (token: string) => ({ authorization: Buffer.from(`Bearer ${token}`).toString() })

@@ -1,24 +1,10 @@
-// The hub's own errors (unknown path, body too large, internal failure) in PostgREST's shape,
-// the same vocabulary /rest/v1 and the live protocol use.
-export class ApiError extends Error {
-  override name = 'ApiError'
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: string | null = null,
-    readonly hint: string | null = null,
-  ) {
-    super(message)
-  }
-}
-
-export function errorBody(error: ApiError) {
-  return { code: error.code, details: error.details, hint: error.hint, message: error.message }
-}
+// The hub's own HTTP errors (unknown path, body too large), in PostgREST's shape like everything
+// the hub serves outside /auth/v1. Codes PostgREST defines keep its meaning; ours use our own
+// prefix (PGSH: the hub's HTTP layer; the live protocol's are PGSL) and never PGRST's range.
+import { ApiError } from '@pgstack/common'
 
 export const notFound = (path: string) =>
   new ApiError(404, 'PGRST125', 'Invalid path specified in request URL', `No route serves ${path}`)
 
-export const internalError = () =>
-  new ApiError(500, 'PGRST000', 'Internal server error', null, 'The server log has the details.')
+export const payloadTooLarge = (limit: number) =>
+  new ApiError(413, 'PGSH001', `Request body is larger than the limit of ${limit} bytes`, null, 'Send a smaller body, or raise PGSTACK_MAX_BODY_BYTES.')

@@ -3,7 +3,8 @@
 // streaming async-iterable bodies with backpressure. Handlers never see uWS objects.
 import { STATUS_CODES } from 'node:http'
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse } from 'uWebSockets.js'
-import { ApiError, errorBody } from './errors.ts'
+import { postgrestBody, type ApiError } from '@pgstack/common'
+import { payloadTooLarge } from './errors.ts'
 
 export interface HttpRequest {
   /** Upper-case method. */
@@ -115,10 +116,6 @@ export function readBody(res: UwsResponse, pending: PendingRequest, limit: numbe
   })
 }
 
-function payloadTooLarge(limit: number): ApiError {
-  return new ApiError(413, 'PGRST413', `Request body is larger than the limit of ${limit} bytes`)
-}
-
 const statusLines = new Map<number, string>()
 function statusLine(status: number): string {
   let line = statusLines.get(status)
@@ -187,10 +184,11 @@ async function writeStream(res: UwsResponse, pending: PendingRequest, response: 
   }
 }
 
+/** An error in PostgREST's shape, with the headers it brings (WWW-Authenticate on a token's 401). */
 export function errorResponse(error: ApiError): HttpResponse {
   return {
     status: error.status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(errorBody(error)),
+    headers: { 'content-type': 'application/json; charset=utf-8', ...error.headers },
+    body: JSON.stringify(postgrestBody(error)),
   }
 }

@@ -3,7 +3,7 @@ export { startHub, LISTEN_CHANNELS, type Hub, type HubOptions } from './server.t
 export { loadConfig, ConfigError, type Config } from './config.ts'
 export { signApiKeys, type ApiKeys } from './keys.ts'
 export { applyMigrations, productMigrations, MigrationError, type Migration } from './migrations/index.ts'
-export { ApiError } from './errors.ts'
+export { ApiError } from '@pgstack/common'
 export type { HttpHandler, HttpRequest, HttpResponse } from './http.ts'
 export type { Route } from './routes.ts'
 export { LIVE_PATH, type Live } from './live/live-server.ts'

@@ -5,10 +5,11 @@ import uWS from 'uWebSockets.js'
 import { createAuth } from '@pgstack/auth'
 import { createRest } from '@pgstack/rest'
 import type { Config } from './config.ts'
+import { ApiError, TokenVerifier, internalError } from '@pgstack/common'
 import { ADMIN_PATH, createAdmin } from './admin/index.ts'
-import { ApiError, internalError, notFound } from './errors.ts'
+import { notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
-import { jwtVerificationKeys } from './jwt-keys.ts'
+import { tokenKeys } from './jwt-keys.ts'
 import { errorResponse, hasBody, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
 import { verifyToken } from './live/auth.ts'
@@ -55,14 +56,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await pool.end()
     throw error
   }
-  const auth = await createAuth({ pool, config: config.auth, log }).catch(async (error) => {
+  // The one verifier every API asks (rotation: verifier.setKeys).
+  const verifier = new TokenVerifier(tokenKeys(config.jwtSecret, config.auth.jwtPrivateKey))
+  const auth = await createAuth({ pool, config: config.auth, verifier, log }).catch(async (error) => {
     await listener.stop()
     await pool.end()
     throw error
   })
 
-  const jwtKeys = jwtVerificationKeys(config.jwtSecret, config.auth.jwtPrivateKey)
-  const rest = createRest({ pool, schemas: config.restSchemas, jwtSecret: config.jwtSecret, jwtPublicKey: jwtKeys.publicKey, log })
+  const rest = createRest({ pool, schemas: config.restSchemas, verifier, log })
   listener.on('notification', ({ channel, payload }) => {
     if (channel === 'pgrst' && (payload === '' || payload === 'reload schema')) void rest.reloadSchema()
   })
@@ -77,12 +79,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const app = uWS.App()
   // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.
-  const live = mountLive(app, { pool, listener, config, jwtKeys, log, compileLiveRead: (relation, schema, query) => rest.compileLiveRead(relation, schema, query) })
+  const live = mountLive(app, { pool, listener, config, verifier, log, compileLiveRead: (relation, schema, query) => rest.compileLiveRead(relation, schema, query) })
   routes.push(...live.routes)
   const admin = createAdmin({
     pool,
-    verify: (token) => verifyToken(jwtKeys, token),
-    signingSecret: () => jwtKeys.secret,
+    verify: (token) => verifyToken(verifier, token),
+    signingSecret: () => verifier.signingSecret,
     introspection: live.introspection,
   })
   routes.push({ prefix: ADMIN_PATH, handler: admin.handler })

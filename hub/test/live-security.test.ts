@@ -25,14 +25,15 @@ t.test('RLS: two users on the same live query see only their rows; anon sees the
 
 t.test('a token refreshed on the open socket keeps the subscription; an expired one ends it with PGRST303', async (t) => {
   const { admin, open, settle, signToken } = await setup(t)
-  const client = await open(await signToken({ role: 'authenticated', sub: 'ann' }, 2))
+  // exp 28 s ago: good for 2 s more under the 30 s clock skew every API allows
+  const client = await open(await signToken({ role: 'authenticated', sub: 'ann' }, -28))
   const sub = client.subscribe('q', 'all_todos')
   await client.until(() => sub.state === 'live')
   const feed = sub.feed
   const snapshots = () => client.messages.filter((m) => m.type === 'snapshot').length
   client.send({ type: 'auth', token: await signToken({ role: 'authenticated', sub: 'ann' }, 3600) })
   await client.next((m) => m.type === 'welcome', 5_000, 1)
-  await new Promise((resolve) => setTimeout(resolve, 2_500)) // past the first token's exp
+  await new Promise((resolve) => setTimeout(resolve, 2_500)) // past the first token's exp (+ skew)
   t.equal(sub.closed, false, 'still open after the first token expired')
   await admin.query("INSERT INTO todo VALUES (50, 'ann', 'after refresh', false)")
   await settle(client, 'q')
@@ -41,12 +42,12 @@ t.test('a token refreshed on the open socket keeps the subscription; an expired 
   t.equal(sub.feed, feed)
 
   // another user's token on the same socket: re-authorized, fresh snapshot of bob's rows
-  client.send({ type: 'auth', token: await signToken({ role: 'authenticated', sub: 'bob' }, 3) })
+  client.send({ type: 'auth', token: await signToken({ role: 'authenticated', sub: 'bob' }, -27) })
   await client.until(() => snapshots() === 2, 5_000, 'snapshot for the new user')
   await client.until(() => sub.state === 'live')
   t.equal(canon(client.rows('q')), canon((await admin.query("SELECT id, owner, title, done FROM todo WHERE owner = 'bob' ORDER BY title DESC, id")).rows))
 
-  // and that token expires
+  // and that token expires (30 s after its exp)
   const closed = await client.next((m) => m.type === 'closed' && m.id === 'q', 5_000)
   t.match(closed.error, { code: 'PGRST303', message: 'JWT expired' })
   t.equal(sub.closed, true)
@@ -54,8 +55,8 @@ t.test('a token refreshed on the open socket keeps the subscription; an expired 
   client.send({ type: 'auth', token: await signToken({ role: 'authenticated', sub: 'bob' }) })
   client.subscribe('q2', 'all_todos')
   await client.until(() => client.subs.get('q2')!.state === 'live')
-  // an expired token is refused up front
-  const late = await LiveTestClient.open(client.ws.url.replace(/\/live\/v1.*/, ''), await signToken({ role: 'authenticated', sub: 'ann' }, -10))
+  // a token expired beyond the skew is refused up front
+  const late = await LiveTestClient.open(client.ws.url.replace(/\/live\/v1.*/, ''), await signToken({ role: 'authenticated', sub: 'ann' }, -60))
   t.teardown(() => late.close())
   t.equal((await late.next((m) => m.type === 'error')).code, 'PGRST303')
 })

@@ -29,7 +29,7 @@ t.test('a body over the limit is refused with 413, not buffered', async (t) => {
   const { url } = await startTestHub(t, { env: { PGSTACK_MAX_BODY_BYTES: '2048' } })
   const res = await fetch(`${url}/health`, { method: 'POST', body: 'x'.repeat(10_000) })
   t.equal(res.status, 413)
-  t.equal(((await res.json()) as { code: string }).code, 'PGRST413')
+  t.equal(((await res.json()) as { code: string }).code, 'PGSH001')
 })
 
 t.test('the server connects as authenticator, which can become each API role', async (t) => {

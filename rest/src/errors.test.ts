@@ -1,5 +1,6 @@
 import t from 'tap'
-import { RestError, errors, statusForSqlState, toRestError } from './errors.ts'
+import { ApiError, postgrestBody } from '@pgstack/common'
+import { errors, statusForSqlState, toRestError } from './errors.ts'
 
 t.test("PostgREST's SQLSTATE → HTTP table", async (t) => {
   const table: [string, number, boolean?][] = [
@@ -15,14 +16,15 @@ t.test("PostgREST's SQLSTATE → HTTP table", async (t) => {
 })
 
 t.test('errors render as {code, details, hint, message}', async (t) => {
-  t.same(JSON.parse(JSON.stringify(errors.singular(2))), { code: 'PGRST116', details: 'The result contains 2 rows', hint: null, message: 'Cannot coerce the result to a single JSON object' })
+  t.same(postgrestBody(errors.singular(2)), { code: 'PGRST116', details: 'The result contains 2 rows', hint: null, message: 'Cannot coerce the result to a single JSON object' })
   const pgError = Object.assign(new Error('duplicate key value violates unique constraint "x"'), { code: '23505', detail: 'Key (id)=(1) already exists.', severity: 'ERROR' })
-  t.same(JSON.parse(JSON.stringify(toRestError(pgError, false))), { code: '23505', details: 'Key (id)=(1) already exists.', hint: null, message: 'duplicate key value violates unique constraint "x"' })
+  t.same(postgrestBody(toRestError(pgError, false)), { code: '23505', details: 'Key (id)=(1) already exists.', hint: null, message: 'duplicate key value violates unique constraint "x"' })
   t.equal(toRestError(new TypeError('boom'), false).status, 500, 'unknown errors are a 500 without internals')
-  t.notMatch(JSON.stringify(toRestError(new TypeError('boom'), false)), /boom/)
+  t.notMatch(JSON.stringify(postgrestBody(toRestError(new TypeError('boom'), false))), /boom/)
+  t.equal(toRestError(new TypeError('boom'), false).code, 'PGRSTX00', "PostgREST's one internal code")
   const raised = Object.assign(new Error('{"code":"123","message":"Payment Required"}'), { code: 'PGRST', detail: '{"status":402,"headers":{"X-A":"b"}}' })
   const r = toRestError(raised, false)
-  t.ok(r instanceof RestError)
+  t.ok(r instanceof ApiError)
   t.same([r.status, r.code, r.message, r.headers], [402, '123', 'Payment Required', { 'X-A': 'b' }])
   t.equal(toRestError(Object.assign(new Error('x'), { code: 'PGRST', detail: 'nope' }), false).code, 'PGRST121')
 })

@@ -1,92 +1,72 @@
-// The one error vocabulary of /rest/v1: PostgREST's codes, its `{code, message, details, hint}`
-// body, and its SQLSTATE → HTTP status table. Never branch on message text elsewhere.
-export class RestError extends Error {
-  override name = 'RestError'
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details: unknown = null,
-    readonly hint: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message)
-  }
-
-  toJSON() {
-    return { code: this.code, details: this.details, hint: this.hint, message: this.message }
-  }
-}
-
+// The error vocabulary of /rest/v1: PostgREST's codes (one constructor each) and its SQLSTATE →
+// HTTP status table, built on the server's one error type (@pgstack/common's ApiError, rendered
+// with postgrestBody). Never branch on message text elsewhere.
+import { ApiError, TokenRejected, internalError, rejectedAsPostgrest } from '@pgstack/common'
 /** PostgREST's own errors, one constructor per code. */
 export const errors = {
   parse: (what: string, value: string, column: number, details: string) =>
-    new RestError(400, 'PGRST100', `"failed to parse ${what} (${value})" (line 1, column ${column})`, details),
-  parseSimple: (message: string, details: string | null = null) => new RestError(400, 'PGRST100', message, details),
-  rpcMethod: (method: string) => new RestError(405, 'PGRST101', `Cannot use the ${method} method on RPC`),
-  invalidBody: (message: string) => new RestError(400, 'PGRST102', message),
+    new ApiError(400, 'PGRST100', `"failed to parse ${what} (${value})" (line 1, column ${column})`, details),
+  parseSimple: (message: string, details: string | null = null) => new ApiError(400, 'PGRST100', message, details),
+  rpcMethod: (method: string) => new ApiError(405, 'PGRST101', `Cannot use the ${method} method on RPC`),
+  invalidBody: (message: string) => new ApiError(400, 'PGRST102', message),
   rangeOutOfBounds: (lower: number, total: number) =>
-    new RestError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${lower} was requested, but there are only ${total} rows.`),
+    new ApiError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${lower} was requested, but there are only ${total} rows.`),
   rangeLowerGtUpper: () =>
-    new RestError(416, 'PGRST103', 'Requested range not satisfiable', 'The lower boundary must be lower than or equal to the upper boundary in the Range header.'),
+    new ApiError(416, 'PGRST103', 'Requested range not satisfiable', 'The lower boundary must be lower than or equal to the upper boundary in the Range header.'),
   negativeLimit: () =>
-    new RestError(416, 'PGRST103', 'Requested range not satisfiable', 'Limit should be greater than or equal to zero.'),
+    new ApiError(416, 'PGRST103', 'Requested range not satisfiable', 'Limit should be greater than or equal to zero.'),
   putFilters: () =>
-    new RestError(405, 'PGRST105', "Filters must include all and only primary key columns with 'eq' operators"),
+    new ApiError(405, 'PGRST105', "Filters must include all and only primary key columns with 'eq' operators"),
   schema: (schema: string, schemas: string[]) =>
-    new RestError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${schemas.join(', ')}`),
+    new ApiError(406, 'PGRST106', `Invalid schema: ${schema}`, null, `Only the following schemas are exposed: ${schemas.join(', ')}`),
   mediaType: (types: string[]) =>
-    new RestError(406, 'PGRST107', `None of these media types are available: ${types.join(', ')}`),
-  contentType: (type: string) => new RestError(415, 'PGRST107', `Content-Type not acceptable: ${type}`),
+    new ApiError(406, 'PGRST107', `None of these media types are available: ${types.join(', ')}`),
+  contentType: (type: string) => new ApiError(415, 'PGRST107', `Content-Type not acceptable: ${type}`),
   notEmbedded: (resource: string) =>
-    new RestError(400, 'PGRST108', `'${resource}' is not an embedded resource in this request`, null, `Verify that '${resource}' is included in the 'select' query parameter.`),
+    new ApiError(400, 'PGRST108', `'${resource}' is not an embedded resource in this request`, null, `Verify that '${resource}' is included in the 'select' query parameter.`),
   gucHeaders: () =>
-    new RestError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value'),
-  gucStatus: () => new RestError(500, 'PGRST112', 'response.status guc must be a valid status code'),
-  putLimit: () => new RestError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT'),
-  putPk: () => new RestError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)'),
+    new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value'),
+  gucStatus: () => new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code'),
+  putLimit: () => new ApiError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT'),
+  putPk: () => new ApiError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)'),
   singular: (rows: number) =>
-    new RestError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${rows} rows`),
-  method: (method: string) => new RestError(405, 'PGRST117', `Unsupported HTTP method: ${method}`),
+    new ApiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${rows} rows`),
+  method: (method: string) => new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`),
   relatedOrder: (origin: string, target: string) =>
-    new RestError(400, 'PGRST118', `A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
+    new ApiError(400, 'PGRST118', `A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
   spreadNotToOne: (origin: string, target: string) =>
-    new RestError(400, 'PGRST119', `A spread operation on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
+    new ApiError(400, 'PGRST119', `A spread operation on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
   embedFilter: (target: string) =>
-    new RestError(400, 'PGRST120', `Bad operator on the '${target}' embedded resource`, 'Only is null or not is null filters are allowed on embedded resources'),
+    new ApiError(400, 'PGRST120', `Bad operator on the '${target}' embedded resource`, 'Only is null or not is null filters are allowed on embedded resources'),
   invalidPreferences: (prefs: string[]) =>
-    new RestError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.join(', ')}`),
-  aggregates: () => new RestError(400, 'PGRST123', 'Use of aggregate functions is not allowed'),
+    new ApiError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.join(', ')}`),
+  aggregates: () => new ApiError(400, 'PGRST123', 'Use of aggregate functions is not allowed'),
   maxAffected: (rows: number) =>
-    new RestError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${rows} rows`),
-  invalidPath: () => new RestError(404, 'PGRST125', 'Invalid path specified in request URL'),
+    new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${rows} rows`),
+  invalidPath: () => new ApiError(404, 'PGRST125', 'Invalid path specified in request URL'),
   noRelationship: (parent: string, child: string, hint: string | undefined, schema: string) =>
-    new RestError(
+    new ApiError(
       400,
       'PGRST200',
       `Could not find a relationship between '${parent}' and '${child}' in the schema cache`,
       `Searched for a foreign key relationship between '${parent}' and '${child}${hint ? `' using the hint '${hint}` : ''}' in the schema '${schema}', but no matches were found.`,
     ),
   ambiguousRelationship: (parent: string, child: string, details: object[], hint: string) =>
-    new RestError(300, 'PGRST201', `Could not embed because more than one relationship was found for '${parent}' and '${child}'`, details, hint),
+    new ApiError(300, 'PGRST201', `Could not embed because more than one relationship was found for '${parent}' and '${child}'`, details, hint),
   noFunction: (schema: string, name: string, args: string[]) => {
     const params = args.length ? `(${args.join(', ')})` : ' without parameters'
     const det = args.length ? ` with parameter${args.length > 1 ? 's' : ''} ${args.join(', ')}` : ' without parameters'
-    return new RestError(404, 'PGRST202', `Could not find the function ${schema}.${name}${params} in the schema cache`, `Searched for the function ${schema}.${name}${det}, but no matches were found in the schema cache.`)
+    return new ApiError(404, 'PGRST202', `Could not find the function ${schema}.${name}${params} in the schema cache`, `Searched for the function ${schema}.${name}${det}, but no matches were found in the schema cache.`)
   },
   ambiguousFunction: (candidates: string[]) =>
-    new RestError(300, 'PGRST203', `Could not choose the best candidate function between: ${candidates.join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved'),
+    new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${candidates.join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved'),
   noColumn: (relation: string, column: string) =>
-    new RestError(400, 'PGRST204', `Could not find the '${column}' column of '${relation}' in the schema cache`),
+    new ApiError(400, 'PGRST204', `Could not find the '${column}' column of '${relation}' in the schema cache`),
   noTable: (schema: string, name: string) =>
-    new RestError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`),
-  jwt: (message: string) =>
-    new RestError(401, 'PGRST301', message, null, null, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"` }),
-  jwtClaims: (message: string) =>
-    new RestError(401, 'PGRST303', message, null, null, { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${message.replace(/"/g, "'")}"` }),
-  noSchemaCache: () => new RestError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.'),
-  connection: () => new RestError(503, 'PGRST000', 'Database connection error. Retrying the connection.'),
-  internal: () => new RestError(500, 'PGRSTX00', 'Internal server error', null, 'The server log has the details.'),
+    new ApiError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`),
+  noSchemaCache: () => new ApiError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.'),
+  connection: () => new ApiError(503, 'PGRST000', 'Database connection error. Retrying the connection.'),
+  internal: internalError,
 }
 
 /** PostgREST's SQLSTATE → HTTP status table. `authenticated`: the request carried a valid JWT. */
@@ -126,14 +106,15 @@ function isPgError(error: unknown): error is PgErrorLike & { code: string } {
   return error instanceof Error && typeof (error as PgErrorLike).code === 'string' && /^[0-9A-Z]{5}$/.test((error as PgErrorLike).code!)
 }
 
-/** Turns anything thrown while serving a request into a RestError; unknown errors become a 500. */
-export function toRestError(error: unknown, authenticated: boolean): RestError {
-  if (error instanceof RestError) return error
+/** Turns anything thrown while serving a request into an ApiError; unknown errors become a 500. */
+export function toRestError(error: unknown, authenticated: boolean): ApiError {
+  if (error instanceof ApiError) return error
+  if (error instanceof TokenRejected) return rejectedAsPostgrest(error)
   if (isPgError(error)) {
     if (error.code === 'PGRST') return raisedPgrst(error)
     const status = statusForSqlState(error.code, error.message, authenticated)
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
-    return new RestError(status, error.code, error.message, error.detail ?? null, error.hint ?? null, headers)
+    return new ApiError(status, error.code, error.message, error.detail ?? null, error.hint ?? null, headers)
   }
   const code = (error as { code?: unknown })?.code
   if (typeof code === 'string' && /^E(CONNREFUSED|CONNRESET|PIPE)$/.test(code)) return errors.connection()
@@ -141,15 +122,15 @@ export function toRestError(error: unknown, authenticated: boolean): RestError {
 }
 
 /** `RAISE SQLSTATE 'PGRST' USING message = '{json}', detail = '{status, headers}'`. */
-function raisedPgrst(error: PgErrorLike): RestError {
+function raisedPgrst(error: PgErrorLike): ApiError {
   try {
     const body = JSON.parse(error.message) as Record<string, unknown>
     const meta = JSON.parse(error.detail ?? '') as { status?: unknown; headers?: Record<string, unknown> }
     if (typeof body.code !== 'string' || typeof body.message !== 'string' || typeof meta.status !== 'number') throw new Error()
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(meta.headers ?? {})) headers[k] = String(v)
-    return new RestError(meta.status, body.code, body.message, typeof body.details === 'string' ? body.details : null, typeof body.hint === 'string' ? body.hint : null, headers)
+    return new ApiError(meta.status, body.code, body.message, typeof body.details === 'string' ? body.details : null, typeof body.hint === 'string' ? body.hint : null, headers)
   } catch {
-    return new RestError(500, 'PGRST121', `Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`)
+    return new ApiError(500, 'PGRST121', `Could not parse JSON in the "RAISE SQLSTATE 'PGRST'" error`)
   }
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
-import type { AuthContext } from './auth.ts'
+import type { VerifiedToken } from '@pgstack/common'
 import { Batch, isServerError, Pipeline } from './pipeline.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
@@ -24,7 +24,7 @@ const SETTINGS_SQL = `SELECT num_nulls(${SETTINGS.join(', ')})`
 const SETTINGS_RO_SQL = `SELECT num_nulls(${[...SETTINGS, "set_config('transaction_read_only', 'on', true)"].join(', ')})`
 
 export interface ExecuteOptions {
-  auth: AuthContext
+  auth: VerifiedToken
   method: string
   path: string
   headers: Record<string, string>

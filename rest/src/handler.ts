@@ -1,9 +1,9 @@
 // The request pipeline in one place: authenticate → parse → plan → SQL → execute → render.
 // Every failure, whatever its source, leaves as PostgREST's error JSON; only unknown ones log.
 import type pg from 'pg'
-import type { Authenticator } from './auth.ts'
 import { isPreflight, preflight, withCors } from './cors.ts'
-import { RestError, toRestError } from './errors.ts'
+import { ApiError, postgrestBody, type TokenVerifier } from '@pgstack/common'
+import { errors, toRestError } from './errors.ts'
 import { execute } from './execute.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { openApi } from './openapi.ts'
@@ -17,7 +17,8 @@ import { buildStatement } from './sql/build-statement.ts'
 export interface HandlerDeps {
   pool: pg.Pool
   schemas: string[]
-  auth: Authenticator
+  /** The hub's one token verifier. */
+  verifier: TokenVerifier
   /** The loaded schema cache, or a promise while the first load runs. */
   cache: () => SchemaCache | Promise<SchemaCache>
   log: (line: string) => void
@@ -61,14 +62,14 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
       if (req.method === 'OPTIONS') return { status: 200, headers: { Allow: ALLOW } }
       // Both are plain values on the common path (a known token, a loaded cache): awaiting
       // them anyway would cost a turn of the microtask queue each, on every request.
-      const pendingAuth = deps.auth.authenticate(req.headers)
+      const pendingAuth = deps.verifier.authenticate(req.headers)
       const auth = pendingAuth instanceof Promise ? await pendingAuth : pendingAuth
       authenticated = auth.authenticated
       const api = parseRequest(req, deps.schemas)
       const loaded = deps.cache()
       const cache = loaded instanceof Promise ? await loaded : loaded
       if (api.resource.kind === 'root') {
-        if (api.method !== 'GET' && api.method !== 'HEAD') throw new RestError(405, 'PGRST117', `Unsupported HTTP method: ${api.method}`)
+        if (api.method !== 'GET' && api.method !== 'HEAD') throw errors.method(api.method)
         const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))
         return { status: 200, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }, body: api.method === 'HEAD' ? '' : body }
       }
@@ -89,13 +90,13 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
       return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
     } catch (error) {
       const rest = toRestError(error, authenticated)
-      if (rest.status >= 500 && !(error instanceof RestError)) {
+      if (rest.status >= 500 && !(error instanceof ApiError)) {
         deps.log(`rest: ${req.method} ${req.routePath}: ${(error as Error)?.stack ?? String(error)}`)
       }
       return {
         status: rest.status,
         headers: { 'Content-Type': 'application/json; charset=utf-8', ...rest.headers },
-        body: JSON.stringify(rest),
+        body: JSON.stringify(postgrestBody(rest)),
       }
     }
   }

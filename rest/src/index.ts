@@ -1,29 +1,25 @@
 // @pgstack/rest: a PostgREST-compatible /rest/v1. The factory receives the pool and settings from
 // its host (the hub) and owns only its schema cache; it never imports the hub.
 import type pg from 'pg'
-import { Authenticator, type JwtPublicKey } from './auth.ts'
+import type { TokenVerifier } from '@pgstack/common'
 import { errors } from './errors.ts'
 import { createHandler } from './handler.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { compileLiveRead, type LiveRead } from './live-read.ts'
 import { loadSchemaCache, type SchemaCache } from './schema-cache.ts'
 
-export { RestError, statusForSqlState } from './errors.ts'
+export { statusForSqlState } from './errors.ts'
 export { restMigrations, type RestMigration } from './migrations.ts'
 export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 export type { SchemaCache } from './schema-cache.ts'
-export { Authenticator, type AuthContext, type JwtPublicKey } from './auth.ts'
 export type { LiveRead } from './live-read.ts'
 
 export interface RestOptions {
   pool: pg.Pool
   /** Exposed schemas; the first is the default profile. */
   schemas: string[]
-  jwtSecret: string
-  /** Also accept tokens signed with this public key (auth's ES256/RS256 signing key). */
-  jwtPublicKey?: JwtPublicKey
-  /** Role for requests without a token. */
-  anonRole?: string
+  /** The hub's one token verifier (its anonymous role is the role of requests without a token). */
+  verifier: TokenVerifier
   log?: (line: string) => void
 }
 
@@ -34,7 +30,7 @@ export interface Rest {
   /**
    * A query-builder live query (relation, Accept-Profile schema or null, the /rest/v1 query
    * string) as a plain row-returning SELECT, planned exactly as GET /rest/v1 plans it.
-   * Rejects with a RestError.
+   * Rejects with an ApiError.
    */
   compileLiveRead(relation: string, schema: string | null, query: string): Promise<LiveRead>
   close(): Promise<void>
@@ -79,7 +75,7 @@ export function createRest(options: RestOptions): Rest {
   load().catch((error: Error) => log(`rest: schema cache load failed: ${error.message}`))
 
   return {
-    handler: createHandler({ pool: options.pool, schemas: options.schemas, auth: new Authenticator(options.jwtSecret, options.anonRole, options.jwtPublicKey), cache, log }),
+    handler: createHandler({ pool: options.pool, schemas: options.schemas, verifier: options.verifier, cache, log }),
     async reloadSchema() {
       if (closed) return
       try {

@@ -19,7 +19,7 @@ export interface LiveRead {
   key?: string[]
 }
 
-/** Throws RestError (PGRST100 bad query, PGRST106 schema, PGRST205 unknown table, 42703 column…). */
+/** Throws ApiError (PGRST100 bad query, PGRST106 schema, PGRST205 unknown table, 42703 column…). */
 export function compileLiveRead(cache: SchemaCache, schemas: readonly string[], relation: string, schema: string | null, query: string): LiveRead {
   const headers: Record<string, string> = schema === null ? {} : { 'accept-profile': schema }
   const req = parseRequest({ method: 'GET', routePath: `/${encodeURIComponent(relation)}`, query, headers, body: Buffer.alloc(0) }, schemas)

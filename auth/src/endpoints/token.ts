@@ -5,7 +5,8 @@ import { audit, actorOf, auditPayload } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { issuer } from '../context.ts'
 import { CommitThenThrow, inTransaction, inTransactionCommitting } from '../db.ts'
-import { AuthError, badRequest } from '../errors.ts'
+import { ApiError } from '@pgstack/common'
+import { badRequest } from '../errors.ts'
 import { clientIp, json, queryParams, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../passwords.ts'
 import { exchangeAuthCode } from '../pkce.ts'
@@ -76,8 +77,8 @@ function weakPassword(password: string, config: AuthContext['config']): { reason
     checkPasswordStrength(password, config.passwordMinLength, config.passwordRequiredCharacters)
     return undefined
   } catch (error) {
-    if (!(error instanceof AuthError)) throw error
-    return { reasons: error.weakPasswordReasons ?? [], message: error.message }
+    if (!(error instanceof ApiError)) throw error
+    return { reasons: Array.isArray(error.details) ? (error.details as string[]) : [], message: error.message }
   }
 }
 

@@ -5,7 +5,8 @@ import { audit, actorOf } from '../audit.ts'
 import type { AuthContext } from '../context.ts'
 import { issuer } from '../context.ts'
 import { inTransaction, type Db } from '../db.ts'
-import { AuthError, badRequest, forbidden } from '../errors.ts'
+import { ApiError } from '@pgstack/common'
+import { badRequest, forbidden } from '../errors.ts'
 import { clientIp, json, queryParams, readBody, redirect, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { consumeToken, findTokenByHash, findTokenByOtp, type FoundToken, type TokenType } from '../one-time-tokens.ts'
 import { issueAuthCode } from '../pkce.ts'
@@ -146,7 +147,7 @@ export async function verifyGet(ctx: AuthContext, request: AuthRequest): Promise
     })
     return redirect(`${redirectTo.split('#')[0]}#${fragment}`)
   } catch (error) {
-    if (!(error instanceof AuthError) || error.status >= 500) throw error
+    if (!(error instanceof ApiError) || error.status >= 500) throw error
     const fragment = new URLSearchParams({
       error: error.status === 429 ? 'too_many_requests' : 'access_denied',
       error_code: error.code,

@@ -1,6 +1,6 @@
 // The admin API's error vocabulary (docs/admin-api.md, "Errors"): the hub's ApiError with PGSA
 // codes, rendered in PostgREST's shape like every other API of the hub.
-import { ApiError } from '../errors.ts'
+import { ApiError } from '@pgstack/common'
 
 export const ADMIN_ERRORS = {
   noToken: ['PGSA001', 401],

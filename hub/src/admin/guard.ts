@@ -2,7 +2,7 @@
 // Studio token issued to an admin user, which is re-checked against the database on every call
 // so that revoking the admin, banning the user or ending the session takes effect at once.
 import type pg from 'pg'
-import type { ApiError } from '../errors.ts'
+import { requestToken, type ApiError } from '@pgstack/common'
 import type { HttpRequest } from '../http.ts'
 import { adminError } from './errors.ts'
 import { queryAs } from './db.ts'
@@ -25,18 +25,9 @@ export interface Caller {
 /** The claim that marks a Studio token (POST /admin/v1/token). */
 export const ADMIN_CLAIM = 'pgstack_admin'
 
-export function bearerToken(request: HttpRequest): string | null {
-  const header = request.headers.authorization
-  if (header !== undefined) {
-    const match = /^bearer\s+(\S+)\s*$/i.exec(header)
-    if (match) return match[1]!
-  }
-  return request.headers.apikey || null
-}
-
 /** The verified token of a request, or the 401 that refuses it. */
 export async function verifiedToken(request: HttpRequest, verify: VerifyToken): Promise<VerifiedToken> {
-  const token = bearerToken(request)
+  const token = requestToken(request.headers)
   if (!token) throw adminError('noToken', 'the admin API needs a service-role token', null, 'Send Authorization: Bearer <service key> or a Studio token from POST /admin/v1/token.')
   const verdict = await verify(token)
   if (!('role' in verdict)) throw verdict

@@ -5,7 +5,7 @@
 import type { HttpHandler, HttpRequest, HttpResponse } from '../http.ts'
 import { adminError } from './errors.ts'
 import { requireServiceRole, verifiedToken, type Caller, type VerifiedToken, type VerifyToken } from './guard.ts'
-import { ApiError, errorBody } from '../errors.ts'
+import { ApiError, postgrestBody } from '@pgstack/common'
 import { CORS_HEADERS, json } from './http.ts'
 import type pg from 'pg'
 
@@ -96,7 +96,7 @@ export function createAdminRouter(options: {
     } catch (error) {
       // anything else is the hub's to log and answer as a bare 500
       if (!(error instanceof ApiError)) throw error
-      return json(error.status, errorBody(error))
+      return json(error.status, postgrestBody(error), error.headers)
     }
   }
 }

@@ -1,9 +1,7 @@
-// Turns a JWT into the security context a live subscription runs under: role, claims, expiry and
-// the key that decides which subscriptions may share a feed. Verification only; no I/O.
-import { errors, jwtVerify, type JWTPayload } from 'jose'
-import { joseVerification, type JwtVerificationKeys } from '../jwt-keys.ts'
-import type { ApiError } from '../errors.ts'
-import { liveError } from './errors.ts'
+// Turns a JWT into the security context a live subscription (or an admin call) runs under: role,
+// claims, expiry and the key that decides which subscriptions may share a feed. The verdict is the
+// hub's one TokenVerifier's (the same as /rest/v1's), refusals in PostgREST's vocabulary; no I/O.
+import { TokenRejected, rejectedAsPostgrest, type ApiError, type TokenVerifier } from '@pgstack/common'
 import { canonicalJson } from './canonical.ts'
 
 export interface SecurityContext {
@@ -19,20 +17,19 @@ export interface SecurityContext {
 /** Claims that differ between two tokens of the same session and decide nothing about rows. */
 const PER_TOKEN_CLAIMS = new Set(['exp', 'iat', 'nbf', 'jti'])
 
-export async function verifyToken(keys: JwtVerificationKeys, token: string): Promise<SecurityContext | ApiError> {
-  let payload: JWTPayload
+export async function verifyToken(verifier: TokenVerifier, token: string): Promise<SecurityContext | ApiError> {
+  let role: string
+  let payload: Record<string, unknown>
+  let expiresAt: number | null
   try {
-    const { key, algorithms } = joseVerification(keys)
-    ;({ payload } = await jwtVerify(token, key, { algorithms }))
+    const verified = await verifier.verify(token)
+    ;({ role, expiresAt } = verified)
+    payload = JSON.parse(verified.claimsJson) as Record<string, unknown>
   } catch (error) {
-    if (error instanceof errors.JWTExpired) {
-      return liveError('jwtExpired', 'JWT expired', null, 'Send {"type":"auth"} with a fresh token.')
-    }
-    return liveError('jwtInvalid', 'JWT is invalid', (error as Error).message, 'Use a token issued by /auth/v1 or signed with the project\'s JWT secret (HS256).')
+    if (!(error instanceof TokenRejected)) throw error
+    return rejectedAsPostgrest(error)
   }
-  const role = typeof payload.role === 'string' && payload.role !== '' ? payload.role : 'anon'
   const claims: Record<string, unknown> = {}
   for (const [name, value] of Object.entries(payload)) if (!PER_TOKEN_CLAIMS.has(name)) claims[name] = value
-  const expiresAt = typeof payload.exp === 'number' ? payload.exp : null
   return { role, claims, expiresAt, key: canonicalJson([role, claims]) }
 }

@@ -1,10 +1,9 @@
-// The live protocol's error vocabulary: the hub's ApiError with the codes of docs/protocol.md, and
-// the one mapping from a PostgreSQL error to it (SQLSTATE as the code, as /rest/v1 does).
-import { ApiError, internalError } from '../errors.ts'
+// The live protocol's error vocabulary: the server's ApiError with the codes of docs/protocol.md
+// (token errors come from the shared verifier as PGRST301/303), and the one mapping from a
+// PostgreSQL error to it (SQLSTATE as the code, as /rest/v1 does).
+import { ApiError, internalError } from '@pgstack/common'
 
 export const LIVE_ERRORS = {
-  jwtInvalid: ['PGRST301', 401],
-  jwtExpired: ['PGRST303', 401],
   malformed: ['PGSL001', 400],
   unauthenticated: ['PGSL002', 401],
   duplicateId: ['PGSL003', 409],

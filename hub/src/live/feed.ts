@@ -2,7 +2,8 @@
 // the hub, its replay window, and its uWS topic. Each delta is applied, serialized and published
 // once, whatever the number of subscribers. Deltas are handled strictly in sequence: a gap or a
 // large delta is filled from pg_reactive's delta log; what the log no longer has is a resync.
-import type { ApiError } from '../errors.ts'
+import type { ApiError } from '@pgstack/common'
+import { errorMessage } from './error-messages.ts'
 import { liveError, toApiError } from './errors.ts'
 import { parseOrder } from './order.ts'
 import type { PgrClient } from './pgr.ts'
@@ -140,7 +141,7 @@ export class Feed {
     }
     if (notice.kind === 'error') {
       this.lastError = liveErrorOf(notice)
-      this.deps.publish(this.topic, JSON.stringify({ type: 'error', feed: this.feedId, ...errorFields(this.lastError) }))
+      this.deps.publish(this.topic, errorMessage({ feed: this.feedId }, this.lastError))
       return
     }
     if (notice.seq <= this.seqNow) return
@@ -306,8 +307,4 @@ export class Feed {
 
 function liveErrorOf(notice: PgrNotice & { kind: 'error' }): ApiError {
   return toApiError({ code: notice.code, message: notice.message })
-}
-
-function errorFields(error: ApiError) {
-  return { code: error.code, message: error.message, details: error.details, hint: error.hint }
 }

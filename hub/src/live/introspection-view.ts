@@ -1,6 +1,7 @@
 // What the introspection shows of an actor and a feed (docs/admin-api.md, "Live actors"): plain
 // summaries built from the records and from the feed's public accessors, and the one-second
 // points of the hub's series. Pure functions; nothing here holds state or touches a socket.
+import { postgrestBody, type PostgrestErrorBody } from '@pgstack/common'
 import type { Feed } from './feed.ts'
 import type { SubscriptionStateName } from './subscription-machine.ts'
 
@@ -57,7 +58,7 @@ export interface FeedSummary {
   deliveries_total: number
   last_seq: number
   lag_ms: number
-  last_error: { code: string; message: string; details: string | null; hint: string | null } | null
+  last_error: PostgrestErrorBody | null
 }
 
 export interface Point {
@@ -101,7 +102,7 @@ export function feedSummary(feed: Feed, deltasPerSecond: number): FeedSummary {
     deliveries_total: feed.deliveriesTotal,
     last_seq: feed.seq,
     lag_ms: round(feed.lastLagMs),
-    last_error: error ? { code: error.code, message: error.message, details: error.details, hint: error.hint } : null,
+    last_error: error ? postgrestBody(error) : null,
   }
 }
 

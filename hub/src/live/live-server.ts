@@ -4,7 +4,7 @@
 import type pg from 'pg'
 import uWS from 'uWebSockets.js'
 import type { Config } from '../config.ts'
-import type { JwtVerificationKeys } from '../jwt-keys.ts'
+import type { TokenVerifier } from '@pgstack/common'
 import type { PgListener } from '../listener.ts'
 import type { Route } from '../routes.ts'
 import { FeedRegistry } from './feed-registry.ts'
@@ -30,14 +30,14 @@ export function mountLive(
     pool: pg.Pool
     listener: PgListener
     config: Config
-    jwtKeys: JwtVerificationKeys
+    /** The hub's one token verifier, for /live/v1 and /metrics. */
+    verifier: TokenVerifier
     log(line: string): void
     /** Compiles query-builder (`rest`) subscriptions; without it they are refused (PGSL008). */
     compileLiveRead?: LiveReadCompiler
   },
 ): Live {
   const { config, listener, log } = deps
-  const secret = deps.jwtKeys
   const registry = new FeedRegistry({
     pgr: createPgrClient(deps.pool),
     // After close() the app is gone: a late database answer must not touch it (uWS would crash).
@@ -95,7 +95,7 @@ export function mountLive(
     },
     open: (ws) => {
       const session = new LiveSession(ws, {
-        secret,
+        verifier: deps.verifier,
         registry,
         ...(deps.compileLiveRead ? { compileLiveRead: deps.compileLiveRead } : {}),
         heartbeatMs: config.live.heartbeatMs,
@@ -166,7 +166,7 @@ export function mountLive(
   for (const timer of [heartbeat, sweep]) timer.unref()
 
   return {
-    routes: [{ prefix: '/metrics', handler: metricsHandler(secret, stats) }],
+    routes: [{ prefix: '/metrics', handler: metricsHandler(deps.verifier, stats) }],
     stats,
     introspection,
     async close() {

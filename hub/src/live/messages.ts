@@ -1,6 +1,6 @@
 // Parses and checks the client's messages (docs/protocol.md): plain data out, or an ApiError that
 // names what is wrong. Nothing here touches a socket.
-import type { ApiError } from '../errors.ts'
+import type { ApiError } from '@pgstack/common'
 import { liveError } from './errors.ts'
 
 export type ClientMessage =

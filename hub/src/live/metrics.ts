@@ -1,9 +1,7 @@
 // GET /metrics: the live actors' figures in Prometheus text format, for the service_role only
 // (the figures name queries and roles).
-import type { HttpHandler } from '../http.ts'
-import type { JwtVerificationKeys } from '../jwt-keys.ts'
-import { ApiError, errorBody } from '../errors.ts'
-import { verifyToken } from './auth.ts'
+import { TokenRejected, rejectedAsPostgrest, requestToken, type TokenVerifier } from '@pgstack/common'
+import { errorResponse, type HttpHandler } from '../http.ts'
 import { liveError } from './errors.ts'
 import type { SubscriptionStateName } from './subscription-machine.ts'
 
@@ -55,18 +53,19 @@ export function renderMetrics(s: LiveStats): string {
   return `${lines.join('\n')}\n`
 }
 
-export function metricsHandler(secret: JwtVerificationKeys, stats: () => LiveStats): HttpHandler {
+export function metricsHandler(verifier: TokenVerifier, stats: () => LiveStats): HttpHandler {
   return async (request) => {
-    const bearer = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? request.headers.apikey
-    const refuse = (error: ApiError) => ({
-      status: error.status,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify(errorBody(error)),
-    })
-    if (!bearer) return refuse(liveError('unauthenticated', 'metrics need the service key', null, 'Send it as Authorization: Bearer <service key>.'))
-    const security = await verifyToken(secret, bearer)
-    if (!('key' in security)) return refuse(security)
-    if (security.role !== 'service_role') return refuse(liveError('forbidden', 'metrics need the service_role'))
+    if (requestToken(request.headers) === undefined) {
+      return errorResponse(liveError('unauthenticated', 'metrics need the service key', null, 'Send it as Authorization: Bearer <service key>.'))
+    }
+    let role: string
+    try {
+      ;({ role } = await verifier.authenticate(request.headers))
+    } catch (error) {
+      if (error instanceof TokenRejected) return errorResponse(rejectedAsPostgrest(error))
+      throw error
+    }
+    if (role !== 'service_role') return errorResponse(liveError('forbidden', 'metrics need the service_role'))
     return { status: 200, headers: { 'content-type': 'text/plain; version=0.0.4' }, body: renderMetrics(stats()) }
   }
 }

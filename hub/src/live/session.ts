@@ -4,8 +4,8 @@
 import { createActor, type Actor } from 'xstate'
 import type { WebSocket } from 'uWebSockets.js'
 import { verifyToken, type SecurityContext } from './auth.ts'
-import { ApiError } from '../errors.ts'
-import type { JwtVerificationKeys } from '../jwt-keys.ts'
+import { ApiError, CLOCK_SKEW_SECONDS, type TokenVerifier } from '@pgstack/common'
+import { closedMessage, errorMessage } from './error-messages.ts'
 import { liveError, toApiError } from './errors.ts'
 import type { CompiledSql } from './feed.ts'
 import type { FeedRegistry } from './feed-registry.ts'
@@ -26,7 +26,8 @@ export interface LiveReadCompiler {
 }
 
 export interface SessionOptions {
-  secret: JwtVerificationKeys
+  /** The hub's one token verifier. */
+  verifier: TokenVerifier
   registry: FeedRegistry
   /** Compiles `rest` targets; without it they are refused with PGSL008. */
   compileLiveRead?: LiveReadCompiler
@@ -189,7 +190,7 @@ export class LiveSession implements SubscriptionPort {
   }
 
   private async authenticate(token: string): Promise<void> {
-    const result = await verifyToken(this.options.secret, token)
+    const result = await verifyToken(this.options.verifier, token)
     if (this.closed) return
     if (!('key' in result)) return this.sendError(null, result)
     const previous = this.security
@@ -197,7 +198,8 @@ export class LiveSession implements SubscriptionPort {
     clearTimeout(this.authTimer)
     clearTimeout(this.expiryTimer)
     if (result.expiresAt !== null) {
-      const delay = result.expiresAt * 1000 - Date.now()
+      // The verifier's skew rule: the token is good until CLOCK_SKEW_SECONDS after exp, here as on /rest/v1.
+      const delay = (result.expiresAt + CLOCK_SKEW_SECONDS) * 1000 - Date.now()
       if (delay < MAX_TIMER_MS) this.expiryTimer = setTimeout(() => this.expire(), Math.max(0, delay))
     }
     this.send(JSON.stringify({ type: 'welcome', role: result.role, expires_at: result.expiresAt, heartbeat_ms: this.options.heartbeatMs }))
@@ -237,9 +239,9 @@ export class LiveSession implements SubscriptionPort {
         compiled = await compile(target.relation, target.schema, target.query)
       } catch (error) {
         // as for a named query that fails to subscribe: the error, then `closed` with it
-        const e = restApiError(error)
+        const e = toApiError(error)
         this.sendError(id, e)
-        this.send(JSON.stringify({ type: 'closed', id, error: { code: e.code, message: e.message, details: e.details, hint: e.hint } }))
+        this.send(closedMessage(id, e))
         return
       }
       if (this.closed || !this.security) return
@@ -265,8 +267,7 @@ export class LiveSession implements SubscriptionPort {
   }
 
   private sendError(id: string | null, error: ApiError): void {
-    const body = { code: error.code, message: error.message, details: error.details, hint: error.hint }
-    this.send(JSON.stringify(id === null ? { type: 'error', ...body } : { type: 'error', id, ...body }))
+    this.send(errorMessage(id === null ? null : { id }, error))
   }
 
   /** The socket closed: stop every actor (releasing its feed) without writing to the socket. */
@@ -283,14 +284,4 @@ export class LiveSession implements SubscriptionPort {
   end(): void {
     if (!this.closed) this.ws.end(1001, 'server shutting down')
   }
-}
-
-/** A RestError (PostgREST's code, status and texts) as the hub's ApiError; anything else as a PostgreSQL error. */
-function restApiError(error: unknown): ApiError {
-  const e = error as { name?: unknown; status?: unknown; code?: unknown; message?: unknown; details?: unknown; hint?: unknown } | null
-  if (e?.name === 'RestError' && typeof e.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string') {
-    const details = e.details === null || e.details === undefined ? null : typeof e.details === 'string' ? e.details : JSON.stringify(e.details)
-    return new ApiError(e.status, e.code, e.message, details, typeof e.hint === 'string' ? e.hint : null)
-  }
-  return toApiError(error)
 }

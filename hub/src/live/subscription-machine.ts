@@ -2,9 +2,10 @@
 // ⇄ lagging → resyncing → live, ending in closed. It never sees a delta: deltas go to its feed's
 // topic once for all subscribers; the actor only decides when this socket is on that topic.
 import { assign, fromCallback, fromPromise, setup } from 'xstate'
-import type { ApiError } from '../errors.ts'
+import { TokenRejected, rejectedAsPostgrest, type ApiError } from '@pgstack/common'
 import type { SecurityContext } from './auth.ts'
-import { liveError, toApiError } from './errors.ts'
+import { closedMessage, errorMessage } from './error-messages.ts'
+import { toApiError } from './errors.ts'
 import type { CompiledSql, Feed, FeedSpec } from './feed.ts'
 import type { FeedRegistry } from './feed-registry.ts'
 import { canonicalJson } from './canonical.ts'
@@ -131,13 +132,8 @@ export const subscriptionMachine = setup({
     announceClosed: ({ context }) => {
       if (context.silent) return
       const { id, error, port } = context
-      if (error) {
-        const body = { code: error.code, message: error.message, details: error.details, hint: error.hint }
-        port.send(JSON.stringify({ type: 'error', id, ...body }))
-        port.send(JSON.stringify({ type: 'closed', id, error: body }))
-      } else {
-        port.send(`{"type":"closed","id":${quote(id)},"error":null}`)
-      }
+      if (error) port.send(errorMessage({ id }, error))
+      port.send(closedMessage(id, error))
     },
   },
 }).createMachine({
@@ -150,7 +146,7 @@ export const subscriptionMachine = setup({
     'token.expired': {
       target: '.closed',
       actions: assign({
-        error: () => liveError('jwtExpired', 'JWT expired', null, 'Send {"type":"auth"} with a fresh token and subscribe again.'),
+        error: () => rejectedAsPostgrest(new TokenRejected('expired', 'JWT expired'), 'Send {"type":"auth"} with a fresh token and subscribe again.'),
       }),
     },
     'token.refreshed': [

@@ -1,14 +1,15 @@
 // Select tree + per-node filters/order/paging → ReadNode, checking every column against the
 // schema cache (unknown columns fail like PostgreSQL's 42703, as PostgREST's do).
-import { RestError, errors } from '../errors.ts'
+import { ApiError } from '@pgstack/common'
+import { errors } from '../errors.ts'
 import { fieldOutputName } from '../request/scanner.ts'
 import type { FilterNode, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { findRelationship, isToOne } from './relationships.ts'
 import type { ComputedRef, EmbedPlan, PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
 
-export function unknownColumn(table: Table, column: string): RestError {
-  return new RestError(400, '42703', `column ${table.name}.${column} does not exist`)
+export function unknownColumn(table: Table, column: string): ApiError {
+  return new ApiError(400, '42703', `column ${table.name}.${column} does not exist`)
 }
 
 export function checkColumn(table: Table, column: string): string {

@@ -1,9 +1,9 @@
 // Property test of the whole front half (parse → plan → SQL) with no database: any query string
-// either becomes a statement whose placeholders match its values, or fails with a RestError —
+// either becomes a statement whose placeholders match its values, or fails with an ApiError —
 // never another exception (which would be a 500).
 import fc from 'fast-check'
 import t from 'tap'
-import { RestError } from '../errors.ts'
+import { ApiError } from '@pgstack/common'
 import { planRequest } from '../plan/plan-request.ts'
 import { testCache } from '../plan/test-cache.ts'
 import { buildStatement } from '../sql/build-statement.ts'
@@ -19,7 +19,7 @@ const value = fc.oneof(
 )
 const structured = fc.array(fc.tuple(key, value), { maxLength: 5 }).map((pairs) => pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&'))
 
-t.test('parse → plan → SQL never throws anything but RestError', async (t) => {
+t.test('parse → plan → SQL never throws anything but ApiError', async (t) => {
   let statements = 0
   let rejected = 0
   fc.assert(
@@ -41,7 +41,7 @@ t.test('parse → plan → SQL never throws anything but RestError', async (t) =
           if (used !== q.values.length) throw new Error(`placeholders ${used} ≠ values ${q.values.length} in ${q.text}`)
           statements++
         } catch (error) {
-          if (!(error instanceof RestError)) throw error
+          if (!(error instanceof ApiError)) throw error
           if (error.status >= 500) throw error
           rejected++
         }

@@ -6,7 +6,7 @@ import { parsePath, parseRequest } from './parse-request.ts'
 
 const req = (query: string, headers: Record<string, string> = {}, method = 'GET', routePath = '/items') =>
   parseRequest({ method, routePath, query, headers, body: Buffer.alloc(0) }, ['public', 'other'])
-const code = (c: string) => ({ name: 'RestError', code: c })
+const code = (c: string) => ({ name: 'ApiError', code: c })
 
 t.test('paths', async (t) => {
   t.same(parsePath(''), { kind: 'root' })

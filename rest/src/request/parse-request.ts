@@ -1,5 +1,5 @@
 // HTTP request → ApiRequest: path, query string, Prefer, Accept, Range and profile headers.
-// Everything a client can get wrong here is a 4xx RestError, never an exception of another kind.
+// Everything a client can get wrong here is a 4xx ApiError, never an exception of another kind.
 import { errors } from '../errors.ts'
 import type { RestHttpRequest } from '../http-types.ts'
 import { parseCondition, parseFilterKey, parseLogic, parseOrder, splitTopLevel } from './parse-filters.ts'

@@ -1,0 +1,16 @@
+// @pgstack/common: what the server packages (hub, rest, auth) share — the one token verifier and
+// the one API error type with its two renderers. Server-only (node:crypto); sdk and studio never
+// import it.
+export { ApiError, gotrueBody, internalError, postgrestBody, type PostgrestErrorBody } from './api-error.ts'
+export { bearerToken, requestToken, type RequestHeaders } from './request-token.ts'
+export { rejectedAsGotrue, rejectedAsPostgrest } from './token-errors.ts'
+export {
+  CLOCK_SKEW_SECONDS,
+  HMAC_ALGORITHMS,
+  TokenRejected,
+  TokenVerifier,
+  type PublicVerificationKey,
+  type RejectReason,
+  type TokenKeys,
+  type VerifiedToken,
+} from './token-verifier.ts'
