@@ -8,3 +8,634 @@
 CREATE FUNCTION pgr._multiplexed(sql text, param_types regtype[], restrict_key text DEFAULT NULL)
   RETURNS text
   AS 'MODULE_PATHNAME', 'pgr_multiplexed' LANGUAGE C STABLE;
+
+-- ------------------------------------------------------------------ routing (see src/route.c)
+
+-- NULL: the feed's routes are not known (new, or moved): it is evaluated in full, then routed.
+ALTER TABLE pgr.feed ADD COLUMN route_sig text;
+CREATE INDEX feed_unrouted ON pgr.feed (id) WHERE route_sig IS NULL;
+
+-- Per feed and table it reads: the column whose value routes the table's changed rows to the
+-- feed and the hash of the feed's value of it (NULL: no row reaches it), or attnum 0 when every
+-- change of the table reaches it. Written by the worker.
+CREATE TABLE pgr.feed_route (
+  feed_id       bigint NOT NULL REFERENCES pgr.feed ON DELETE CASCADE,
+  relid         oid NOT NULL,
+  attnum        int2 NOT NULL,
+  hash          int4,
+  PRIMARY KEY (feed_id, relid)
+);
+CREATE INDEX feed_route_value ON pgr.feed_route (relid, attnum, hash);
+
+-- Columns the capture triggers hash in changed rows (their argument), because feeds route by them.
+CREATE TABLE pgr.route_column (
+  relid         oid NOT NULL,
+  attnum        int2 NOT NULL,
+  PRIMARY KEY (relid, attnum)
+);
+
+CREATE FUNCTION pgr._route_analyze(sql text, param_types regtype[], search_path text, role name, tables oid[])
+  RETURNS TABLE (relid oid, attnum int2, route text)
+  AS 'MODULE_PATHNAME', 'pgr_route_analyze' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION pgr._routes(feed_ids int8[])
+  RETURNS TABLE (feed_id int8, relid oid, attnum int2, hash int4, sig text)
+  AS 'MODULE_PATHNAME', 'pgr_routes' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION pgr._route_sig(query_id int8, role name) RETURNS text
+  AS 'MODULE_PATHNAME', 'pgr_route_sig' LANGUAGE C VOLATILE STRICT;
+
+CREATE FUNCTION pgr._routes_stale() RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgr_routes_stale' LANGUAGE C VOLATILE;
+
+-- (row estimates small: the worker's generic plans must look feeds up by index)
+CREATE FUNCTION pgr._cycle_dirty() RETURNS TABLE (relid oid, cols int2[], reroute boolean)
+  AS 'MODULE_PATHNAME', 'pgr_cycle_dirty' LANGUAGE C VOLATILE ROWS 2;
+
+CREATE FUNCTION pgr._cycle_routes() RETURNS TABLE (relid oid, attnum int2, hash int4)
+  AS 'MODULE_PATHNAME', 'pgr_cycle_routes' LANGUAGE C VOLATILE ROWS 4;
+ALTER FUNCTION pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[]) ROWS 10;
+
+CREATE FUNCTION pgr._topn_skip(query_id int8, sql text, param_types regtype[], search_path text, relid oid,
+                               keys int8[], prev jsonb, route_attnum int2, route_hash int4) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgr_topn_skip' LANGUAGE C VOLATILE;
+
+CREATE FUNCTION pgr._topn(sql text, param_types regtype[], search_path text) RETURNS text
+  AS 'MODULE_PATHNAME', 'pgr_topn' LANGUAGE C VOLATILE STRICT;
+
+-- Route the given feeds: their route rows, their fingerprint, and the routing columns the
+-- capture triggers must hash. True when a routing column is new. A feed removed meanwhile
+-- is routed (or gone) at the next cycle.
+CREATE FUNCTION pgr._reroute(ids bigint[]) RETURNS boolean
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  added bigint;
+BEGIN
+  DELETE FROM pgr.feed_route r WHERE r.feed_id = ANY (ids);
+  WITH routes AS (SELECT * FROM pgr._routes(ids)),
+  ins AS (INSERT INTO pgr.feed_route (feed_id, relid, attnum, hash)
+          SELECT r.feed_id, r.relid, r.attnum, r.hash FROM routes r RETURNING 1),
+  cols AS (INSERT INTO pgr.route_column (relid, attnum)
+           SELECT DISTINCT r.relid, r.attnum FROM routes r WHERE r.attnum > 0
+           ON CONFLICT DO NOTHING RETURNING 1),
+  sig AS (UPDATE pgr.feed x
+             SET route_sig = coalesce((SELECT r.sig FROM routes r WHERE r.feed_id = x.id LIMIT 1), 'none')
+           WHERE x.id = ANY (ids) RETURNING 1)
+  SELECT count(*) INTO added FROM cols;     -- (every data-modifying WITH runs, referenced or not)
+  RETURN added > 0;
+EXCEPTION WHEN foreign_key_violation OR deadlock_detected OR lock_not_available OR serialization_failure THEN
+  RETURN false;
+END
+$$;
+
+-- A catalog change may have moved routes: feeds whose query's fingerprint for their role
+-- changed lose their routes (and are evaluated in full, then routed, this cycle).
+CREATE FUNCTION pgr._route_verify() RETURNS void
+  LANGUAGE plpgsql
+  AS $$
+BEGIN
+  UPDATE pgr.feed x SET route_sig = NULL
+    FROM (SELECT s.query_id, s.role
+            FROM (SELECT DISTINCT f.query_id, f.role, f.route_sig FROM pgr.feed f WHERE f.route_sig IS NOT NULL) s
+           WHERE pgr._route_sig(s.query_id, s.role) IS DISTINCT FROM s.route_sig) m
+   WHERE x.query_id = m.query_id AND x.role = m.role AND x.route_sig IS NOT NULL;
+END
+$$;
+
+-- Install (or bring up to date) one table's capture triggers: with transition tables when
+-- it has a one-column integer primary key (changed keys) or routing columns (their hashes,
+-- named in the trigger's argument), a plain statement trigger otherwise. True when changed.
+CREATE FUNCTION pgr._install_capture(r oid) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  cols text := coalesce((SELECT string_agg(c.attnum::text, ',' ORDER BY c.attnum) FROM pgr.route_column c
+                          WHERE c.relid = r AND c.attnum < 64), '');
+  plain_table boolean := EXISTS (SELECT FROM pg_class c WHERE c.oid = r AND c.relkind = 'r' AND NOT c.relispartition);
+  transition boolean;
+  current boolean;
+  tg name;
+BEGIN
+  transition := plain_table AND (cols <> '' OR coalesce(
+    (SELECT count(*) = 1 AND bool_and(a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))
+       FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = r AND i.indisprimary), false));
+  IF transition THEN
+    current := EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = r AND t.tgname = 'pgr_capture_upd'
+                         AND t.tgnargs = 1 AND t.tgargs = convert_to(cols, 'UTF8') || '\x00'::bytea);
+  ELSE
+    current := NOT EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = r AND t.tgname = 'pgr_capture_upd')
+               AND EXISTS (SELECT FROM pg_trigger t WHERE t.tgrelid = r AND t.tgname = 'pgr_capture');
+  END IF;
+  IF current AND EXISTS (SELECT FROM pgr.captured c WHERE c.relid = r) THEN
+    RETURN false;
+  END IF;
+  IF transition THEN
+    EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_ins AFTER INSERT ON %s REFERENCING NEW TABLE AS pgr_new '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture(%L)', r::regclass, cols);
+    EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_upd AFTER UPDATE ON %s REFERENCING OLD TABLE AS pgr_old '
+                   'NEW TABLE AS pgr_new FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture(%L)', r::regclass, cols);
+    EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture_del AFTER DELETE ON %s REFERENCING OLD TABLE AS pgr_old '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture(%L)', r::regclass, cols);
+    EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture AFTER TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+  ELSE
+    FOR tg IN SELECT t.tgname FROM pg_trigger t
+               WHERE t.tgrelid = r AND t.tgname IN ('pgr_capture_ins', 'pgr_capture_upd', 'pgr_capture_del') ORDER BY 1
+    LOOP
+      EXECUTE format('DROP TRIGGER %I ON %s', tg, r::regclass);
+    END LOOP;
+    EXECUTE format('CREATE OR REPLACE TRIGGER pgr_capture AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION pgr._capture()', r::regclass);
+  END IF;
+  INSERT INTO pgr.captured VALUES (r) ON CONFLICT DO NOTHING;
+  RETURN true;
+END
+$$;
+
+-- Install the capture triggers on every table that a live query with feeds (or the query
+-- being subscribed to) reads and that has none yet, hashing the columns the subscribing
+-- role's feeds route by.
+-- Runs as the extension owner. Removing them is the worker's job (pgr._release_capture).
+DROP FUNCTION pgr._sync_capture(bigint);
+CREATE FUNCTION pgr._sync_capture(also_query bigint DEFAULT NULL, also_role name DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  r oid;
+BEGIN
+  -- held to commit: the worker cannot remove a table's triggers while a subscribe that
+  -- relies on them is in flight (it takes EXCLUSIVE on the same table to remove)
+  LOCK TABLE pgr.captured IN ROW EXCLUSIVE MODE;
+  IF also_query IS NOT NULL AND also_role IS NOT NULL THEN
+    INSERT INTO pgr.route_column (relid, attnum)
+    SELECT a.relid, a.attnum
+      FROM pgr.live_query q, pgr._route_analyze(q.sql, q.param_types, q.search_path, also_role, q.tables) a
+     WHERE q.id = also_query AND a.attnum > 0
+    ON CONFLICT DO NOTHING;
+  END IF;
+  -- a table already captured keeps its triggers: replacing them would wait for its writers;
+  -- the worker adds a new routing column soon after, without waiting long (pgr._resync_capture)
+  FOR r IN
+    SELECT DISTINCT t FROM pgr.live_query q, unnest(q.tables) t
+     WHERE (q.id = also_query OR EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))
+       AND NOT EXISTS (SELECT FROM pgr.captured c WHERE c.relid = t)
+     ORDER BY t
+  LOOP
+    IF EXISTS (SELECT FROM pg_class WHERE oid = r) THEN
+      PERFORM pgr._install_capture(r);
+    END IF;
+  END LOOP;
+END
+$$;
+
+-- Worker housekeeping: forget routing columns no feed routes by, and bring the capture
+-- triggers' columns up to date, giving up quickly on a busy table (tried again later).
+CREATE FUNCTION pgr._resync_capture() RETURNS void
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  r oid;
+BEGIN
+  -- only while every feed is routed: a feed being routed may need a column no other uses
+  IF NOT EXISTS (SELECT FROM pgr.feed x WHERE x.route_sig IS NULL) THEN
+    DELETE FROM pgr.route_column c
+     WHERE NOT EXISTS (SELECT FROM pgr.feed_route r WHERE r.relid = c.relid AND r.attnum = c.attnum);
+  END IF;
+  FOR r IN SELECT c.relid FROM pgr.captured c ORDER BY 1 LOOP
+    BEGIN
+      PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
+      PERFORM pgr._install_capture(r);
+      PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+    EXCEPTION WHEN lock_not_available THEN
+      NULL;                               -- busy: next housekeeping round
+    END;
+  END LOOP;
+END
+$$;
+
+-- DDL on a captured table, or on a policy of one: re-evaluate the live queries that read it
+-- at commit (and route their feeds again), so a dropped or altered table reaches subscribers
+-- as an error or a delta, and a changed policy as the rows it now shows.
+CREATE OR REPLACE FUNCTION pgr._on_ddl() RETURNS event_trigger
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  hit oid[];
+BEGIN
+  IF tg_event = 'sql_drop' THEN
+    SELECT array_agg(o.objid) INTO hit FROM pg_event_trigger_dropped_objects() o
+     WHERE o.classid = 'pg_class'::regclass AND o.objsubid = 0
+       AND o.objid IN (SELECT relid FROM pgr.captured);
+    IF hit IS NOT NULL THEN
+      DELETE FROM pgr.captured WHERE relid = ANY (hit);
+      DELETE FROM pgr.route_column WHERE relid = ANY (hit);
+    END IF;
+    -- a dropped policy (its table stays): named by schema, table and policy
+    hit := hit || ARRAY(
+      SELECT c.oid FROM pg_event_trigger_dropped_objects() o
+        JOIN pg_namespace n ON n.nspname = o.address_names[1]
+        JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = o.address_names[2]
+       WHERE o.object_type = 'policy' AND c.oid IN (SELECT relid FROM pgr.captured));
+  ELSE
+    SELECT array_agg(DISTINCT x.relid) INTO hit
+      FROM (SELECT c.objid AS relid FROM pg_event_trigger_ddl_commands() c
+             WHERE c.classid = 'pg_class'::regclass
+            UNION ALL
+            SELECT p.polrelid FROM pg_event_trigger_ddl_commands() c JOIN pg_policy p ON p.oid = c.objid
+             WHERE c.classid = 'pg_policy'::regclass) x
+     WHERE x.relid IN (SELECT relid FROM pgr.captured);
+  END IF;
+  IF cardinality(hit) > 0 THEN
+    PERFORM pgr._mark_dirty(hit, false);
+  END IF;
+END
+$$;
+
+DROP EVENT TRIGGER pgr_on_alter;
+CREATE EVENT TRIGGER pgr_on_alter ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE POLICY', 'ALTER POLICY')
+  EXECUTE FUNCTION pgr._on_ddl();
+CREATE OR REPLACE FUNCTION pgr._release_capture() RETURNS bigint
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  r oid;
+  tg name;
+BEGIN
+  IF EXISTS (SELECT FROM pgr.captured c
+              WHERE NOT EXISTS (SELECT FROM pgr.live_query q
+                                 WHERE c.relid = ANY (q.tables)
+                                   AND EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))) THEN
+    BEGIN
+      PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
+      LOCK TABLE pgr.captured IN EXCLUSIVE MODE;
+      FOR r IN
+        SELECT c.relid FROM pgr.captured c
+         WHERE NOT EXISTS (SELECT FROM pgr.live_query q
+                            WHERE c.relid = ANY (q.tables)
+                              AND EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id))
+         ORDER BY 1
+      LOOP
+        FOR tg IN SELECT t.tgname FROM pg_catalog.pg_trigger t
+                   WHERE t.tgrelid = r AND t.tgname IN ('pgr_capture', 'pgr_capture_ins', 'pgr_capture_upd', 'pgr_capture_del')
+                   ORDER BY 1
+        LOOP
+          EXECUTE pg_catalog.format('DROP TRIGGER %I ON %s', tg, r::regclass);
+        END LOOP;
+        DELETE FROM pgr.captured WHERE relid = r;
+        DELETE FROM pgr.route_column WHERE relid = r;
+      END LOOP;
+      PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+    EXCEPTION WHEN lock_not_available THEN
+      NULL;                               -- busy: next housekeeping round
+    END;
+  END IF;
+  RETURN (SELECT count(*) FROM pgr.captured);
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pgr.subscribe(name text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
+                              claims jsonb DEFAULT '{}',
+                              OUT subscription_id bigint, OUT feed_id bigint, OUT seq bigint,
+                              OUT rows jsonb, OUT key text[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  q pgr.live_query;
+  ctx text;
+  f pgr.feed;
+  s pgr.subscription;
+  fresh jsonb;
+  old_role text := current_setting('role');
+  old_claims text := current_setting('request.jwt.claims', true);
+  old_path text := current_setting('search_path');
+BEGIN
+  IF params IS NULL OR jsonb_typeof(params) <> 'array' THEN
+    RAISE EXCEPTION 'params must be a jsonb array'
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass [] for a query without parameters.';
+  END IF;
+  -- the claims that matter: the per-token ones differ between two tokens of one user
+  -- (a refreshed token, a second tab) and must not split one user's feed in two
+  claims := coalesce(claims, '{}') - '{exp,iat,nbf,jti}'::text[];
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname = role) THEN
+    RAISE EXCEPTION 'role "%" does not exist', role
+      USING ERRCODE = 'undefined_object', HINT = 'Subscribe as an existing role.';
+  END IF;
+  IF NOT pg_catalog.pg_has_role(session_user, role, 'MEMBER') THEN
+    RAISE EXCEPTION 'permission denied to subscribe as role "%"', role
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'The connecting role must be a member of the role it subscribes as.';
+  END IF;
+  q := pgr._lookup(name);
+  IF jsonb_array_length(params) <> cardinality(q.param_types) THEN
+    RAISE EXCEPTION 'live query "%" expects % parameters, got %', name,
+                    cardinality(q.param_types), jsonb_array_length(params)
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass one array element per $n.';
+  END IF;
+  ctx := md5(params::text || '|' || role || '|' || claims::text);
+
+  -- capture first: once the triggers are in place every later write marks this feed (and
+  -- hashes the columns this role's feeds of the query are routed by)
+  PERFORM pgr._sync_capture(q.id, role);
+  FOR attempt IN 1 .. 3 LOOP
+    f := pgr._find_feed(q.id, ctx);
+    IF f.id IS NULL OR attempt > 1 THEN
+      PERFORM set_config('search_path', q.search_path, true);
+      PERFORM set_config('request.jwt.claims', claims::text, true);
+      PERFORM set_config('role', role, true);
+      fresh := pgr._eval(q.sql, q.param_types, params);
+      PERFORM set_config('role', old_role, true);
+      PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
+      PERFORM set_config('search_path', old_path, true);
+    END IF;
+    s := pgr._attach(q, ctx, params, role, claims, fresh);
+    EXIT WHEN s.id IS NOT NULL;
+  END LOOP;
+  IF s.id IS NULL THEN
+    RAISE EXCEPTION 'could not attach to live query "%"', name
+      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
+  END IF;
+  SELECT r.seq, r.rows INTO seq, rows FROM pgr.resync(s.id) r;
+  subscription_id := s.id;
+  feed_id := s.feed_id;
+  key := q.key;
+END
+$$;
+
+/*
+ * Called only by the worker (as superuser), once per wake-up, in one transaction.
+ * Re-evaluates the feeds the cycle's changes can reach: on a dirty table, those routed by a
+ * value that an old or new version of a changed row carries, those not routed on it, and
+ * every feed without routes yet (new, or moved by DDL or a catalog change), which is
+ * evaluated in full and then routed; all feeds when all_ is true, plus feeds whose refresh
+ * is due. A top-N feed that no changed row can enter is skipped (pgr._topn_skip). The feeds
+ * of one live query go to pgr._eval_batch() together: feeds sharing a security context are
+ * evaluated in one statement, and an error reaches the failing feed alone. A feed of a
+ * single-table query whose table only reported changed keys (not in full) is evaluated on
+ * those keys alone and its stored rows patched; its first pass after subscribe, and its
+ * first pass after an error, are in full. Only feeds whose rows changed are diffed; the
+ * others are counted as quiet.
+ * Returns seconds to the next due refresh, 0 when there is none, -1 when the
+ * database has no feeds left.
+ */
+CREATE OR REPLACE FUNCTION pgr._process(dirty oid[], full_ oid[], key_rel oid[], key_val int8[],
+                             all_ boolean, housekeeping boolean) RETURNS float8
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  b record;
+  f record;
+  cur jsonb;
+  ops jsonb;
+  kept jsonb;
+  payload text;
+  n bigint;
+  code text;
+  msg text;
+  next_due float8;
+  evaluated bigint[] := '{}';
+  settled bigint[] := '{}';
+  urgent bigint[] := '{}';
+  unrouted bigint[];
+  stale oid[];
+  cand bigint[];
+  has_refresh boolean := EXISTS (SELECT FROM pgr.live_query q WHERE q.refresh IS NOT NULL);
+  retention interval;
+BEGIN
+  -- routes that may have moved: DDL on a table (its policies, its row level security), or
+  -- a catalog change the worker saw (a function a route inlines, a role's attributes)
+  SELECT array_agg(d.relid) INTO stale FROM pgr._cycle_dirty() d WHERE d.reroute;
+  IF stale IS NOT NULL THEN
+    UPDATE pgr.feed x SET route_sig = NULL
+     WHERE x.route_sig IS NOT NULL AND x.query_id IN (SELECT q.id FROM pgr.live_query q WHERE q.tables && stale);
+  END IF;
+  IF pgr._routes_stale() THEN
+    PERFORM pgr._route_verify();
+  END IF;
+  -- feeds without routes (new, or theirs moved) are evaluated in full, then routed
+  SELECT coalesce(array_agg(x.id), '{}') INTO unrouted FROM pgr.feed x WHERE x.route_sig IS NULL;
+
+  -- the feeds this cycle's changes can reach, found by index, never by a scan of feeds
+  IF all_ THEN
+    SELECT coalesce(array_agg(x.id), '{}') INTO cand FROM pgr.feed x;
+  ELSE
+    SELECT coalesce(array_agg(DISTINCT k.id), '{}') INTO cand FROM (
+      SELECT u.id FROM unnest(unrouted) u(id)
+      -- feeds every change of a dirty table reaches: not routed on it
+      UNION ALL
+      SELECT r.feed_id FROM pgr._cycle_dirty() c JOIN pgr.feed_route r ON r.relid = c.relid AND r.attnum = 0
+      -- routed: the feeds whose value an old or a new version of a changed row carries
+      UNION ALL
+      SELECT r.feed_id FROM pgr._cycle_routes() h JOIN pgr.feed_route r
+          ON r.relid = h.relid AND r.attnum = h.attnum AND r.hash = h.hash
+      -- routed by a column whose changed values the cycle does not all know (DDL, TRUNCATE,
+      -- rows of too many values): every feed routed by it
+      UNION ALL
+      SELECT r.feed_id FROM pgr._cycle_dirty() c
+        JOIN pgr.route_column rc ON rc.relid = c.relid AND NOT rc.attnum = ANY (c.cols)
+        JOIN pgr.feed_route r ON r.relid = rc.relid AND r.attnum = rc.attnum
+      UNION ALL
+      SELECT x.id FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
+       WHERE has_refresh AND q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp()) k;
+  END IF;
+
+  FOR b IN
+    -- keyset: the changed keys as a jsonb object, so matching a stored row is one lookup
+    WITH changed AS (SELECT u.r, array_agg(DISTINCT u.v) AS keys, jsonb_object_agg(u.v::text, true) AS keyset
+                       FROM unnest(key_rel, key_val) AS u(r, v) GROUP BY u.r),
+    todo AS (
+      SELECT x.id, x.query_id, x.params, x.role, x.claims,
+             -- once the changed keys are a good part of the table a full evaluation is
+             -- cheaper than matching them; a feed whose last pass failed missed that
+             -- pass's keys
+             CASE WHEN q.inc_key IS NOT NULL AND x.evaluations > 0 AND x.last_error IS NULL AND NOT all_
+                       AND x.route_sig IS NOT NULL AND NOT (q.tables && full_) AND q.tables && dirty
+                       AND coalesce(cardinality(c.keys), 0) <= greatest(1024, t.reltuples / 4)
+                  THEN q.inc_key END AS inc_key,
+             c.keys IS NOT NULL AS has_keys,
+             -- a quiet pass of these changes more than counters: written at once
+             x.evaluations = 0 OR x.last_error IS NOT NULL OR q.refresh IS NOT NULL AS urgent,
+             -- top-N: no changed row was in the result, and every one sorts after its last row
+             CASE WHEN NOT all_ AND q.inc_key IS NULL AND q.refresh IS NULL AND x.route_sig IS NOT NULL
+                       AND x.evaluations > 0 AND x.last_error IS NULL AND cardinality(q.tables) = 1
+                       AND q.tables && dirty AND NOT (q.tables && full_)
+                  THEN pgr._topn_skip(q.id, q.sql, q.param_types, q.search_path, q.tables[1],
+                                      coalesce(c.keys, '{}'),
+                                      (SELECT r.result FROM pgr.feed_result r WHERE r.feed_id = x.id),
+                                      fr.attnum, fr.hash)
+                  ELSE false END AS skip
+        FROM unnest(cand) k(id) JOIN pgr.feed x ON x.id = k.id
+        JOIN pgr.live_query q ON q.id = x.query_id
+        LEFT JOIN pgr.feed_route fr ON fr.feed_id = x.id AND fr.relid = q.tables[1]
+        LEFT JOIN changed c ON c.r = q.tables[1]
+        LEFT JOIN pg_catalog.pg_class t ON t.oid = q.tables[1]),
+    -- one sort puts each context's feeds next to each other, for multiplexing (correct in
+    -- any order: pgr._eval_batch groups only adjacent feeds of one context)
+    sorted AS (
+      SELECT t.*, t.claims::text AS claims_text
+        FROM todo t
+       -- an incremental feed whose table reported no changed key has nothing to do
+       WHERE (t.inc_key IS NULL OR t.has_keys) AND NOT t.skip
+       ORDER BY t.query_id, t.inc_key, t.role, claims_text, t.id),
+    batch AS (
+      SELECT t.query_id, t.inc_key, array_agg(t.id) AS ids, array_agg(t.role) AS roles,
+             array_agg(t.claims_text) AS claims, array_agg(t.params) AS params,
+             coalesce(array_agg(t.id) FILTER (WHERE t.urgent), '{}') AS urgent
+        FROM sorted t
+       GROUP BY t.query_id, t.inc_key)
+    SELECT bt.*, q.sql, q.param_types, q.key, q.search_path,
+           CASE WHEN bt.inc_key IS NOT NULL THEN c.keys END AS keys,
+           CASE WHEN bt.inc_key IS NOT NULL THEN c.keyset END AS keyset
+      FROM batch bt JOIN pgr.live_query q ON q.id = bt.query_id
+      LEFT JOIN changed c ON c.r = q.tables[1]
+     ORDER BY bt.query_id, bt.inc_key NULLS FIRST
+  LOOP
+    evaluated := evaluated || b.ids;
+    urgent := urgent || b.urgent;
+    FOR f IN
+      SELECT e.feed_id, e.rows, e.error_code, e.error_message, x.seq, r.result AS prev
+        FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
+                             b.ids, b.roles, b.claims, b.params) e
+        JOIN pgr.feed x ON x.id = e.feed_id
+        JOIN pgr.feed_result r ON r.feed_id = e.feed_id
+       -- the rest are quiet: the same rows as stored, or no stored or fresh row with a changed key
+       WHERE e.error_code IS NOT NULL
+          OR (b.inc_key IS NULL AND e.rows IS DISTINCT FROM r.result)
+          OR (b.inc_key IS NOT NULL
+              AND (e.rows <> '[]'::jsonb
+                   OR EXISTS (SELECT FROM jsonb_array_elements(r.result) o
+                               WHERE b.keyset ? (o ->> b.inc_key))))
+       ORDER BY e.feed_id
+    LOOP
+      BEGIN
+        IF f.error_code IS NOT NULL THEN
+          RAISE EXCEPTION USING ERRCODE = f.error_code, MESSAGE = f.error_message;
+        END IF;
+        cur := f.rows;
+        IF b.inc_key IS NULL THEN
+          ops := pgr.diff(f.prev, cur, b.key);
+        ELSE
+          -- the stored rows of the changed keys against their fresh rows
+          SELECT s.changed, s.kept INTO ops, kept FROM pgr._split(f.prev, b.inc_key, b.keyset) s;
+          ops := pgr.diff(ops, cur, b.key);
+          cur := kept || cur;
+        END IF;
+        -- no ops: counted with the quiet ones
+        IF jsonb_array_length(ops) > 0 THEN
+          settled := settled || f.feed_id;
+          n := f.seq + 1;
+          UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
+          UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
+                              deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
+           WHERE id = f.feed_id;
+          payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.feed_id, 'seq', n,
+                                       'ops', ops)::text;
+          IF octet_length(payload) >= 8000 THEN
+            payload := json_build_object('v', 1, 'kind', 'ref', 'feed', f.feed_id, 'seq', n,
+                                         'count', jsonb_array_length(ops))::text;
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, false);
+          ELSE
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, true);
+          END IF;
+          PERFORM pg_notify('pgr', payload);
+        END IF;
+      EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+        msg := left(msg, 2000);
+        settled := settled || f.feed_id;
+        UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
+         WHERE id = f.feed_id;
+        PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.feed_id, 'seq', f.seq,
+                                                   'code', code, 'message', msg)::text);
+      END;
+    END LOOP;
+  END LOOP;
+
+  -- the feeds evaluated in full for want of routes get theirs (new routing columns: captured now)
+  IF cardinality(unrouted) > 0 AND pgr._reroute(unrouted) THEN
+    PERFORM pgr._resync_capture();
+  END IF;
+
+  -- quiet feeds: the urgent ones now, the others counted in memory (pgr._note_quiet)
+  IF cardinality(urgent) > 0 THEN
+    BEGIN
+      UPDATE pgr.feed SET evaluations = evaluations + 1, evaluated_at = clock_timestamp(), last_error = NULL
+       WHERE id = ANY (urgent) AND NOT id = ANY (settled);
+    EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
+      NULL;                               -- retried by the next pass, which is in full
+    END;
+  END IF;
+  IF cardinality(evaluated) > cardinality(settled) THEN
+    PERFORM pgr._note_quiet(evaluated, settled || urgent);
+  END IF;
+
+  IF housekeeping THEN
+    BEGIN
+      UPDATE pgr.feed x SET evaluations = x.evaluations + t.passes,
+                            evaluated_at = greatest(x.evaluated_at, t.last_at)
+        FROM pgr._take_quiet() t WHERE x.id = t.feed_id;
+    EXCEPTION WHEN deadlock_detected OR lock_not_available OR serialization_failure THEN
+      NULL;                               -- counters only
+    END;
+    PERFORM pgr._resync_capture();
+    retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
+    DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
+    IF pgr._release_capture() = 0 AND NOT EXISTS (SELECT FROM pgr.feed) THEN
+      RETURN -1;
+    END IF;
+  END IF;
+  IF has_refresh THEN
+    SELECT extract(epoch FROM min(x.evaluated_at + q.refresh) - clock_timestamp()) INTO next_due
+      FROM pgr.feed x JOIN pgr.live_query q ON q.id = x.query_id
+     WHERE q.refresh IS NOT NULL;
+  END IF;
+  IF next_due IS NULL THEN
+    RETURN 0;
+  END IF;
+  RETURN greatest(next_due, 0.001);
+END
+$$;
+
+-- Which path a live query's changes take, per role and table, and why: 'routed' (only the
+-- feeds whose value a changed row carries are evaluated) or 'every change' (all its feeds);
+-- then how a feed is evaluated and whether top-N feeds are skipped. Without for_role: the
+-- roles of its feeds, or the current role.
+CREATE FUNCTION pgr.explain(name text, for_role name DEFAULT NULL)
+  RETURNS TABLE (role name, relation regclass, path text, detail text)
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  q pgr.live_query := pgr._lookup(name);
+  who name;
+  a record;
+BEGIN
+  IF coalesce(current_setting('pg_reactive.routing', true), 'on') <> 'on' THEN
+    RETURN QUERY SELECT NULL::name, NULL::regclass, 'every change'::text,
+                        'pg_reactive.routing is off: every change of a table reaches every feed reading it'::text;
+  END IF;
+  FOR who IN
+    SELECT DISTINCT w FROM (SELECT for_role AS w WHERE for_role IS NOT NULL
+                            UNION ALL SELECT f.role FROM pgr.feed f WHERE f.query_id = q.id AND for_role IS NULL
+                            UNION ALL SELECT current_user WHERE for_role IS NULL
+                                         AND NOT EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = q.id)) r
+     ORDER BY 1
+  LOOP
+    FOR a IN SELECT * FROM pgr._route_analyze(q.sql, q.param_types, q.search_path, who, q.tables) ORDER BY 1 LOOP
+      RETURN QUERY SELECT who, a.relid::regclass, CASE WHEN a.attnum > 0 THEN 'routed' ELSE 'every change' END, a.route;
+    END LOOP;
+  END LOOP;
+  RETURN QUERY SELECT NULL::name, NULL::regclass, 'evaluation'::text,
+    CASE WHEN q.refresh IS NOT NULL THEN format('in full, and every %s', q.refresh)
+         WHEN q.inc_key IS NOT NULL THEN format('on the changed rows alone, by key %I', q.inc_key)
+         ELSE 'in full, feeds of one role and claims in one statement' END;
+  RETURN QUERY SELECT NULL::name, NULL::regclass, 'top-N'::text, pgr._topn(q.sql, q.param_types, q.search_path);
+END
+$$;
+
+REVOKE ALL ON pgr.feed_route, pgr.route_column FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION pgr._route_analyze(text, regtype[], text, name, oid[]), pgr._routes(int8[]),
+                           pgr._route_sig(int8, name), pgr._routes_stale(), pgr._cycle_dirty(), pgr._cycle_routes(),
+                           pgr._topn_skip(int8, text, regtype[], text, oid, int8[], jsonb, int2, int4),
+                           pgr._reroute(bigint[]), pgr._route_verify(), pgr._install_capture(oid),
+                           pgr._resync_capture() FROM PUBLIC;

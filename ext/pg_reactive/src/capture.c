@@ -1,8 +1,10 @@
 /*
  * capture.c — the writer side: statement-level triggers that remember which
  * captured tables this transaction changed (and, for tables with an integer
- * primary key, which keys, read from the transition tables), and a commit
- * callback that hands them to the database's slot and sets the worker's latch.
+ * primary key, which keys, read from the transition tables; for tables whose
+ * live queries route by a column, the hashes of that column in the old and new
+ * rows — see route.c), and a commit callback that hands them to the database's
+ * slot and sets the worker's latch.
  *
  * Must stay cheap and must never evaluate or NOTIFY: it runs in every writer.
  * Nothing is published before commit, so the worker never sees uncommitted work.
@@ -20,6 +22,7 @@
 #include "utils/rel.h"
 #include "utils/relcache.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(pgr_capture);
 PG_FUNCTION_INFO_V1(pgr_mark_dirty);
@@ -27,6 +30,8 @@ PG_FUNCTION_INFO_V1(pgr_mark_dirty);
 /* This backend's transaction-local pending marks; reset on every exit path. */
 static Oid	pending[PGR_MAX_DIRTY];
 static bool pending_full[PGR_MAX_DIRTY];
+static uint64 pending_cols[PGR_MAX_DIRTY];	/* columns whose every changed value is hashed below */
+static bool pending_reroute[PGR_MAX_DIRTY];
 static int	npending = 0;
 static bool pending_all = false;
 static bool pending_subscribe = false;
@@ -34,25 +39,61 @@ static bool pending_wake = false;
 static Oid	pending_key_rel[PGR_MAX_TXN_KEYS];
 static int64 pending_key_val[PGR_MAX_TXN_KEYS];
 static int	npending_keys = 0;
+static Oid	pending_route_rel[PGR_MAX_TXN_ROUTES];
+static int16 pending_route_att[PGR_MAX_TXN_ROUTES];
+static uint32 pending_route_hash[PGR_MAX_TXN_ROUTES];
+static int	npending_routes = 0;
 
-/* Remember relid as dirty; returns its index, or -1 when the table list overflowed. */
+static inline uint64
+col_bit(AttrNumber attnum)
+{
+	return attnum >= 1 && attnum <= 63 ? ((uint64) 1) << attnum : 0;
+}
+
+/*
+ * Remember relid as dirty; returns its index, or -1 when the table list overflowed.
+ * cols: the routing columns this change reports in full (AND-ed over the statements).
+ */
 static int
-pending_add(Oid relid, bool full)
+pending_add(Oid relid, bool full, uint64 cols, bool reroute)
 {
 	for (int i = 0; i < npending; i++)
 		if (pending[i] == relid)
 		{
 			pending_full[i] |= full;
+			pending_cols[i] &= cols;
+			pending_reroute[i] |= reroute;
 			return i;
 		}
 	if (npending < PGR_MAX_DIRTY)
 	{
 		pending[npending] = relid;
 		pending_full[npending] = full;
+		pending_cols[npending] = cols;
+		pending_reroute[npending] = reroute;
 		return npending++;
 	}
 	pending_all = true;
 	return -1;
+}
+
+/* Remember the hash of a changed row's routing column; past the cap the table is unrouted. */
+static void
+pending_add_route(int idx, Oid relid, AttrNumber attnum, uint32 hash)
+{
+	if (idx < 0 || !(pending_cols[idx] & col_bit(attnum)))
+		return;
+	for (int k = 0; k < npending_routes; k++)
+		if (pending_route_hash[k] == hash && pending_route_att[k] == attnum && pending_route_rel[k] == relid)
+			return;
+	if (npending_routes >= PGR_MAX_TXN_ROUTES)
+	{
+		pending_cols[idx] = 0;	/* rows of too many owners: every feed of the table */
+		return;
+	}
+	pending_route_rel[npending_routes] = relid;
+	pending_route_att[npending_routes] = attnum;
+	pending_route_hash[npending_routes++] = hash;
 }
 
 static void
@@ -74,6 +115,7 @@ pending_reset(void)
 {
 	npending = 0;
 	npending_keys = 0;
+	npending_routes = 0;
 	pending_all = false;
 	pending_subscribe = false;
 	pending_wake = false;
@@ -81,21 +123,34 @@ pending_reset(void)
 
 /* Add a relid to the slot's dirty set; returns its index or -1 (all dirty). */
 static int
-slot_add_dirty(PgrSlot *slot, Oid relid, bool full)
+slot_add_dirty(PgrSlot *slot, Oid relid, bool full, uint64 cols, bool reroute)
 {
 	for (int j = 0; j < slot->ndirty; j++)
 		if (slot->dirty[j] == relid)
 		{
 			slot->dirty_full[j] |= full;
+			slot->dirty_cols[j] &= cols;
+			slot->dirty_reroute[j] |= reroute;
 			return j;
 		}
 	if (slot->ndirty < PGR_MAX_DIRTY)
 	{
 		slot->dirty[slot->ndirty] = relid;
 		slot->dirty_full[slot->ndirty] = full;
+		slot->dirty_cols[slot->ndirty] = cols;
+		slot->dirty_reroute[slot->ndirty] = reroute;
 		return slot->ndirty++;
 	}
 	slot->all_dirty = true;
+	return -1;
+}
+
+static int
+slot_find_dirty(PgrSlot *slot, Oid relid)
+{
+	for (int j = 0; j < slot->ndirty; j++)
+		if (slot->dirty[j] == relid)
+			return j;
 	return -1;
 }
 
@@ -111,10 +166,25 @@ pending_publish(void)
 	if (slot != NULL)
 	{
 		for (int i = 0; i < npending && !slot->all_dirty; i++)
-			(void) slot_add_dirty(slot, pending[i], pending_full[i]);
+			(void) slot_add_dirty(slot, pending[i], pending_full[i], pending_cols[i], pending_reroute[i]);
+		for (int k = 0; k < npending_routes && !slot->all_dirty; k++)
+		{
+			int			j = slot_find_dirty(slot, pending_route_rel[k]);
+
+			if (j < 0 || !(slot->dirty_cols[j] & col_bit(pending_route_att[k])))
+				continue;
+			if (slot->nroutes < PGR_MAX_ROUTES)
+			{
+				slot->route_rel[slot->nroutes] = pending_route_rel[k];
+				slot->route_att[slot->nroutes] = pending_route_att[k];
+				slot->route_hash[slot->nroutes++] = pending_route_hash[k];
+			}
+			else
+				slot->dirty_cols[j] = 0;	/* a cycle of too many owners: every feed of the table */
+		}
 		for (int k = 0; k < npending_keys && !slot->all_dirty; k++)
 		{
-			int			j = slot_add_dirty(slot, pending_key_rel[k], false);
+			int			j = slot_find_dirty(slot, pending_key_rel[k]);
 
 			if (j < 0 || slot->dirty_full[j])
 				continue;
@@ -206,24 +276,91 @@ key_value(Datum d, Oid type)
 	}
 }
 
-/* Read the primary keys out of one transition table; past the cap the table goes full. */
+/* A column whose values route changes to feeds, with the hash function of its type. */
+typedef struct RouteColumn
+{
+	AttrNumber	attnum;
+	FmgrInfo   *hash;
+	Oid			collation;
+} RouteColumn;
+
+/*
+ * The routing columns named in the trigger's argument ("2,5": attnums, kept by
+ * pgr._install_capture from pgr.route_column) that can be hashed; their mask.
+ */
+static uint64
+route_columns(Trigger *trigger, Relation rel, RouteColumn *cols, int *ncols)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	uint64		mask = 0;
+	char	   *p;
+
+	*ncols = 0;
+	if (trigger->tgnargs < 1)
+		return 0;
+	for (p = trigger->tgargs[0]; *p;)
+	{
+		char	   *end;
+		long		attnum = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		p = *end == ',' ? end + 1 : end;
+		if (col_bit(attnum) && attnum <= desc->natts && !TupleDescAttr(desc, attnum - 1)->attisdropped)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, attnum - 1);
+			TypeCacheEntry *tc = lookup_type_cache(att->atttypid, TYPECACHE_HASH_PROC_FINFO);
+
+			if (!OidIsValid(tc->hash_proc_finfo.fn_oid))
+				continue;
+			cols[*ncols].attnum = attnum;
+			cols[*ncols].hash = &tc->hash_proc_finfo;
+			cols[*ncols].collation = att->attcollation;
+			(*ncols)++;
+			mask |= col_bit(attnum);
+		}
+	}
+	return mask;
+}
+
+/*
+ * Read the primary keys and the routing columns' hashes out of one transition
+ * table; past the caps the table goes full (keys) or unrouted (hashes).
+ */
 static void
-collect_keys(Tuplestorestate *store, Relation rel, AttrNumber attnum, int idx)
+collect_changes(Tuplestorestate *store, Relation rel, AttrNumber key_attnum, int idx,
+				RouteColumn *cols, int ncols)
 {
 	TupleTableSlot *slot;
-	Oid			type = TupleDescAttr(RelationGetDescr(rel), attnum - 1)->atttypid;
+	Oid			type = key_attnum > 0 ? TupleDescAttr(RelationGetDescr(rel), key_attnum - 1)->atttypid : InvalidOid;
 
 	if (store == NULL)
 		return;
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(rel), &TTSOpsMinimalTuple);
 	tuplestore_rescan(store);
-	while (!pending_full[idx] && tuplestore_gettupleslot(store, true, false, slot))
+	while ((key_attnum > 0 && !pending_full[idx]) || pending_cols[idx] != 0)
 	{
 		bool		isnull;
-		Datum		d = slot_getattr(slot, attnum, &isnull);
+		Datum		d;
 
-		if (!isnull)
-			pending_add_key(idx, RelationGetRelid(rel), key_value(d, type));
+		if (!tuplestore_gettupleslot(store, true, false, slot))
+			break;
+		if (key_attnum > 0 && !pending_full[idx])
+		{
+			d = slot_getattr(slot, key_attnum, &isnull);
+			if (!isnull)
+				pending_add_key(idx, RelationGetRelid(rel), key_value(d, type));
+		}
+		for (int c = 0; c < ncols; c++)
+		{
+			if (!(pending_cols[idx] & col_bit(cols[c].attnum)))
+				continue;
+			d = slot_getattr(slot, cols[c].attnum, &isnull);
+			/* NULL equals no value: no feed routed by this column can see the row */
+			if (!isnull)
+				pending_add_route(idx, RelationGetRelid(rel), cols[c].attnum,
+								  DatumGetUInt32(FunctionCall1Coll(cols[c].hash, cols[c].collation, d)));
+		}
 	}
 	ExecDropSingleTupleTableSlot(slot);
 }
@@ -240,6 +377,9 @@ pgr_capture(PG_FUNCTION_ARGS)
 	Relation	rel;
 	AttrNumber	attnum;
 	int			idx;
+	RouteColumn cols[64];
+	int			ncols;
+	uint64		mask;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -248,22 +388,24 @@ pgr_capture(PG_FUNCTION_ARGS)
 				 errhint("It is installed by pg_reactive on tables that live queries read.")));
 	rel = trigdata->tg_relation;
 
+	/* TRUNCATE, or a table captured without transition tables: keys and routes unknown */
 	if (trigdata->tg_oldtable == NULL && trigdata->tg_newtable == NULL)
 	{
-		(void) pending_add(RelationGetRelid(rel), true);
+		(void) pending_add(RelationGetRelid(rel), true, 0, false);
 		return PointerGetDatum(NULL);
 	}
-	idx = pending_add(RelationGetRelid(rel), false);
+	mask = route_columns(trigdata->tg_trigger, rel, cols, &ncols);
+	idx = pending_add(RelationGetRelid(rel), false, mask, false);
 	attnum = integer_pk_attnum(rel);
 	if (idx < 0)
 		return PointerGetDatum(NULL);
 	if (attnum == 0)
-	{
 		pending_full[idx] = true;
+	if (attnum == 0 && pending_cols[idx] == 0)
 		return PointerGetDatum(NULL);
-	}
-	collect_keys(trigdata->tg_oldtable, rel, attnum, idx);
-	collect_keys(trigdata->tg_newtable, rel, attnum, idx);
+	/* old rows: the feeds a row leaves; new rows: the feeds it enters */
+	collect_changes(trigdata->tg_oldtable, rel, attnum, idx, cols, ncols);
+	collect_changes(trigdata->tg_newtable, rel, attnum, idx, cols, ncols);
 	return PointerGetDatum(NULL);
 }
 
@@ -285,9 +427,14 @@ pgr_mark_dirty(PG_FUNCTION_ARGS)
 		int			n;
 
 		deconstruct_array(arr, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls, &n);
+		/*
+		 * A subscribe changed no row (every routing column reports its none); DDL
+		 * may have changed anything, routes included.
+		 */
 		for (int i = 0; i < n; i++)
 			if (!nulls[i])
-				(void) pending_add(DatumGetObjectId(elems[i]), !subscribe);
+				(void) pending_add(DatumGetObjectId(elems[i]), !subscribe,
+								   subscribe ? PGR_ROUTE_COLS_ALL : 0, !subscribe);
 	}
 	/* a new feed is evaluated in full on its first pass anyway: others need not be */
 	if (subscribe)

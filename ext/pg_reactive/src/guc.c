@@ -9,6 +9,7 @@ int			pgr_max_databases = 16;
 int			pgr_log_retention = 3600;
 int			pgr_coalesce_ms = 0;
 double		pgr_worker_cpu_share = 0.1;
+bool		pgr_routing = true;
 
 void
 pgr_define_gucs(void)
@@ -43,6 +44,14 @@ pgr_define_gucs(void)
 							 "its CPU time stays within this share; writers keep the rest. 1 never pauses.",
 							 &pgr_worker_cpu_share,
 							 0.1, 0.01, 1.0,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("pg_reactive.routing",
+							 "Route changed rows to the feeds whose claim or parameter values they carry, and skip top-N feeds they cannot enter.",
+							 "Off: every feed of a changed table is evaluated, as without routing (for comparison).",
+							 &pgr_routing,
+							 true,
 							 PGC_SIGHUP, 0,
 							 NULL, NULL, NULL);
 

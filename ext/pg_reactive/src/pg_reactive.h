@@ -25,6 +25,12 @@
 #define PGR_STORM_RATE 2000
 /* Changed keys one transaction remembers per commit before marking its table full. */
 #define PGR_MAX_TXN_KEYS 256
+/* Route hashes (table, column, hash of a changed row's value) a slot remembers; past that a table is unrouted. */
+#define PGR_MAX_ROUTES 8192
+/* Distinct route hashes one transaction remembers before its table is unrouted for the cycle. */
+#define PGR_MAX_TXN_ROUTES 256
+/* Routing columns are attnums 1..63, one bit each in a mask. */
+#define PGR_ROUTE_COLS_ALL (~(uint64) 0)
 
 /* ---------------------------------------------------------------- pg_reactive.c */
 extern void _PG_init(void);
@@ -34,6 +40,7 @@ extern int	pgr_max_databases;
 extern int	pgr_log_retention;
 extern int	pgr_coalesce_ms;
 extern double pgr_worker_cpu_share;
+extern bool pgr_routing;
 extern void pgr_define_gucs(void);
 
 /* ---------------------------------------------------------------- worker.c */
@@ -61,9 +68,15 @@ typedef struct PgrSlot
 	int			ndirty;
 	Oid			dirty[PGR_MAX_DIRTY];
 	bool		dirty_full[PGR_MAX_DIRTY];	/* changed keys unknown: full re-evaluation */
+	uint64		dirty_cols[PGR_MAX_DIRTY];	/* columns whose route hashes are all here (bit = attnum) */
+	bool		dirty_reroute[PGR_MAX_DIRTY];	/* DDL: its feeds' routes may have moved */
 	int			nkeys;
 	Oid			key_rel[PGR_MAX_KEYS];	/* changed integer primary keys, per table */
 	int64		key_val[PGR_MAX_KEYS];
+	int			nroutes;
+	Oid			route_rel[PGR_MAX_ROUTES];	/* hashes of changed rows' routing columns */
+	int16		route_att[PGR_MAX_ROUTES];
+	uint32		route_hash[PGR_MAX_ROUTES];
 } PgrSlot;
 
 typedef struct PgrShared
@@ -79,6 +92,8 @@ extern PgrSlot *pgr_slot_get(Oid dboid, bool create);	/* caller holds lock */
 extern void pgr_worker_ensure_locked(PgrSlot *slot);	/* caller holds lock */
 extern void pgr_worker_install_hooks(void);
 extern PGDLLEXPORT void pgr_worker_main(Datum arg);
+/* The worker's cycle count (0 outside the worker): per-cycle caches key on it. */
+extern uint64 pgr_cycle_number;
 
 /* ---------------------------------------------------------------- capture.c */
 extern void pgr_capture_install(void);
@@ -99,5 +114,29 @@ extern bool pgr_quiet_pending(void);
 
 /* ---------------------------------------------------------------- batch.c */
 /* SQL-callable: pgr._eval_batch(), many feeds of one live query in one call. */
+
+/* ---------------------------------------------------------------- route.c */
+/*
+ * How the rows of one table a live query reads reach its feeds, for one role:
+ * only rows whose column attnum equals value (an expression of $n and JWT claims)
+ * can change a feed's result; attnum 0 when that is not proven.
+ */
+typedef struct PgrTableRoute
+{
+	Oid			relid;
+	AttrNumber	attnum;
+	Node	   *value;
+	Oid			hashfn;			/* hashes value as the column type's hash family does */
+	Oid			collation;
+	char	   *why;			/* the condition, or why there is none */
+} PgrTableRoute;
+
+/* Bumped by every catalog change the worker sees that may move routes or top-N specs. */
+extern uint64 pgr_catalog_generation;
+/* Watch policies, functions and roles (worker only). */
+extern void pgr_route_watch_catalog(void);
+
+/* ---------------------------------------------------------------- topn.c */
+/* SQL-callable: pgr._topn_skip(), pgr._topn(). */
 
 #endif							/* PG_REACTIVE_H */
