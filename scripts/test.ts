@@ -15,6 +15,7 @@ import {
   startTestCluster,
   type TestClusterInfo,
 } from '@pgstack/infra/testing'
+import { ensureChromium } from '@pgstack/infra/browser'
 import { applyMigrations, productMigrations } from '@pgstack/hub'
 
 const root = join(import.meta.dirname, '..')
@@ -111,6 +112,15 @@ async function main(): Promise<void> {
   const files = requested.length
     ? requested.flatMap((arg) => (statSync(join(root, arg), { throwIfNoEntry: false })?.isDirectory() ? findTestFiles([arg]) : [arg]))
     : findTestFiles(PACKAGES)
+  // Test files that call launchBrowser() need Chromium: installed here when missing (apt-get, as
+  // root); otherwise the one line saying what to install, and those tests fail rather than skip.
+  if (files.some((file) => readFileSync(join(root, file), 'utf8').includes('launchBrowser('))) {
+    try {
+      ensureChromium((line) => console.log(line))
+    } catch (error) {
+      console.log((error as Error).message)
+    }
+  }
   const run = await startTestCluster((line) => console.log(line))
   // A run stopped from outside (Ctrl-C, a timeout) still takes its throwaway cluster with it; the
   // signal may arrive twice (from the terminal and forwarded by npm), so repeats are ignored.

@@ -2,7 +2,6 @@
 // (a content hash of the source is kept beside the installed control file).
 // Installs the server headers with apt when they are missing and we are root; otherwise it
 // stops with one sentence saying what to install.
-import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   accessSync,
@@ -19,7 +18,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { InfraError, type PgBinaries } from './pg-binaries.ts'
-import { isRoot } from './os-user.ts'
+import { aptInstall, runSetupCommand } from './apt.ts'
 
 export const EXTENSION_SOURCE_DIR = resolve(
   dirname(fileURLToPath(import.meta.url)),
@@ -57,25 +56,10 @@ function installedHash(bins: PgBinaries): string | undefined {
   return readFileSync(stampFile(bins), 'utf8').trim()
 }
 
-function run(file: string, args: string[], log: Log, what: string): void {
-  log(`${what}…`)
-  const result = spawnSync(file, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' })
-  if (result.status !== 0) {
-    const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-20).join('\n')
-    throw new InfraError(`${what} failed (${file} ${args.join(' ')}):\n${output}`)
-  }
-}
-
 function ensureServerHeaders(bins: PgBinaries, log: Log): void {
   if (existsSync(join(bins.includedirServer, 'postgres.h'))) return
   const pkg = `postgresql-server-dev-${bins.major}`
-  if (!isRoot()) {
-    throw new InfraError(
-      `Building pg_reactive needs the PostgreSQL ${bins.major} server headers: install them with \`sudo apt-get install -y ${pkg}\` and run this again.`,
-    )
-  }
-  run('apt-get', ['update', '-q'], log, 'Updating the apt package lists')
-  run('apt-get', ['install', '-y', '-q', pkg], log, `Installing ${pkg} (server headers for pg_reactive)`)
+  aptInstall(pkg, `Building pg_reactive needs the PostgreSQL ${bins.major} server headers`, log)
   if (!existsSync(join(bins.includedirServer, 'postgres.h'))) {
     throw new InfraError(`${pkg} was installed but ${bins.includedirServer}/postgres.h is still missing.`)
   }
@@ -122,9 +106,9 @@ export function ensureExtensionInstalled(bins: PgBinaries, log: Log = () => {}):
     ensureServerHeaders(bins, log)
     checkWritable(bins.pkglibdir, bins)
     const make = ['-C', EXTENSION_SOURCE_DIR, `PG_CONFIG=${bins.pgConfig}`, 'with_llvm=no']
-    run('make', [...make, 'clean'], log, 'Cleaning the previous pg_reactive build')
-    run('make', [...make, '-j2'], log, 'Building pg_reactive')
-    run('make', [...make, 'install'], log, 'Installing pg_reactive')
+    runSetupCommand('make', [...make, 'clean'], log, 'Cleaning the previous pg_reactive build')
+    runSetupCommand('make', [...make, '-j2'], log, 'Building pg_reactive')
+    runSetupCommand('make', [...make, 'install'], log, 'Installing pg_reactive')
     writeFileSync(stampFile(bins), `${wanted}\n`)
     return true
   })
