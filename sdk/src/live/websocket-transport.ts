@@ -1,8 +1,14 @@
 // The live protocol v1 (docs/protocol.md) over one WebSocket: authenticates with the first
-// message, (re)subscribes every subscription it holds with `resume` after a reconnect, applies
-// per-feed sequence rules, and watches heartbeats. It owns the socket and its timers; `close()`
-// ends them all. Works with the browser's WebSocket or any constructor of the same shape.
+// message, (re)subscribes every subscription it holds with `resume` after a reconnect, and applies
+// per-feed sequence rules. The socket, its reconnects and its timers belong to
+// reconnecting-socket.ts; `close()` ends them all. Works with the browser's WebSocket, Node's
+// built-in one or any constructor of the same shape (the `ws` package).
 import { messageToChanges, toSubscribeMessage, type ServerMessage } from './protocol.ts'
+import {
+  createReconnectingSocket,
+  type ReconnectingSocket,
+  type WebSocketConstructor,
+} from './reconnecting-socket.ts'
 import type {
   LiveError,
   LiveSink,
@@ -11,23 +17,18 @@ import type {
   LiveTransportFactory,
 } from './types.ts'
 
-/** The part of the WebSocket API the transport uses (browsers, Node ≥ 22, the `ws` package). */
-export interface WebSocketLike {
-  readonly readyState: number
-  send(data: string): void
-  close(code?: number, reason?: string): void
-  onopen: ((event: unknown) => void) | null
-  onmessage: ((event: { data: unknown }) => void) | null
-  onclose: ((event: unknown) => void) | null
-  onerror: ((event: unknown) => void) | null
-}
-export type WebSocketConstructor = new (url: string) => WebSocketLike
+export type { WebSocketConstructor, WebSocketLike } from './reconnecting-socket.ts'
 
 export interface WebSocketTransportOptions {
   /** Defaults to `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor
-  /** Reconnect delays grow from `minMs` to `maxMs` (doubling, with jitter). */
+  /**
+   * Reconnect waits: a ceiling doubling from `minMs` (250) to `maxMs` (10,000) after each failed
+   * attempt, each wait drawn uniformly from the upper half of the ceiling (jitter).
+   */
   reconnect?: { minMs?: number; maxMs?: number }
+  /** An attempt not welcomed by the server within this time (10,000 ms) is abandoned and retried. */
+  connectTimeoutMs?: number
 }
 
 interface Subscription {
@@ -38,28 +39,18 @@ interface Subscription {
   seq: number | null
 }
 
-const OPEN = 1
-
 export function websocketTransport(options: WebSocketTransportOptions = {}): LiveTransportFactory {
   return ({ url, getToken }) => {
     const Socket =
       options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-    const minDelay = options.reconnect?.minMs ?? 250
-    const maxDelay = options.reconnect?.maxMs ?? 10_000
     const subscriptions = new Map<string, Subscription>()
-    let socket: WebSocketLike | null = null
+    let connection: ReconnectingSocket | null = null
     let welcomed = false
     let closed = false
     let token: string | null = null
     let nextId = 0
-    let attempt = 0
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined
-    let watchdog: ReturnType<typeof setInterval> | undefined
-    let lastHeard = 0
 
-    const send = (message: object) => {
-      if (socket?.readyState === OPEN) socket.send(JSON.stringify(message))
-    }
+    const send = (message: object) => connection?.send(JSON.stringify(message)) ?? false
     const sendSubscribe = (sub: Subscription) => {
       sub.id = `s${++nextId}`
       subscriptions.set(sub.id, sub)
@@ -81,47 +72,13 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
       subscriptions.clear()
     }
 
-    const connect = async () => {
-      if (closed) return
-      token = (await getToken()) ?? token
-      if (closed || !Socket) return
-      const ws = new Socket(liveUrl(url))
-      socket = ws
-      welcomed = false
-      ws.onopen = () => {
-        lastHeard = Date.now()
-        ws.send(JSON.stringify({ type: 'auth', token }))
-      }
-      ws.onmessage = (event) => {
-        lastHeard = Date.now()
-        if (typeof event.data === 'string') receive(JSON.parse(event.data) as ServerMessage)
-      }
-      ws.onerror = () => {}
-      ws.onclose = () => {
-        if (socket !== ws) return
-        socket = null
-        clearInterval(watchdog)
-        for (const sub of subscriptions.values()) sub.sink.interrupted()
-        if (closed) return
-        const delay = Math.min(maxDelay, minDelay * 2 ** attempt++) * (0.5 + Math.random() / 2)
-        reconnectTimer = setTimeout(() => void connect(), delay)
-      }
-    }
-
     const receive = (message: ServerMessage) => {
       switch (message.type) {
-        case 'welcome': {
-          attempt = 0
-          clearInterval(watchdog)
-          const interval = message.heartbeat_ms ?? 25_000
-          // Nothing heard for two heartbeat intervals: the socket is dead even if it looks open.
-          watchdog = setInterval(() => {
-            if (Date.now() - lastHeard > 2 * interval) socket?.close()
-          }, interval)
+        case 'welcome':
+          connection?.healthy(message.heartbeat_ms ?? 25_000)
           if (!welcomed) resubscribeAll()
           welcomed = true
           return
-        }
         case 'snapshot':
           for (const sub of subscriptions.values()) {
             if (message.id !== undefined ? sub.id !== message.id : sub.feed !== message.feed)
@@ -184,7 +141,7 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
 
     /** The token expired under a subscription: if a fresher one exists, resume with it. */
     const renewAfterExpiry = async (sub: Subscription, error: LiveError) => {
-      const fresh = await getToken()
+      const fresh = await getToken().catch(() => null)
       if (closed) return
       if (!fresh || fresh === token) return sub.sink.failed(error)
       setToken(fresh)
@@ -197,7 +154,39 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
       send({ type: 'auth', token })
     }
 
-    void connect()
+    if (Socket) {
+      connection = createReconnectingSocket({
+        url: liveUrl(url),
+        WebSocket: Socket,
+        backoff: {
+          minMs: options.reconnect?.minMs ?? 250,
+          maxMs: options.reconnect?.maxMs ?? 10_000,
+        },
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        beforeDial: async () => {
+          token = (await getToken()) ?? token
+        },
+        events: {
+          opened: () => {
+            welcomed = false
+            send({ type: 'auth', token })
+          },
+          message: (data) => {
+            let message: ServerMessage
+            try {
+              message = JSON.parse(data) as ServerMessage
+            } catch {
+              return // not the protocol; nothing to act on
+            }
+            receive(message)
+          },
+          down: () => {
+            welcomed = false
+            for (const sub of subscriptions.values()) sub.sink.interrupted()
+          },
+        },
+      })
+    }
 
     const transport: LiveTransport = {
       subscribe(target, sink) {
@@ -206,7 +195,7 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
           return () => {}
         }
         const sub: Subscription = { id: '', target, sink, feed: null, seq: null }
-        if (welcomed && socket?.readyState === OPEN) sendSubscribe(sub)
+        if (welcomed && connection) sendSubscribe(sub)
         else subscriptions.set(`pending-${++nextId}`, sub)
         return () => {
           const current = [...subscriptions.entries()].find(([, s]) => s === sub)
@@ -218,11 +207,9 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
       setToken,
       close() {
         closed = true
-        clearTimeout(reconnectTimer)
-        clearInterval(watchdog)
         subscriptions.clear()
-        socket?.close(1000)
-        socket = null
+        connection?.close()
+        connection = null
       },
     }
     return transport
@@ -233,7 +220,7 @@ const noWebSocket: LiveError = {
   code: 'PGSTACK_NO_WEBSOCKET',
   message: 'no WebSocket implementation is available',
   details: null,
-  hint: 'On Node 20, pass websocketTransport({ WebSocket }) with the ws package.',
+  hint: 'On Node 20, run node with --experimental-websocket, or pass websocketTransport({ WebSocket }) with the ws package.',
 }
 
 /** `http(s)://host[/…]` or `ws(s)://host[/…]` → `ws(s)://host/…/live/v1`. */
