@@ -118,3 +118,25 @@ t.test('GET /admin/v1/live lists actors, feeds and the last minutes as one-secon
   const missing = await fetch(`${url}/admin/v1/live/actors/a999`, { headers: { authorization: `Bearer ${serviceKey}` } })
   t.equal(missing.status, 404)
 })
+
+t.test('a query-builder actor shows the REST query it was sent and its feed the SQL it compiled to', async (t) => {
+  const hub = await setup(t)
+  await hub.admin.query("NOTIFY pgrst, 'reload schema'")
+  const client = await hub.open(hub.serviceKey)
+  const query = 'select=id,title&done=eq.false&order=id'
+  for (let i = 0; ; i++) {
+    // the fixture's table was created after the hub started: wait for the schema cache
+    client.send({ type: 'subscribe', id: `b${i}`, rest: { relation: 'todo', query } })
+    const answer = await client.next((m) => (m.type === 'snapshot' || m.type === 'closed') && m.id === `b${i}`)
+    if (answer.type === 'snapshot') break
+    if (i > 50) throw new Error('todo never reached the schema cache')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const res = await fetch(`${hub.url}/admin/v1/live`, { headers: { authorization: `Bearer ${hub.serviceKey}` } })
+  const live = (await res.json()) as { actors: Array<ActorJson & { rest: unknown }>; feeds: Array<FeedJson & { sql: string | null }> }
+  const actor = live.actors.find((a) => a.state === 'live')!
+  t.same(actor.rest, { relation: 'todo', schema: null, query })
+  const feed = live.feeds.find((f) => f.id === actor.feed)!
+  t.equal(feed.query, 'rest:todo')
+  t.match(feed.sql, /"todo"/, 'the compiled SQL')
+})

@@ -12,11 +12,19 @@ export interface Transition {
   to: string
 }
 
+/** A query-builder subscription as the client sent it (several may share one feed). */
+export interface RestTarget {
+  relation: string
+  schema: string | null
+  query: string
+}
+
 /** One subscription actor as the introspection keeps it. */
 export interface ActorRecord {
   id: string
   socket: number
   subscription: string
+  rest: RestTarget | null
   state: SubscriptionStateName
   stateSince: number
   feed: Feed | null
@@ -34,6 +42,7 @@ export interface ActorSummary {
   id: string
   socket: number
   subscription: string
+  rest: RestTarget | null
   state: SubscriptionStateName
   state_since: number
   feed: number | null
@@ -46,6 +55,8 @@ export interface ActorSummary {
 export interface FeedSummary {
   id: number
   query: string
+  /** A query-builder feed's SQL as rest compiled it; null for a named live query. */
+  sql: string | null
   params: unknown[]
   role: string
   claims: Record<string, unknown>
@@ -73,6 +84,7 @@ export function actorSummary(record: ActorRecord): ActorSummary {
     id: record.id,
     socket: record.socket,
     subscription: record.subscription,
+    rest: record.rest,
     state: record.state,
     state_since: record.stateSince,
     feed: record.feed && record.feed.feedId > 0 ? record.feed.feedId : null,
@@ -90,6 +102,7 @@ export function feedSummary(feed: Feed, deltasPerSecond: number): FeedSummary {
   return {
     id: feed.feedId,
     query: feed.spec.query,
+    sql: feed.spec.sql?.sql ?? null,
     params: feed.spec.params,
     role: feed.spec.role,
     claims: feed.spec.claims,

@@ -5,7 +5,7 @@
 // It reads feeds only through their public accessors and owns nothing but its records and timer.
 import type { InspectionEvent } from 'xstate'
 import type { Feed } from './feed.ts'
-import { actorSummary, feedSummary, point, type ActorRecord, type Point, type Transition } from './introspection-view.ts'
+import { actorSummary, feedSummary, point, type ActorRecord, type Point, type RestTarget, type Transition } from './introspection-view.ts'
 import { stateName, type SubscriptionContext, type SubscriptionStateName } from './subscription-machine.ts'
 
 export const INTROSPECTION_TOPIC = 'introspection'
@@ -69,7 +69,7 @@ export class Introspection {
   }
 
   /** xstate's `inspect` option for one new subscription actor of `socket`. */
-  inspector(socket: object, subscription: string): (event: InspectionEvent) => void {
+  inspector(socket: object, subscription: string, rest: RestTarget | null = null): (event: InspectionEvent) => void {
     let socketNumber = this.sockets.get(socket)
     if (socketNumber === undefined) this.sockets.set(socket, (socketNumber = this.nextSocket++))
     const now = this.now()
@@ -77,6 +77,7 @@ export class Introspection {
       id: `a${this.nextActor++}`,
       socket: socketNumber,
       subscription,
+      rest,
       state: 'authorizing',
       stateSince: now,
       feed: null,

@@ -251,7 +251,7 @@ export class LiveSession implements SubscriptionPort {
         sql: { sql: compiled.sql, columns: compiled.columns, key: compiled.key ?? null },
       }
     }
-    const inspect = this.options.introspection?.inspector(this, id)
+    const inspect = this.options.introspection?.inspector(this, id, target.kind === 'rest' ? { relation: target.relation, schema: target.schema, query: target.query } : null)
     const actor = createActor(subscriptionMachine, {
       input: { id, ...input, security: this.security, resume: message.resume, port: this },
       ...(inspect ? { inspect } : {}),
