@@ -86,6 +86,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     verify: (token) => verifyToken(verifier, token),
     signingSecret: () => verifier.signingSecret,
     introspection: live.introspection,
+    exposedSchemas: config.restSchemas,
   })
   routes.push({ prefix: ADMIN_PATH, handler: admin.handler })
   app.any('/*', (res, req) => {

@@ -7,7 +7,10 @@ import type { HttpHandler } from '../http.ts'
 import type { Introspection } from '../live/introspection.ts'
 import type { VerifyToken } from './guard.ts'
 import { json } from './http.ts'
+import { liveQueryRoutes } from './live-queries.ts'
 import { liveRoutes } from './live.ts'
+import { sqlRoutes } from './sql.ts'
+import { tableRoutes } from './tables.ts'
 import { createAdminRouter, type AdminRoute } from './router.ts'
 import { sessionRoutes } from './session.ts'
 
@@ -19,6 +22,8 @@ export interface AdminOptions {
   /** The HS256 secret new tokens are signed with (the current one of a rotation). */
   signingSecret: () => KeyObject
   introspection: Introspection
+  /** Schemas /rest/v1 exposes (their tables get the RLS warnings). */
+  exposedSchemas: string[]
 }
 
 export interface Admin {
@@ -29,7 +34,13 @@ export interface Admin {
 
 export function createAdmin(options: AdminOptions): Admin {
   const session = sessionRoutes(options)
-  const routes: AdminRoute[] = [...session.routes, ...liveRoutes(options.introspection)]
+  const routes: AdminRoute[] = [
+    ...session.routes,
+    ...liveRoutes(options.introspection),
+    ...tableRoutes({ pool: options.pool, exposedSchemas: options.exposedSchemas }),
+    ...sqlRoutes(options),
+    ...liveQueryRoutes(options),
+  ]
   const endpoints = [
     { method: 'GET', path: '/' },
     ...session.tokenRoutes.map(({ method, path }) => ({ method, path })),
