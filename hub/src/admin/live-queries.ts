@@ -1,7 +1,7 @@
 // Named live queries (pgr.define) for the Studio: list with SQL and parameters, define, drop.
 // Runs pg_reactive's own SQL API as service_role; its refusals keep their SQLSTATE and texts.
 import type pg from 'pg'
-import { errorBody } from '../errors.ts'
+import { postgrestBody } from '@pgstack/common'
 import { toApiError } from '../live/errors.ts'
 import { asRole, queryAs } from './db.ts'
 import { adminError, invalid, notFound } from './errors.ts'
@@ -28,7 +28,7 @@ function definitionError(error: unknown, sql: string) {
   if (typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) throw error
   if (e.code === '42710') throw adminError('conflict', (error as Error).message, null, 'Drop it first (DELETE /admin/v1/live-queries/{name}), or choose another name.')
   const at = e.internalQuery === sql && typeof e.internalPosition === 'string' ? Number(e.internalPosition) : null
-  return json(400, { ...errorBody(toApiError(error)), position: at ? positionOf(sql, at) : null })
+  return json(400, { ...postgrestBody(toApiError(error)), position: at ? positionOf(sql, at) : null })
 }
 
 export function liveQueryRoutes(deps: { pool: pg.Pool }): AdminRoute[] {

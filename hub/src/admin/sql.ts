@@ -4,7 +4,7 @@
 // offset, line and column, so the editor can point at it.
 import pg from 'pg'
 import type { HttpResponse } from '../http.ts'
-import { errorBody } from '../errors.ts'
+import { postgrestBody } from '@pgstack/common'
 import { toApiError } from '../live/errors.ts'
 import { asRole } from './db.ts'
 import { invalid } from './errors.ts'
@@ -97,7 +97,7 @@ export function sqlRoutes(deps: { pool: pg.Pool }): AdminRoute[] {
           const e = error as { code?: unknown; position?: unknown }
           if (typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) throw error
           const position = typeof e.position === 'string' && /^\d+$/.test(e.position) ? positionOf(text, Number(e.position)) : null
-          return json(400, { ...errorBody(toApiError(error)), position })
+          return json(400, { ...postgrestBody(toApiError(error)), position })
         }
         const durationMs = Math.round((performance.now() - started) * 100) / 100
         await typeNamesOf(deps.pool, outcome.results)
