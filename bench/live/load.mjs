@@ -16,8 +16,12 @@ import { randomBytes } from 'node:crypto'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 
 const cfg = JSON.parse(process.argv[2])
-// cfg: { role: 'lead'|'counter', ids: number[], wsUrl, adminUrl, scenario: 'shared'|'rls', clients,
-//        rate, seconds, token, secret }
+// cfg: { role: 'lead'|'counter', ids: number[], wsUrl, adminUrl, scenario: 'shared'|'rls'|'user'|'room',
+//        clients, rate, seconds, token, secret, groups, table }
+//   user  each subscriber a user of its own (claims sub = its owner), the same top-25 query under a
+//         policy owner = sub; each write moves a random row of a random subscribed owner to the top
+//   room  one security context, `… WHERE owner = $1 ORDER BY seq DESC LIMIT 25` with params [room],
+//         subscriber i in room i % groups; each write moves a random row of a random room to the top
 const now = () => performance.now()
 /** Milliseconds since the epoch at sub-millisecond resolution: comparable across the processes. */
 const wallNow = () => performance.timeOrigin + performance.now()
@@ -37,21 +41,27 @@ function noteDelta() {
   if (Number.isNaN(firstAt)) firstAt = lastAt
 }
 
+/** The owner (user) or room subscriber i watches, in the user and room scenarios. */
+const groupOf = (i) => i % cfg.groups
+
 async function tokenFor(i) {
-  if (cfg.scenario !== 'rls') return cfg.token
-  return new SignJWT({ role: 'authenticated', sub: `u${i}` })
+  if (cfg.scenario !== 'rls' && cfg.scenario !== 'user') return cfg.token
+  return new SignJWT({ role: 'authenticated', sub: cfg.scenario === 'user' ? String(groupOf(i)) : `u${i}` })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt()
     .setExpirationTime('2h')
     .sign(Buffer.from(cfg.secret))
 }
 
-const subscribeFor = () => JSON.stringify({ type: 'subscribe', id: 'q', query: cfg.scenario === 'rls' ? 'mine' : 'items' })
+const QUERIES = { rls: 'mine', shared: 'items', user: `${cfg.table}_top`, room: `${cfg.table}_room` }
+const subscribeFor = (i) =>
+  JSON.stringify({ type: 'subscribe', id: 'q', query: QUERIES[cfg.scenario], params: cfg.scenario === 'room' ? [groupOf(i)] : [] })
 
 // ---- lead: sampled subscribers and the writer ----
 
 const pending = new Map() // `${id}:${n}` → commit acknowledgement time
 const latencies = []
+let lastSampleAt = 0
 const firstSeen = new Map() // `${id}:${n}` → first arrival among the sampled clients
 const spread = []
 
@@ -66,7 +76,10 @@ function onSampled(text, t) {
     if (!op.row) continue
     const key = `${op.row.id}:${op.row.n}`
     const at = pending.get(key)
-    if (at !== undefined && counting) latencies.push(t - at)
+    if (at !== undefined && counting) {
+      latencies.push(t - at)
+      lastSampleAt = t
+    }
     const f = firstSeen.get(key)
     if (f === undefined) firstSeen.set(key, t)
     else if (counting) spread.push(t - f)
@@ -98,11 +111,35 @@ function parseInbox() {
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN
 
-async function write() {
-  const db = new pg.Client({ connectionString: cfg.adminUrl })
-  await db.connect()
+/** One write: its row's id and new n, the pair a delta op is recognised by. */
+function writer(db) {
+  if (cfg.scenario === 'user' || cfg.scenario === 'room') {
+    // a random row of a random subscribed owner (room) becomes its newest
+    const groups = Math.min(cfg.groups, cfg.clients)
+    const text = `UPDATE ${cfg.table} SET n = n + 1, seq = nextval('${cfg.table}_seq')
+                   WHERE id = (SELECT id FROM ${cfg.table} WHERE owner = $1 ORDER BY random() LIMIT 1) RETURNING id, n`
+    return async () => (await db.query(text, [Math.floor(Math.random() * groups)])).rows[0]
+  }
   const rows = cfg.scenario === 'rls' ? cfg.clients : 100
   const table = cfg.scenario === 'rls' ? 'note' : 'item'
+  let sent = 0
+  return async () => {
+    const id = cfg.scenario === 'rls' ? sent % rows : 1 + Math.floor(Math.random() * rows)
+    sent++
+    const { rows: out } = await db.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1 RETURNING n`, [id])
+    return { id, n: out[0].n }
+  }
+}
+
+async function write() {
+  // a run starts from nothing: the lead may be sent 'go' more than once (run.ts: routing on, then off)
+  pending.clear()
+  latencies.length = 0
+  firstSeen.clear()
+  spread.length = 0
+  const db = new pg.Client({ connectionString: cfg.adminUrl })
+  await db.connect()
+  const writeOne = writer(db)
   // pg_reactive's share of the latency: commit → NOTIFY received by a plain LISTEN connection
   const listen = new pg.Client({ connectionString: cfg.adminUrl })
   await listen.connect()
@@ -127,13 +164,15 @@ async function write() {
   while (now() - start < cfg.seconds * 1000) {
     const due = start + sent * interval
     if (due > now()) await new Promise((r) => setTimeout(r, due - now()))
-    const id = cfg.scenario === 'rls' ? sent % rows : 1 + Math.floor(Math.random() * rows)
     sent++
-    const { rows: out } = await db.query(`UPDATE ${table} SET n = n + 1 WHERE id = $1 RETURNING n`, [id])
-    pending.set(`${id}:${out[0].n}`, now())
+    const { id, n } = await writeOne()
+    pending.set(`${id}:${n}`, now())
   }
   const writingSeconds = (now() - start) / 1000
-  await new Promise((r) => setTimeout(r, 1000)) // let the last deltas land
+  // let the last deltas land: a second, or (drainSeconds) until none came for a second
+  const done = now()
+  do await new Promise((r) => setTimeout(r, 100))
+  while (now() - done < 1000 || (now() - lastSampleAt < 1000 && now() - done < (cfg.drainSeconds ?? 1) * 1000))
   await db.end()
   await listen.end()
   notifyLat.sort((a, b) => a - b)
@@ -205,7 +244,7 @@ class FrameReader {
  * looks at frame headers and the first 14 payload bytes, in place: a frame cut by a read is
  * skipped by length, or, when its head is cut, its few bytes are carried over to the next read.
  */
-function openRaw(token, sampled) {
+function openRaw(i, token, sampled) {
   return new Promise((resolve, reject) => {
     const url = new URL(cfg.wsUrl)
     const reader = new FrameReader()
@@ -247,7 +286,7 @@ function openRaw(token, sampled) {
         upgraded = true
         chunk = head.subarray(end + 4)
         head = null
-        socket.write(frame(subscribeFor()))
+        socket.write(frame(subscribeFor(i)))
       }
       const t = now()
       for (const { opcode, payload } of reader.push(chunk)) {
@@ -326,7 +365,7 @@ async function connectRound(round, rounds) {
     await Promise.all(
       ids.slice(k, Math.min(to, k + batch)).map(async (i) => {
         const token = await tokenFor(i)
-        return openRaw(token, cfg.role === 'lead')
+        return openRaw(i, token, cfg.role === 'lead')
       }),
     )
   }
@@ -334,6 +373,11 @@ async function connectRound(round, rounds) {
 
 let cpu0
 function beginMeasuring() {
+  delivered = 0
+  others = 0
+  closedByHub = 0
+  firstAt = NaN
+  lastAt = NaN
   cpu0 = process.cpuUsage()
   loopDelay.reset()
   loopDelay.enable()

@@ -4,6 +4,8 @@
 //   shared-1k   1,000 subscribers on one shared live query, 20 writes/s
 //   rls-1k      1,000 subscribers, each with its own RLS-filtered feed, 20 writes/s
 //   shared-10k  10,000 subscribers on one shared live query, 10 writes/s
+//   routing     user-1k user-10k room-1000-20 room-1000 room-100x10 (routing.ts): per-user and per-room
+//               feeds of a top-25 query, each with pg_reactive.routing on and off (MODES=on,off)
 // Reports commit → client p50/p95/p99, delta deliveries/s (counted at the clients, checked against
 // what the hub sent), hub RSS per idle subscriber, hub CPU, and each load process's CPU and event
 // loop delay. Loopback only. Run: node --expose-gc --conditions=@pgstack/source --import tsx bench/live/run.ts [scenario…]
@@ -18,6 +20,7 @@ import pg from 'pg'
 import { ensureExtensionInstalled, findPgBinaries } from '@pgstack/infra'
 import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
+import { createRoutingTables, measureRoutingModes, ROUTING_BASELINE, ROUTING_SCENARIOS } from './routing.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const SAMPLE = Number(process.env.SAMPLE ?? 500)
@@ -28,14 +31,19 @@ const SCENARIOS = {
   'rls-1k': { scenario: 'rls', clients: 1000, rate: 20 },
   'shared-10k': { scenario: 'shared', clients: 10_000, rate: 10 },
   'shared-10': { scenario: 'shared', clients: 10, rate: 20 }, // the same path without fan-out
+  ...ROUTING_SCENARIOS,
 } as const
 type Name = keyof typeof SCENARIOS
+const DEFAULT_SCENARIOS: Name[] = ['shared-1k', 'rls-1k', 'shared-10k', 'shared-10']
+const MODES = (process.env.MODES ?? 'on,off').split(',')
 /** What every load process reports (load.mjs); the lead adds the writer's and the latency figures. */
 interface LoadResult { delivered: number; others: number; closedByHub: number; firstAt: number; lastAt: number; cpuPercent: number; sysPercent: number; loopDelayP99: number }
 interface LeadResult { writes: number; writingSeconds: number; startedAt: number; samples: number; p50: number; p95: number; p99: number; max: number; notifyP50: number; notifyP99: number; spreadP50: number; spreadP99: number }
 /** The issue's reference point, printed beside the figures. */
 const BASELINE = 'naive trigger + NOTIFY + ws hub measured here: p99 27–41 ms at 1,000 subscribers, saturates near 75,000 deliveries/s per core'
-const chosen = (process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(SCENARIOS)) as Name[]
+const chosen = (process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_SCENARIOS).flatMap((name) =>
+  name === 'routing' ? Object.keys(ROUTING_SCENARIOS) : [name],
+) as Name[]
 
 const bins = findPgBinaries()
 ensureExtensionInstalled(bins, (line) => console.error(line))
@@ -81,6 +89,7 @@ try {
     GRANT SELECT ON note TO authenticated;
     SELECT pgr.define('mine', 'SELECT id, owner, n FROM note ORDER BY id');
   `)
+  if (chosen.some((name) => name in ROUTING_SCENARIOS)) await createRoutingTables(db)
   await db.end()
   const wsUrl = hub.url.replace(/^http/, 'ws')
 
@@ -91,7 +100,7 @@ try {
     const before = rss()
     const heapBefore = process.memoryUsage().heapUsed
     // The lead process writes and holds the latency-sampled subscribers; counters hold the rest.
-    const sampled = s.scenario === 'rls' ? s.clients : Math.min(s.clients, SAMPLE)
+    const sampled = s.scenario === 'shared' ? Math.min(s.clients, SAMPLE) : s.clients
     const counted = s.clients - sampled
     const counters = counted === 0 ? 0 : Number(process.env.COUNTERS ?? Math.max(1, Math.ceil(counted / PER_COUNTER)))
     const ids = Array.from({ length: s.clients }, (_, i) => i)
@@ -101,7 +110,7 @@ try {
     }
     const children = shares.map((share, p) =>
       fork(join(import.meta.dirname, 'load.mjs'), [
-        JSON.stringify({ ...s, role: p === 0 ? 'lead' : 'counter', ids: share, wsUrl, adminUrl: cluster.adminUrl('bench'), seconds: SECONDS, token: anonKey, secret }),
+        JSON.stringify({ ...s, role: p === 0 ? 'lead' : 'counter', ids: share, wsUrl, adminUrl: cluster.adminUrl('bench'), seconds: SECONDS, token: anonKey, secret, drainSeconds: 60 }),
       ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     )
     // one listener each for a child's answers and its exit; `next` waits for the next answer
@@ -133,6 +142,17 @@ try {
     await warm.query('SELECT pgr.wait_idle(300000)')
     await warm.end()
     await settle()
+    if (name in ROUTING_SCENARIOS) {
+      const go = async () => {
+        const answer = next(children[0]!)
+        children[0]!.send({ type: 'go' })
+        return ((await answer) as { result: LoadResult & LeadResult }).result
+      }
+      results.push(...(await measureRoutingModes(name, ROUTING_SCENARIOS[name]!, cluster.adminUrl('bench'), go, MODES)))
+      for (const child of children) child.send({ type: 'stop' })
+      await Promise.all(children.map((child) => new Promise((r) => (child.exitCode === null ? child.once('exit', r) : r(null)))))
+      continue
+    }
     const idle = rss()
     const perSubscriber = (idle - before) / s.clients
     const heapPerSubscriber = (process.memoryUsage().heapUsed - heapBefore) / s.clients
@@ -183,6 +203,7 @@ try {
   console.log(`\nLive bench (${SECONDS} s per scenario, PostgreSQL ${bins.major}, ${process.platform}, loopback):`)
   for (const line of results) console.log(`  ${line}`)
   console.log(`  baseline: ${BASELINE}`)
+  if (chosen.some((name) => name in ROUTING_SCENARIOS)) console.log(`  routing baseline: ${ROUTING_BASELINE}`)
 } finally {
   await closeHub?.()
   await bench.dispose()

@@ -400,6 +400,8 @@ DECLARE
   unrouted bigint[];
   stale oid[];
   cand bigint[];
+  miss_rel oid[];
+  miss_att int2[];
   has_refresh boolean := EXISTS (SELECT FROM pgr.live_query q WHERE q.refresh IS NOT NULL);
   retention interval;
 BEGIN
@@ -417,6 +419,8 @@ BEGIN
   SELECT coalesce(array_agg(x.id), '{}') INTO unrouted FROM pgr.feed x WHERE x.route_sig IS NULL;
 
   -- the feeds this cycle's changes can reach, found by index, never by a scan of feeds
+  SELECT array_agg(rc.relid), array_agg(rc.attnum) INTO miss_rel, miss_att
+    FROM pgr._cycle_dirty() c JOIN pgr.route_column rc ON rc.relid = c.relid AND NOT rc.attnum = ANY (c.cols);
   IF all_ THEN
     SELECT coalesce(array_agg(x.id), '{}') INTO cand FROM pgr.feed x;
   ELSE
@@ -425,16 +429,18 @@ BEGIN
       -- feeds every change of a dirty table reaches: not routed on it
       UNION ALL
       SELECT r.feed_id FROM pgr._cycle_dirty() c JOIN pgr.feed_route r ON r.relid = c.relid AND r.attnum = 0
-      -- routed: the feeds whose value an old or a new version of a changed row carries
+      -- routed: the feeds whose value an old or a new version of a changed row carries (a
+      -- lateral lookup per value: the generic plan must not hash the whole index instead)
       UNION ALL
-      SELECT r.feed_id FROM pgr._cycle_routes() h JOIN pgr.feed_route r
-          ON r.relid = h.relid AND r.attnum = h.attnum AND r.hash = h.hash
+      SELECT r.feed_id FROM pgr._cycle_routes() h
+       CROSS JOIN LATERAL (SELECT x.feed_id FROM pgr.feed_route x
+                            WHERE x.relid = h.relid AND x.attnum = h.attnum AND x.hash = h.hash OFFSET 0) r
       -- routed by a column whose changed values the cycle does not all know (DDL, TRUNCATE,
       -- rows of too many values): every feed routed by it
       UNION ALL
-      SELECT r.feed_id FROM pgr._cycle_dirty() c
-        JOIN pgr.route_column rc ON rc.relid = c.relid AND NOT rc.attnum = ANY (c.cols)
-        JOIN pgr.feed_route r ON r.relid = rc.relid AND r.attnum = rc.attnum
+      SELECT r.feed_id FROM unnest(miss_rel, miss_att) m(relid, attnum)
+       CROSS JOIN LATERAL (SELECT x.feed_id FROM pgr.feed_route x
+                            WHERE x.relid = m.relid AND x.attnum = m.attnum OFFSET 0) r
       UNION ALL
       SELECT x.id FROM pgr.live_query q JOIN pgr.feed x ON x.query_id = q.id
        WHERE has_refresh AND q.refresh IS NOT NULL AND x.evaluated_at + q.refresh <= clock_timestamp()) k;
@@ -494,17 +500,18 @@ BEGIN
     evaluated := evaluated || b.ids;
     urgent := urgent || b.urgent;
     FOR f IN
-      SELECT e.feed_id, e.rows, e.error_code, e.error_message, x.seq, r.result AS prev
+      SELECT e.feed_id, e.rows, e.error_code, e.error_message, r.seq, r.prev
         FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
                              b.ids, b.roles, b.claims, b.params) e
-        JOIN pgr.feed x ON x.id = e.feed_id
-        JOIN pgr.feed_result r ON r.feed_id = e.feed_id
+        -- per feed by index, whatever the planner guesses the batch's size to be
+        CROSS JOIN LATERAL (SELECT x.seq, y.result AS prev FROM pgr.feed x JOIN pgr.feed_result y ON y.feed_id = x.id
+                             WHERE x.id = e.feed_id OFFSET 0) r
        -- the rest are quiet: the same rows as stored, or no stored or fresh row with a changed key
        WHERE e.error_code IS NOT NULL
-          OR (b.inc_key IS NULL AND e.rows IS DISTINCT FROM r.result)
+          OR (b.inc_key IS NULL AND e.rows IS DISTINCT FROM r.prev)
           OR (b.inc_key IS NOT NULL
               AND (e.rows <> '[]'::jsonb
-                   OR EXISTS (SELECT FROM jsonb_array_elements(r.result) o
+                   OR EXISTS (SELECT FROM jsonb_array_elements(r.prev) o
                                WHERE b.keyset ? (o ->> b.inc_key))))
        ORDER BY e.feed_id
     LOOP
