@@ -16,7 +16,7 @@ t.test("PostgREST's SQLSTATE → HTTP table", async (t) => {
 })
 
 t.test('errors render as {code, details, hint, message}', async (t) => {
-  t.same(postgrestBody(errors.singular(2)), { code: 'PGRST116', details: 'The result contains 2 rows', hint: null, message: 'Cannot coerce the result to a single JSON object' })
+  t.same(postgrestBody(errors.singular(2)), { code: 'PGRST116', details: 'The result contains 2 rows', hint: null, message: 'JSON object requested, multiple (or no) rows returned' })
   const pgError = Object.assign(new Error('duplicate key value violates unique constraint "x"'), { code: '23505', detail: 'Key (id)=(1) already exists.', severity: 'ERROR' })
   t.same(postgrestBody(toRestError(pgError, false)), { code: '23505', details: 'Key (id)=(1) already exists.', hint: null, message: 'duplicate key value violates unique constraint "x"' })
   t.equal(toRestError(new TypeError('boom'), false).status, 500, 'unknown errors are a 500 without internals')

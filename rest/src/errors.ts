@@ -10,7 +10,7 @@ export const errors = {
   rpcMethod: (method: string) => new ApiError(405, 'PGRST101', `Cannot use the ${method} method on RPC`),
   invalidBody: (message: string) => new ApiError(400, 'PGRST102', message),
   rangeOutOfBounds: (lower: number, total: number) =>
-    new ApiError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${lower} was requested, but there are only ${total} rows.`),
+    new ApiError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${lower} was requested, but there are only ${total} rows.`, null, { 'Content-Range': `*/${total}` }),
   rangeLowerGtUpper: () =>
     new ApiError(416, 'PGRST103', 'Requested range not satisfiable', 'The lower boundary must be lower than or equal to the upper boundary in the Range header.'),
   negativeLimit: () =>
@@ -30,7 +30,7 @@ export const errors = {
   putLimit: () => new ApiError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT'),
   putPk: () => new ApiError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)'),
   singular: (rows: number) =>
-    new ApiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${rows} rows`),
+    new ApiError(406, 'PGRST116', 'JSON object requested, multiple (or no) rows returned', `The result contains ${rows} rows`),
   method: (method: string) => new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`),
   relatedOrder: (origin: string, target: string) =>
     new ApiError(400, 'PGRST118', `A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
@@ -53,11 +53,13 @@ export const errors = {
     ),
   ambiguousRelationship: (parent: string, child: string, details: object[], hint: string) =>
     new ApiError(300, 'PGRST201', `Could not embed because more than one relationship was found for '${parent}' and '${child}'`, details, hint),
-  noFunction: (schema: string, name: string, args: string[]) => {
+  noFunction: (schema: string, name: string, args: string[], hint: string | null = null) => {
     const params = args.length ? `(${args.join(', ')})` : ' without parameters'
     const det = args.length ? ` with parameter${args.length > 1 ? 's' : ''} ${args.join(', ')}` : ' without parameters'
-    return new ApiError(404, 'PGRST202', `Could not find the function ${schema}.${name}${params} in the schema cache`, `Searched for the function ${schema}.${name}${det}, but no matches were found in the schema cache.`)
+    return new ApiError(404, 'PGRST202', `Could not find the function ${schema}.${name}${params} in the schema cache`, `Searched for the function ${schema}.${name}${det}, but no matches were found in the schema cache.`, hint)
   },
+  noFunctionSingleJson: (schema: string, name: string) =>
+    new ApiError(404, 'PGRST202', `Could not find the function ${schema}.${name} in the schema cache`, `Searched for the function ${schema}.${name} with a single json/jsonb parameter, but no matches were found in the schema cache.`),
   ambiguousFunction: (candidates: string[]) =>
     new ApiError(300, 'PGRST203', `Could not choose the best candidate function between: ${candidates.join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved'),
   noColumn: (relation: string, column: string) =>

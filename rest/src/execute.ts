@@ -41,7 +41,11 @@ export interface ExecuteOptions {
   pipelined: boolean
   /** Read `response.headers` / `response.status`, which functions may set (RPC). */
   responseGucs: boolean
+  /** `Prefer: timezone=`: the transaction's TimeZone (a name the database knows). */
+  timezone?: string
 }
+
+const TIMEZONE_SQL = "SELECT set_config('timezone', $1, true)"
 
 const GUCS_SQL = "SELECT current_setting('response.headers', true), current_setting('response.status', true)"
 
@@ -120,6 +124,7 @@ async function runBatch(pool: pg.Pool, pipelines: Pipeline[]): Promise<void> {
 async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
   const pipeline = new Pipeline([
     { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
+    ...(options.timezone !== undefined ? [{ name: 'pgrst_timezone', text: TIMEZONE_SQL, values: [options.timezone] }] : []),
     { name: statementName(query.text), text: query.text, values: query.values },
     ...(options.responseGucs ? [{ name: 'pgrst_gucs', text: GUCS_SQL, values: [] }] : []),
   ])
@@ -128,7 +133,8 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
   if (options.readOnly && !options.responseGucs) enqueue(pool, pipeline)
   else void runBatch(pool, [pipeline])
   const results = await pipeline.done
-  const rows = results[1] ?? []
+  const at = options.timezone !== undefined ? 2 : 1
+  const rows = results[at] ?? []
   const head = rows[0]
   const page = Number(head?.[1] ?? 0)
   const total = toNumber(head?.[0])
@@ -136,7 +142,7 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
   const out: string[] = []
   for (const r of rows) if (r[2] !== null && r[2] !== undefined) out.push(r[2])
   const result: ExecuteResult = { total, page, rows: out }
-  const gucs = results[2]?.[0]
+  const gucs = results[at + 1]?.[0]
   if (gucs) result.gucs = { headers: gucs[0] ?? null, status: gucs[1] ?? null }
   return result
 }
@@ -160,6 +166,7 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
   try {
     await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN')
     await client.query(SETTINGS_SQL, settingsValues(options))
+    if (options.timezone !== undefined) await client.query(TIMEZONE_SQL, [options.timezone])
     const values = [...query.values]
     if (query.countStatement && query.plannedParam !== undefined) {
       const explain = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(

@@ -40,11 +40,11 @@ function byUniqueKey(node: ReadNode): boolean {
 function isSmall(plan: Plan): boolean {
   if (plan.kind === 'read') return (plan.node.limit !== undefined && plan.node.limit <= SMALL) || byUniqueKey(plan.node)
   if (plan.kind === 'call') {
-    if (!plan.readOnly && plan.accept === 'object') return false
+    if (!plan.readOnly && (plan.accept === 'object' || plan.maxAffected !== undefined)) return false
     if (!plan.routine.returnsSet || plan.routine.returnKind === 'void') return true
     return plan.limit !== undefined && plan.limit <= SMALL
   }
-  return plan.accept !== 'object' && plan.maxAffected === undefined
+  return plan.accept !== 'object' && plan.maxAffected === undefined && plan.kind !== 'upsert-put'
 }
 
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
@@ -86,6 +86,7 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
         stream: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
         pipelined: isSmall(plan),
         responseGucs: plan.kind === 'call',
+        ...(plan.timezone !== undefined ? { timezone: plan.timezone } : {}),
       })
       return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
     } catch (error) {

@@ -52,7 +52,7 @@ export function createRest(options: RestOptions): Rest {
       try {
         for (;;) {
           again = false
-          current = await loadSchemaCache(options.pool, options.schemas)
+          current = await loadSchemaCache(options.pool, options.schemas, current?.timezones)
           if (!again || closed) return current
         }
       } finally {

@@ -10,26 +10,30 @@ const JSON_TYPE = 'application/json; charset=utf-8'
 const OBJECT_TYPE = 'application/vnd.pgrst.object+json; charset=utf-8'
 const CSV_TYPE = 'text/csv; charset=utf-8'
 
-/** Checks that must hold before commit: range bounds, singular, max-affected. */
+/** Checks that must hold before commit: range bounds, singular, max-affected, PUT's one row. */
 export function inspector(plan: Plan): (page: number, total: number | null) => void {
   return (page, total) => {
     if (plan.accept === 'object' && page !== 1 && !(plan.kind === 'call' && !plan.routine.returnsSet)) throw errors.singular(page)
-    if (plan.kind !== 'read' && plan.kind !== 'call' && plan.maxAffected !== undefined && page > plan.maxAffected) throw errors.maxAffected(page)
+    if (plan.kind !== 'read' && plan.maxAffected !== undefined && page > plan.maxAffected) throw errors.maxAffected(page)
+    if (plan.kind === 'upsert-put' && page !== 1) throw errors.putPk()
     if ((plan.kind === 'read' || plan.kind === 'call') && total !== null && plan.offset > total) {
       throw errors.rangeOutOfBounds(plan.offset, total)
     }
   }
 }
 
-function contentRange(lower: number, page: number, total: number | null): string {
-  const t = total === null ? '*' : String(total)
-  return page > 0 ? `${lower}-${lower + page - 1}/${t}` : `*/${t}`
+/**
+ * PostgREST's Content-Range: `lower-upper/total`, with `*` for the range when nothing is in it
+ * (or the total is 0) and `*` for an unknown total.
+ */
+export function contentRange(lower: number, upper: number, total: number | null): string {
+  const range = total !== 0 && lower <= upper ? `${lower}-${upper}` : '*'
+  return `${range}/${total === null ? '*' : total}`
 }
 
 function rangeStatus(lower: number, page: number, total: number | null): number {
   if (total === null) return 200
-  const upper = lower + page - 1
-  return 1 + upper - lower < total ? 206 : 200
+  return page < total ? 206 : 200
 }
 
 function csvHeader(plan: Plan): string {
@@ -46,6 +50,8 @@ function mediaType(plan: Plan): string {
 function assemble(plan: Plan, result: ExecuteResult, asObject: boolean): string | AsyncIterable<string> {
   if (asObject) return result.rows[0] ?? 'null'
   const csv = plan.accept === 'csv'
+  // PostgREST's CSV header comes from the first row's keys: an empty result is a bare newline.
+  if (csv && !result.rows.length && !result.more) return '\n'
   const open = csv ? `${csvHeader(plan)}\n` : '['
   const sep = csv ? '\n' : ','
   const close = csv ? '' : ']'
@@ -72,25 +78,39 @@ function baseHeaders(plan: Plan, profile: string | undefined): Record<string, st
 
 function renderRead(plan: ReadPlan | CallPlan, result: ExecuteResult, headers: Record<string, string>): RestHttpResponse {
   const single = plan.accept === 'object' || (plan.kind === 'call' && !plan.routine.returnsSet)
+  headers['Content-Range'] = contentRange(plan.offset, plan.offset + result.page - 1, result.total)
   headers['Content-Type'] = mediaType(plan)
-  const status = single ? 200 : rangeStatus(plan.offset, result.page, result.total)
-  if (!single || plan.kind === 'read') headers['Content-Range'] = contentRange(plan.offset, result.page, result.total)
+  const status = rangeStatus(plan.offset, result.page, result.total)
   if (plan.head) return { status, headers }
   return { status, headers, body: assemble(plan, result, single) }
 }
 
 function renderMutate(plan: MutatePlan, result: ExecuteResult, headers: Record<string, string>): RestHttpResponse {
-  const total = plan.count ? result.page : null
-  const insert = plan.kind === 'insert'
-  headers['Content-Range'] = insert ? `*/${total ?? '*'}` : contentRange(0, result.page, total)
-  if (plan.returning === 'headers-only' && insert && plan.table.primaryKey.length && result.rows.length === 1) {
-    const row = JSON.parse(result.rows[0]!) as Record<string, unknown>
-    const query = plan.table.primaryKey.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(row[c]))}`).join('&')
-    headers.Location = `/${encodeURIComponent(plan.table.name)}?${query}`
+  // For writes the statement's first column counts the rows an upsert inserted (not a total).
+  const inserted = result.total
+  const total = plan.count === 'exact' || plan.count === 'estimated' ? result.page : null
+  const representation = plan.returning === 'representation'
+  let status: number
+  if (plan.kind === 'insert') {
+    headers['Content-Range'] = contentRange(1, 0, total)
+    status = plan.conflict?.action === 'merge' && inserted !== null && inserted <= 0 ? 200 : 201
+    if (plan.returning === 'headers-only' && plan.table.primaryKey.length && result.rows.length >= 1) {
+      const row = JSON.parse(result.rows[0]!) as Record<string, unknown>
+      const query = plan.table.primaryKey.map((c) => `${encodeURIComponent(c)}=eq.${encodeURIComponent(String(row[c] ?? 'null'))}`).join('&')
+      headers.Location = `/${encodeURIComponent(plan.table.name)}?${query}`
+    }
+  } else if (plan.kind === 'upsert-put') {
+    status = representation ? (inserted !== null && inserted > 0 ? 201 : 200) : 204
+  } else if (plan.kind === 'update') {
+    headers['Content-Range'] = contentRange(0, result.page - 1, total)
+    status = representation ? 200 : 204
+  } else {
+    headers['Content-Range'] = contentRange(1, 0, total)
+    status = representation ? 200 : 204
   }
-  if (plan.returning !== 'representation') return { status: insert ? 201 : 204, headers }
+  if (!representation) return { status, headers }
   headers['Content-Type'] = mediaType(plan)
-  return { status: insert ? 201 : 200, headers, body: assemble(plan, result, plan.accept === 'object') }
+  return { status, headers, body: assemble(plan, result, plan.accept === 'object') }
 }
 
 /** Functions can set `response.headers` (a JSON array of one-key objects) and `response.status`. */

@@ -68,7 +68,11 @@ export interface SchemaCache {
   schemas: string[]
   tables: Map<string, Table>
   foreignKeys: ForeignKey[]
+  /** The foreign keys starting or ending at each table (tableKey), for relationship lookups. */
+  foreignKeysByTable: Map<string, ForeignKey[]>
   routines: Map<string, Routine[]>
+  /** Time zone names PostgreSQL accepts, for `Prefer: timezone=`. */
+  timezones: Set<string>
   loadedAt: number
 }
 
@@ -165,16 +169,18 @@ interface RoutineRow {
   arg0_table: string | null
 }
 
-export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise<SchemaCache> {
+/** `timezones`: the previous load's list (reading pg_timezone_names costs ~100 ms; it never changes). */
+export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezones?: Set<string>): Promise<SchemaCache> {
   const client = await pool.connect()
   try {
+    timezones ??= new Set((await client.query<{ name: string }>('SELECT name FROM pg_timezone_names')).rows.map((r) => r.name))
     const [tables, fks, routines] = [
       await client.query<TableRow>(TABLES_SQL, [schemas]),
       await client.query<{ name: string; schema: string; table: string; columns: string[]; ref_schema: string; ref_table: string; ref_columns: string[] }>(FKS_SQL, [schemas]),
       await client.query<RoutineRow>(ROUTINES_SQL, [schemas]),
     ]
     const viewDeps = await client.query<{ view_schema: string; view_name: string; table_schema: string; table_name: string; columns: string[] }>(VIEW_DEPS_SQL, [schemas])
-    const cache: SchemaCache = { schemas, tables: new Map(), foreignKeys: [], routines: new Map(), loadedAt: Date.now() }
+    const cache: SchemaCache = { schemas, tables: new Map(), foreignKeys: [], foreignKeysByTable: new Map(), routines: new Map(), timezones, loadedAt: Date.now() }
     for (const row of tables.rows) {
       const columns: Column[] = row.columns.map((c) => ({
         name: c.name, type: c.type, nullable: c.nullable, defaultExpr: c.default, generated: c.generated,
@@ -196,6 +202,7 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise
       name: r.name, schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns,
     }))
     inferViewKeys(cache, viewDeps.rows.map((r) => ({ view: tableKey(r.view_schema, r.view_name), table: tableKey(r.table_schema, r.table_name), columns: r.columns })))
+    cache.foreignKeysByTable = indexForeignKeys(cache.foreignKeys)
     for (const row of routines.rows) {
       const routine = toRoutine(row)
       const key = tableKey(routine.schema, routine.name)
@@ -209,6 +216,23 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[]): Promise
   } finally {
     client.release()
   }
+}
+
+/** Each foreign key under the table it starts at and the table it ends at. */
+export function indexForeignKeys(fks: ForeignKey[]): Map<string, ForeignKey[]> {
+  const index = new Map<string, ForeignKey[]>()
+  const add = (key: string, fk: ForeignKey) => {
+    const list = index.get(key)
+    if (list) list.push(fk)
+    else index.set(key, [fk])
+  }
+  for (const fk of fks) {
+    const from = tableKey(fk.schema, fk.table)
+    const to = tableKey(fk.refSchema, fk.refTable)
+    add(from, fk)
+    if (to !== from) add(to, fk)
+  }
+  return index
 }
 
 function toRoutine(row: RoutineRow): Routine {

@@ -51,11 +51,13 @@ END$$;
 CREATE FUNCTION public.stats(OUT total int, OUT maxyear int) LANGUAGE sql STABLE AS 'SELECT count(*)::int, max(year) FROM public.books';
 `
 
-export async function createFixture(adminUrl: string): Promise<void> {
+/** `extra`: a test file's own tables and functions, created after the shared fixture. */
+export async function createFixture(adminUrl: string, extra = ''): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {
     await client.query(FIXTURE_SQL)
+    if (extra) await client.query(extra)
     await client.query("NOTIFY pgrst, 'reload schema'")
   } finally {
     await client.end()

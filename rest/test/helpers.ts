@@ -13,9 +13,10 @@ interface Teardown {
   teardown(fn: () => unknown): void
 }
 
-export async function startRestTest(t: Teardown): Promise<RestTest> {
+/** `extraSql`: the test file's own schema, created after the shared fixture (as the superuser). */
+export async function startRestTest(t: Teardown, extraSql = ''): Promise<RestTest> {
   const hub = await startTestHub(t)
-  await createFixture(hub.db.adminUrl)
+  await createFixture(hub.db.adminUrl, extraSql)
   const rest = `${hub.url}/rest/v1`
   // The fixture's DDL notifies pgrst; wait until the cache sees its last function.
   let ready = false

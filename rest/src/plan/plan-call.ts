@@ -3,9 +3,10 @@
 import { errors } from '../errors.ts'
 import type { ApiRequest } from '../request/types.ts'
 import { tableKey, type Column, type Routine, type SchemaCache, type Table } from '../schema-cache.ts'
+import { closest } from './fuzzy.ts'
 import { parseJsonBody } from './plan-mutate.ts'
 import { checkAllNodesUsed, planNode } from './plan-read.ts'
-import { rootRange, shapeOf, splitCallParams } from './shape.ts'
+import { CALL_PREFERENCES, rootRange, shapeOf } from './shape.ts'
 import type { CallPlan } from './types.ts'
 
 const isJsonType = (type: string) => type === 'json' || type === 'jsonb'
@@ -23,12 +24,28 @@ function resultTable(cache: SchemaCache, routine: Routine): Table {
   }
 }
 
+/**
+ * PostgREST's hint for an unknown call: the closest function name when none has this name, else
+ * the closest parameter list among its overloads.
+ */
+function functionHint(cache: SchemaCache, schema: string, name: string, overloads: Routine[], keys: string[]): string | null {
+  const list = (names: string[]) => `(${[...names].sort().join(', ')})`
+  if (!overloads.length) {
+    const names = [...cache.routines.values()].flatMap((rs) => rs.filter((r) => r.schema === schema).map((r) => r.name))
+    const best = closest(names, name)
+    return best === undefined ? null : `Perhaps you meant to call the function ${schema}.${best}`
+  }
+  const best = closest(overloads.map((r) => list(r.params.map((p) => p.name))), list(keys))
+  return best === undefined ? null : `Perhaps you meant to call the function ${schema}.${name}${best}`
+}
+
 export function planCall(req: ApiRequest, cache: SchemaCache, name: string, overloads: Routine[]): CallPlan {
   const method = req.method
   if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') throw errors.rpcMethod(method)
   let provided: Record<string, unknown> = {}
   let rawBody: string | undefined
-  let nodes = req.nodes
+  const nodes = req.nodes
+  const singleObject = req.preferences.params === 'single-object'
   if (method === 'POST') {
     const hasBody = req.body.length > 0
     const body = hasBody ? parseJsonBody(req) : {}
@@ -36,24 +53,31 @@ export function planCall(req: ApiRequest, cache: SchemaCache, name: string, over
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) provided = body as Record<string, unknown>
     else provided = {}
   } else {
-    const names = new Set(overloads.flatMap((r) => r.params.map((p) => p.name)))
-    const split = splitCallParams(req, names)
-    provided = split.args
-    nodes = split.nodes
+    provided = Object.fromEntries(req.rawParams)
+    rawBody = JSON.stringify(provided)
   }
   const keys = Object.keys(provided)
-  let candidates = overloads.filter(
-    (r) =>
-      r.params.every((p) => p.name !== '' || p.hasDefault) &&
-      keys.every((k) => r.params.some((p) => p.name === k)) &&
-      r.params.every((p) => p.hasDefault || keys.includes(p.name)),
-  )
+  const singleJson = (r: Routine) => r.params.length === 1 && r.params[0]!.name === '' && isJsonType(r.params[0]!.type)
+  let candidates: Routine[]
   let singleUnnamed = false
-  if (!candidates.length && method === 'POST') {
-    candidates = overloads.filter((r) => r.params.length === 1 && r.params[0]!.name === '' && isJsonType(r.params[0]!.type))
-    singleUnnamed = candidates.length > 0
+  if (singleObject) {
+    // params=single-object: the whole body (or query) is the one json/jsonb argument, named or not.
+    candidates = overloads.filter((r) => r.params.length === 1 && isJsonType(r.params[0]!.type))
+    singleUnnamed = true
+    if (candidates.length === 0) throw errors.noFunctionSingleJson(req.schema, name)
+  } else {
+    candidates = overloads.filter(
+      (r) =>
+        r.params.every((p) => p.name !== '' || p.hasDefault) &&
+        keys.every((k) => r.params.some((p) => p.name === k)) &&
+        r.params.every((p) => p.hasDefault || keys.includes(p.name)),
+    )
+    if (!candidates.length && method === 'POST') {
+      candidates = overloads.filter(singleJson)
+      singleUnnamed = candidates.length > 0
+    }
   }
-  if (candidates.length === 0) throw errors.noFunction(req.schema, name, [...keys].sort())
+  if (candidates.length === 0) throw errors.noFunction(req.schema, name, [...keys].sort(), functionHint(cache, req.schema, name, overloads, keys))
   if (candidates.length > 1) {
     // prefer the overload with the fewest parameters left to defaults
     const best = Math.min(...candidates.map((r) => r.params.length))
@@ -63,7 +87,7 @@ export function planCall(req: ApiRequest, cache: SchemaCache, name: string, over
     }
   }
   const routine = candidates[0]!
-  const shape = shapeOf(req, method !== 'POST' || routine.volatility !== 'volatile')
+  const shape = shapeOf(req, cache, method !== 'POST' || routine.volatility !== 'volatile', CALL_PREFERENCES)
   const range = rootRange(req)
   const plan: CallPlan = {
     kind: 'call',
@@ -75,6 +99,8 @@ export function planCall(req: ApiRequest, cache: SchemaCache, name: string, over
     head: method === 'HEAD',
   }
   if (range.limit !== undefined) plan.limit = range.limit
+  const prefs = req.preferences
+  if (prefs.maxAffected !== undefined && prefs.handling === 'strict') plan.maxAffected = prefs.maxAffected
   if (routine.returnKind === 'composite') {
     const visited = new Set<string>()
     const node = planNode(cache, resultTable(cache, routine), req.select, nodes, [], visited)

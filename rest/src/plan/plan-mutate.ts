@@ -5,7 +5,7 @@ import { parseCsv } from '../request/parse-csv.ts'
 import type { ApiRequest, NodeParams } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { checkAllNodesUsed, checkColumn, planFilters, planNode, planOrder } from './plan-read.ts'
-import { rootRange, shapeOf } from './shape.ts'
+import { DELETE_PREFERENCES, INSERT_PREFERENCES, PLAIN_INSERT_PREFERENCES, PUT_PREFERENCES, UPDATE_PREFERENCES, rootRange, shapeOf } from './shape.ts'
 import type { MutatePlan, ReadNode } from './types.ts'
 
 export function parseJsonBody(req: ApiRequest): unknown {
@@ -40,7 +40,6 @@ function bodyColumns(req: ApiRequest, table: Table, rows: Record<string, unknown
 
 export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): MutatePlan {
   const prefs = req.preferences
-  const shape = shapeOf(req, false)
   const root = req.nodes.get('') ?? { filters: [] }
   // The representation is a read over the mutated rows: same select tree, root filters excluded.
   const readNodes = new Map<string, NodeParams>(req.nodes)
@@ -48,25 +47,23 @@ export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): M
   const visited = new Set<string>()
   const node: ReadNode = planNode(cache, table, req.select, readNodes, [], visited)
   checkAllNodesUsed(readNodes, visited)
-  const returning = prefs.return ?? 'minimal'
-  shape.applied.unshift(...(prefs.return ? [`return=${prefs.return}`] : []))
-  if (prefs.missing) shape.applied.push(`missing=${prefs.missing}`)
+  // A resolution needs a conflict target: the primary key or on_conflict (else a plain insert).
+  const upsert = req.method === 'POST' && prefs.resolution !== undefined && (table.primaryKey.length > 0 || req.onConflict !== undefined)
+  const used = req.method === 'POST' ? (upsert ? INSERT_PREFERENCES : PLAIN_INSERT_PREFERENCES)
+    : req.method === 'PUT' ? PUT_PREFERENCES : req.method === 'PATCH' ? UPDATE_PREFERENCES : DELETE_PREFERENCES
   const plan: MutatePlan = {
     kind: 'insert',
-    ...shape,
+    ...shapeOf(req, cache, false, used),
     table,
     columns: [],
     body: '',
     filters: [],
     order: [],
     missingDefault: prefs.missing === 'default',
-    returning,
+    returning: prefs.return ?? 'minimal',
     node,
   }
-  if (prefs.maxAffected !== undefined && prefs.handling === 'strict') {
-    plan.maxAffected = prefs.maxAffected
-    plan.applied.push(`max-affected=${prefs.maxAffected}`)
-  }
+  if (prefs.maxAffected !== undefined && prefs.handling === 'strict' && used.has('max-affected')) plan.maxAffected = prefs.maxAffected
 
   if (req.method === 'POST' || req.method === 'PUT') {
     const body = parseJsonBody(req)
@@ -75,25 +72,24 @@ export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): M
     plan.columns = bodyColumns(req, table, rows)
     plan.body = JSON.stringify(rows)
     if (req.method === 'POST') {
-      if (prefs.resolution) {
-        plan.applied.unshift(`resolution=${prefs.resolution}`)
+      if (upsert) {
         const columns = (req.onConflict ?? table.primaryKey).map((c) => checkColumn(table, c))
         plan.conflict = { columns, action: prefs.resolution === 'merge-duplicates' ? 'merge' : 'ignore' }
       }
       return plan
     }
-    // PUT: filters must be exactly `pk=eq.value` for each primary key column, matching the body.
+    // PUT: filters must be exactly `pk=eq.value` for each primary key column. Body rows whose key
+    // differs from the URL's are not written; unless exactly one row is, PGRST115.
     if (root.limit !== undefined || root.offset !== undefined) throw errors.putLimit()
     const pk = table.primaryKey
     const eqs = new Map<string, string>()
     for (const f of root.filters) {
-      if (f.kind !== 'condition' || f.operator !== 'eq' || f.negated || f.field.path.length || typeof f.value !== 'string') throw errors.putFilters()
+      if (f.kind !== 'condition' || f.operator !== 'eq' || f.negated || f.quantifier || f.field.path.length || typeof f.value !== 'string') throw errors.putFilters()
       eqs.set(f.field.name, f.value)
     }
-    if (!pk.length || eqs.size !== pk.length || !pk.every((c) => eqs.has(c)) || rows.length !== 1) throw errors.putFilters()
-    const row = rows[0] as Record<string, unknown>
-    for (const c of pk) if (row[c] === undefined || String(row[c]) !== eqs.get(c)) throw errors.putPk()
+    if (!pk.length || eqs.size !== pk.length || !pk.every((c) => eqs.has(c))) throw errors.putFilters()
     plan.kind = 'upsert-put'
+    plan.putKey = pk.map((c) => [c, eqs.get(c)!])
     plan.conflict = { columns: pk, action: 'merge' }
     return plan
   }

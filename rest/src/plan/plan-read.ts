@@ -3,7 +3,7 @@
 import { ApiError } from '@pgstack/common'
 import { errors } from '../errors.ts'
 import { fieldOutputName } from '../request/scanner.ts'
-import type { FilterNode, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
+import type { FilterNode, JsonStep, NodeParams, OrderTerm, SelectItem } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { findRelationship, isToOne } from './relationships.ts'
 import type { ComputedRef, EmbedPlan, PlanFilter, PlanOrder, PlanSelect, ReadNode } from './types.ts'
@@ -17,12 +17,21 @@ export function checkColumn(table: Table, column: string): string {
   return column
 }
 
-/** A column, or a computed field (a function of the row): `{ column, computed }`. */
-export function resolveColumn(table: Table, column: string): { column: string; computed?: ComputedRef } {
-  if (table.columnMap.has(column)) return { column }
+const isJson = (type: string) => type === 'json' || type === 'jsonb'
+
+/**
+ * A column, or a computed field (a function of the row), with its JSON path: `{ column,
+ * computed, toJson }`. Arrows on a value that is not json/jsonb (an array, a composite) go through
+ * `to_jsonb`, as PostgREST does.
+ */
+export function resolveColumn(table: Table, column: string, path: JsonStep[] = []): { column: string; computed?: ComputedRef; toJson?: true } {
+  const col = table.columnMap.get(column)
+  if (col) return path.length && !isJson(col.type) ? { column, toJson: true } : { column }
   const fn = table.computed?.get(column)
   if (!fn) throw unknownColumn(table, column)
-  return { column, computed: { schema: fn.schema, name: fn.name } }
+  const out: { column: string; computed: ComputedRef; toJson?: true } = { column, computed: { schema: fn.schema, name: fn.name } }
+  if (path.length && !isJson(fn.returnType)) out.toJson = true
+  return out
 }
 
 /** The position of the embed named (aliased) `name` among `embeds`. */
@@ -45,7 +54,7 @@ export function planFilters(table: Table, filters: FilterNode[], embeds: EmbedPl
     }
     const planned: PlanFilter = {
       kind: 'condition',
-      ...resolveColumn(table, f.field.name),
+      ...resolveColumn(table, f.field.name, f.field.path),
       path: f.field.path,
       negated: f.negated,
       operator: f.operator,
@@ -66,9 +75,9 @@ export function planOrder(node: ReadNode, terms: OrderTerm[] | undefined, embeds
       if (index === undefined) throw errors.notEmbedded(term.relation)
       const embed = embeds[index]!
       if (!embed.toOne) throw errors.relatedOrder(node.table.name, term.relation)
-      checkColumn(embed.node.table, term.field.name)
+      Object.assign(planned, resolveColumn(embed.node.table, term.field.name, term.field.path))
       planned.embed = index
-    } else Object.assign(planned, resolveColumn(node.table, term.field.name))
+    } else Object.assign(planned, resolveColumn(node.table, term.field.name, term.field.path))
     if (term.direction) planned.direction = term.direction
     if (term.nulls) planned.nulls = term.nulls
     return planned
@@ -98,7 +107,7 @@ export function planNode(
     } else if (item.kind === 'column') {
       const planned: PlanSelect = {
         kind: 'column',
-        ...resolveColumn(table, item.field.name),
+        ...resolveColumn(table, item.field.name, item.field.path),
         path: item.field.path,
         as: item.alias ?? fieldOutputName(item.field),
       }
@@ -111,7 +120,8 @@ export function planNode(
       if (item.spread && !toOne) throw errors.spreadNotToOne(table.name, item.name)
       const child = planNode(cache, relationship.target, item.select, nodes, [...path, as], visited)
       node.embeds.push({ as, relationship, node: child, inner: item.join === 'inner', spread: item.spread, toOne })
-      items.push({ kind: 'embed', embed: node.embeds.length - 1 })
+      // An embed that selects nothing (`rel()`, or only such embeds) filters without showing.
+      if (child.select.length) items.push({ kind: 'embed', embed: node.embeds.length - 1 })
     }
   }
   node.select = items

@@ -6,7 +6,7 @@ import { tableKey, type Routine, type SchemaCache, type Table } from '../schema-
 import { planCall } from './plan-call.ts'
 import { planMutate } from './plan-mutate.ts'
 import { checkAllNodesUsed, planNode } from './plan-read.ts'
-import { rootRange, shapeOf } from './shape.ts'
+import { READ_PREFERENCES, rootRange, shapeOf } from './shape.ts'
 import type { Plan, ReadPlan } from './types.ts'
 
 export function findTable(cache: SchemaCache, schema: string, name: string): Table {
@@ -23,7 +23,7 @@ function planRead(req: ApiRequest, cache: SchemaCache, table: Table): ReadPlan {
   delete node.limit
   if (range.limit !== undefined) node.limit = range.limit
   node.offset = range.offset
-  return { kind: 'read', ...shapeOf(req, true), node, offset: range.offset, head: req.method === 'HEAD' }
+  return { kind: 'read', ...shapeOf(req, cache, true, READ_PREFERENCES), node, offset: range.offset, head: req.method === 'HEAD' }
 }
 
 export function planRequest(req: ApiRequest, cache: SchemaCache): Plan {

@@ -1,17 +1,42 @@
 // What every plan shares: response shape from the Prefer and Accept headers, the top-level range,
 // and the split of a GET call's query into arguments and filters.
 import { errors } from '../errors.ts'
-import { applyFilterParam } from '../request/parse-request.ts'
-import type { ApiRequest, NodeParams } from '../request/types.ts'
+import { appliedPreferences, type PreferenceName } from '../request/parse-prefer.ts'
+import type { ApiRequest } from '../request/types.ts'
+import type { SchemaCache } from '../schema-cache.ts'
 import type { Shape } from './types.ts'
 
-export function shapeOf(req: ApiRequest, readOnly: boolean): Shape {
-  const prefs = req.preferences
+/** The preferences each kind of request honours, as PostgREST reports them. */
+export const READ_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['count', 'tx', 'handling', 'timezone'])
+export const INSERT_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['resolution', 'missing', 'return', 'count', 'tx', 'handling', 'timezone'])
+/** An insert into a table without a primary key and without on_conflict: no resolution applies. */
+export const PLAIN_INSERT_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['missing', 'return', 'count', 'tx', 'handling', 'timezone'])
+export const UPDATE_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['missing', 'return', 'count', 'tx', 'handling', 'timezone', 'max-affected'])
+export const PUT_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['return', 'count', 'tx', 'handling', 'timezone'])
+export const DELETE_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['return', 'count', 'tx', 'handling', 'timezone', 'max-affected'])
+export const CALL_PREFERENCES: ReadonlySet<PreferenceName> = new Set(['params', 'count', 'tx', 'handling', 'timezone', 'max-affected'])
+
+/**
+ * The response shape and the applied preferences. `used`: the preferences this kind of request
+ * honours (PostgREST reports only those); a timezone the database does not know is an invalid
+ * preference (PGRST122 under handling=strict, ignored otherwise).
+ */
+export function shapeOf(req: ApiRequest, cache: SchemaCache, readOnly: boolean, used: ReadonlySet<PreferenceName>): Shape {
+  let prefs = req.preferences
+  if (prefs.timezone !== undefined && !cache.timezones.has(prefs.timezone)) {
+    const { timezone, ...rest } = prefs
+    prefs = { ...rest, invalid: [...prefs.invalid, `timezone=${timezone}`] }
+  }
   if (prefs.handling === 'strict' && prefs.invalid.length) throw errors.invalidPreferences(prefs.invalid)
-  const shape: Shape = { accept: req.accept, stripNulls: req.stripNulls, readOnly, rollback: prefs.tx === 'rollback', applied: [] }
+  const shape: Shape = {
+    accept: req.accept,
+    stripNulls: req.stripNulls,
+    readOnly,
+    rollback: prefs.tx === 'rollback',
+    applied: appliedPreferences(prefs, used),
+  }
   if (prefs.count) shape.count = prefs.count
-  if (prefs.tx) shape.applied.push(`tx=${prefs.tx}`)
-  if (prefs.handling) shape.applied.push(`handling=${prefs.handling}`)
+  if (prefs.timezone !== undefined) shape.timezone = prefs.timezone
   return shape
 }
 
@@ -27,16 +52,4 @@ export function rootRange(req: ApiRequest): { offset: number; limit?: number } {
   const result: { offset: number; limit?: number } = { offset: lower }
   if (upper !== Infinity) result.limit = Math.max(0, upper - lower + 1)
   return result
-}
-
-/** GET calls: query pairs naming a parameter are arguments, the rest are filters. */
-export function splitCallParams(req: ApiRequest, paramNames: Set<string>): { args: Record<string, string>; nodes: Map<string, NodeParams> } {
-  const args: Record<string, string> = {}
-  const nodes = new Map([...req.nodes].map(([k, v]) => [k, { ...v, filters: [...v.filters] }]))
-  if (!nodes.has('')) nodes.set('', { filters: [] })
-  for (const [key, value] of req.rawParams) {
-    if (paramNames.has(key)) args[key] = value
-    else applyFilterParam(nodes, key, value)
-  }
-  return { args, nodes }
 }

@@ -1,5 +1,5 @@
 // A hand-built schema cache for the plan and SQL unit tables (no database needed).
-import { tableKey, type ForeignKey, type SchemaCache, type Table } from '../schema-cache.ts'
+import { indexForeignKeys, tableKey, type ForeignKey, type SchemaCache, type Table } from '../schema-cache.ts'
 
 export function table(name: string, columns: string[], primaryKey: string[], uniqueKeys: string[][] = []): Table {
   const cols = columns.map((c) => ({ name: c, type: 'integer', nullable: true, defaultExpr: null, generated: false, identity: false, description: null, enumValues: null }))
@@ -22,17 +22,20 @@ export function testCache(): SchemaCache {
     table('profiles', ['author_id', 'bio'], ['author_id']),
     table('we"ird', ['i"d'], ['i"d']),
   ]
-  return {
-    schemas: ['public'],
-    tables: new Map(tables.map((t) => [tableKey(t.schema, t.name), t])),
-    foreignKeys: [
+  const foreignKeys = [
       fk('books_author_id_fkey', 'books', ['author_id'], 'authors', ['id']),
       fk('books_editor_id_fkey', 'books', ['editor_id'], 'authors', ['id']),
       fk('book_genres_book_id_fkey', 'book_genres', ['book_id'], 'books', ['id']),
       fk('book_genres_genre_id_fkey', 'book_genres', ['genre_id'], 'genres', ['id']),
       fk('profiles_author_id_fkey', 'profiles', ['author_id'], 'authors', ['id']),
-    ],
+  ]
+  return {
+    schemas: ['public'],
+    tables: new Map(tables.map((t) => [tableKey(t.schema, t.name), t])),
+    foreignKeys,
+    foreignKeysByTable: indexForeignKeys(foreignKeys),
     routines: new Map(),
+    timezones: new Set(['UTC', 'America/Los_Angeles']),
     loadedAt: 0,
   }
 }

@@ -34,6 +34,7 @@ export type PlanFilter =
       kind: 'condition'
       column: string
       computed?: ComputedRef
+      toJson?: boolean
       path: JsonStep[]
       negated: boolean
       operator: Operator
@@ -45,7 +46,7 @@ export type PlanFilter =
   | { kind: 'embed-null'; embed: number; isNull: boolean }
 
 export type PlanSelect =
-  | { kind: 'column'; column: string; computed?: ComputedRef; path: JsonStep[]; cast?: string; as: string }
+  | { kind: 'column'; column: string; computed?: ComputedRef; toJson?: boolean; path: JsonStep[]; cast?: string; as: string }
   | { kind: 'embed'; embed: number }
 
 export interface PlanOrder {
@@ -53,6 +54,7 @@ export interface PlanOrder {
   embed?: number
   column: string
   computed?: ComputedRef
+  toJson?: boolean
   path: JsonStep[]
   direction?: 'asc' | 'desc'
   nulls?: 'first' | 'last'
@@ -83,8 +85,10 @@ export interface Shape {
   count?: 'exact' | 'planned' | 'estimated'
   readOnly: boolean
   rollback: boolean
-  /** Preference-Applied entries. */
+  /** Preference-Applied entries, in PostgREST's order. */
   applied: string[]
+  /** `Prefer: timezone=…`, a name the database knows: the transaction's TimeZone. */
+  timezone?: string
 }
 
 export interface ReadPlan extends Shape {
@@ -106,6 +110,8 @@ export interface MutatePlan extends Shape {
   order: PlanOrder[]
   limit?: number
   conflict?: { columns: string[]; action: 'merge' | 'ignore' }
+  /** PUT: the primary key the URL names ([column, value] pairs); body rows with another key are not written. */
+  putKey?: [string, string][]
   missingDefault: boolean
   returning: 'minimal' | 'headers-only' | 'representation'
   /** Read over the mutated rows, for `return=representation`. */
@@ -124,6 +130,8 @@ export interface CallPlan extends Shape {
   offset: number
   limit?: number
   head: boolean
+  /** `handling=strict, max-affected=N`: more rows than N returned is PGRST124, rolled back. */
+  maxAffected?: number
 }
 
 export type Plan = ReadPlan | MutatePlan | CallPlan

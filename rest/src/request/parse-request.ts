@@ -1,5 +1,6 @@
 // HTTP request → ApiRequest: path, query string, Prefer, Accept, Range and profile headers.
 // Everything a client can get wrong here is a 4xx ApiError, never an exception of another kind.
+import { ApiError } from '@pgstack/common'
 import { errors } from '../errors.ts'
 import type { RestHttpRequest } from '../http-types.ts'
 import { parseCondition, parseFilterKey, parseLogic, parseOrder, splitTopLevel } from './parse-filters.ts'
@@ -35,6 +36,8 @@ function nodeFor(nodes: Map<string, NodeParams>, path: string[]): NodeParams {
 }
 
 function parseNonNegative(value: string, what: 'limit' | 'offset'): number {
+  // A negative offset is a no-op, as PostgREST treats it.
+  if (what === 'offset' && /^-\d+$/.test(value.trim())) return 0
   if (!/^\d+$/.test(value.trim())) {
     if (what === 'limit' && /^-\d+$/.test(value.trim())) throw errors.negativeLimit()
     throw errors.parse(what, value, 1, `unexpected "${value[0] ?? ''}" expecting digit`)
@@ -67,6 +70,22 @@ export function applyFilterParam(nodes: Map<string, NodeParams>, key: string, va
   }
   const { path, field } = parseFilterKey(key)
   nodeFor(nodes, path).filters.push(parseCondition(field, value))
+}
+
+/**
+ * In a GET call, a pair whose value is not an operator expression (`a=1`, not `a=eq.1`) is an
+ * argument of the function, as PostgREST decides; logic trees and embed paths stay filters.
+ */
+function isArgument(key: string, value: string): boolean {
+  const last = key.slice(key.lastIndexOf('.') + 1)
+  if (last === 'or' || last === 'and') return false
+  try {
+    parseCondition({ name: key, path: [] }, value)
+    return false
+  } catch (error) {
+    if (error instanceof ApiError) return true
+    throw error
+  }
 }
 
 export function parseRequest(req: RestHttpRequest, schemas: readonly string[]): ApiRequest {
@@ -104,7 +123,7 @@ export function parseRequest(req: RestHttpRequest, schemas: readonly string[]): 
     else if (last === 'order') nodeFor(request.nodes, prefix).order = parseOrder(value)
     else if (last === 'limit') nodeFor(request.nodes, prefix).limit = parseNonNegative(value, 'limit')
     else if (last === 'offset') nodeFor(request.nodes, prefix).offset = parseNonNegative(value, 'offset')
-    else if (isCall) request.rawParams.push([key, value])
+    else if (isCall && isArgument(key, value)) request.rawParams.push([key, value])
     else applyFilterParam(request.nodes, key, value)
   }
   return request

@@ -14,7 +14,7 @@ t.test('select grammar', async (t) => {
     ['x:data->0', [{ kind: 'column', alias: 'x', field: { name: 'data', path: [{ arrow: '->', key: '0' }] } }]],
     ['"my col"', [{ kind: 'column', field: { name: 'my col', path: [] } }]],
     ['books(*)', [{ kind: 'embed', name: 'books', spread: false, select: [{ kind: 'star' }] }]],
-    ['books()', [{ kind: 'embed', name: 'books', spread: false, select: [{ kind: 'star' }] }]],
+    ['books()', [{ kind: 'embed', name: 'books', spread: false, select: [] }]],
     ['a:authors!author_id!inner(name)', [{ kind: 'embed', name: 'authors', alias: 'a', hint: 'author_id', join: 'inner', spread: false, select: [{ kind: 'column', field: { name: 'name', path: [] } }] }]],
     ['...authors!left(name)', [{ kind: 'embed', name: 'authors', join: 'left', spread: true, select: [{ kind: 'column', field: { name: 'name', path: [] } }] }]],
     ['id,b(c(d))', [{ kind: 'column', field: { name: 'id', path: [] } }, { kind: 'embed', name: 'b', spread: false, select: [{ kind: 'embed', name: 'c', spread: false, select: [{ kind: 'column', field: { name: 'd', path: [] } }] }] }]],

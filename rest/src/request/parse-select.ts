@@ -18,7 +18,8 @@ export function parseSelect(value: string): SelectItem[] {
 function parseList(s: Scanner, nested: boolean): SelectItem[] {
   const items: SelectItem[] = []
   s.skipSpaces()
-  if (nested && s.peek() === ')') return [{ kind: 'star' }]
+  // `rel()`: an embed that selects nothing, there only to filter (`!inner`, `rel=is.null`).
+  if (nested && s.peek() === ')') return []
   if (!nested && s.done) return [{ kind: 'star' }]
   for (;;) {
     s.skipSpaces()

@@ -82,6 +82,10 @@ export interface Preferences {
   tx?: 'commit' | 'rollback'
   handling?: 'strict' | 'lenient'
   maxAffected?: number
+  /** A time zone name, checked later against the database's list. */
+  timezone?: string
+  /** PostgREST's deprecated `params=single-object`: the whole body is the one json argument. */
+  params?: 'single-object'
   /** Preferences not understood, for handling=strict. */
   invalid: string[]
 }
@@ -97,7 +101,7 @@ export interface ApiRequest {
   select: SelectItem[]
   /** Keyed by the embed path joined with '.', '' for the root. */
   nodes: Map<string, NodeParams>
-  /** Raw query pairs that are not reserved words: RPC arguments for GET calls, else filters. */
+  /** Arguments of a GET/HEAD call: query pairs whose value is no operator expression. */
   rawParams: [string, string][]
   columns?: string[]
   onConflict?: string[]

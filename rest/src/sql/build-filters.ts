@@ -17,7 +17,7 @@ export function buildFilter(filter: PlanFilter, ref: string, params: Params, emb
     return filter.negated ? `NOT ${joined}` : joined
   }
   if (filter.kind === 'embed-null') return `${embedRef(filter.embed)} IS ${filter.isNull ? '' : 'NOT '}NULL`
-  const lhs = columnExpr(ref, filter.column, filter.path, params, filter.computed)
+  const lhs = columnExpr(ref, filter, params)
   let sql: string
   const op = filter.operator
   const value = filter.value

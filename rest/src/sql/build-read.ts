@@ -61,7 +61,7 @@ function orderBy(order: PlanOrder[], ref: string, laterals: Lateral[], params: P
   if (!order.length) return ''
   const terms = order.map((o) => {
     const base = o.embed !== undefined ? laterals[o.embed]!.ref : ref
-    let term = columnExpr(base, o.column, o.path, params, o.computed)
+    let term = columnExpr(base, o, params)
     if (o.direction) term += o.direction === 'desc' ? ' DESC' : ' ASC'
     if (o.nulls) term += o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST'
     return term
@@ -79,7 +79,7 @@ export function buildSelect(node: ReadNode, from: string, ref: string, ctx: Node
   const items: string[] = []
   for (const item of node.select) {
     if (item.kind === 'column') {
-      let expr = columnExpr(ref, item.column, item.path, params, item.computed)
+      let expr = columnExpr(ref, item, params)
       if (item.cast) expr = `(${expr})::${item.cast}`
       items.push(`${expr} AS ${quoteIdent(item.as)}`)
       continue

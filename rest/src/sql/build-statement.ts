@@ -34,8 +34,13 @@ function finalSelect(shape: Shape, total: string, scalar = false): string {
 
 const exactCount = (countSql: (p: Params) => string, params: Params) => `(SELECT pg_catalog.count(*) FROM (${countSql(params)}) AS pgrst_c)`
 
-function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string): { total: string; countStatement?: Statement; plannedParam?: number } {
-  if (plan.count === 'exact') return { total: exactCount(countSql, params) }
+/**
+ * The total for `count=`: exact counts `countSql`'s rows (or the rows of the CTE `counted`, when
+ * the statement already has them); planned and estimated use EXPLAIN of `countSql`, run first.
+ */
+function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string, counted?: string): { total: string; countStatement?: Statement; plannedParam?: number } {
+  const exact = () => (counted ? `(SELECT pg_catalog.count(*) FROM ${counted})` : exactCount(countSql, params))
+  if (plan.count === 'exact') return { total: exact() }
   if (plan.count === 'planned' || plan.count === 'estimated') {
     // The estimate comes from EXPLAIN of the same count query, run first; its figure is bound here.
     const own = new Params()
@@ -43,7 +48,7 @@ function countSetup(plan: Plan, params: Params, countSql: (p: Params) => string)
     const p = params.bind(null)
     const plannedParam = params.values.length - 1
     // estimated: exact below ESTIMATE_THRESHOLD rows (Supabase's default max-rows), planned above.
-    const total = plan.count === 'planned' ? `${p}::bigint` : `CASE WHEN ${p}::bigint > ${ESTIMATE_THRESHOLD} THEN ${p}::bigint ELSE ${exactCount(countSql, params)} END`
+    const total = plan.count === 'planned' ? `${p}::bigint` : `CASE WHEN ${p}::bigint > ${ESTIMATE_THRESHOLD} THEN ${p}::bigint ELSE ${exact()} END`
     return { total, countStatement, plannedParam }
   }
   return { total: 'NULL::bigint' }
@@ -68,18 +73,25 @@ function withCount(q: BuiltQuery, count: { countStatement?: Statement; plannedPa
   return q
 }
 
+/** Whether the statement can tell inserted rows from updated ones (xmax is 0 on a new row version). */
+const countsInserts = (plan: MutatePlan) => plan.conflict !== undefined && (plan.table.kind === 'table' || plan.table.kind === 'partitioned table')
+
 function returningFor(plan: MutatePlan): string {
-  if (plan.returning === 'minimal') return 'RETURNING 1'
-  return `RETURNING ${qualify(plan.table.schema, plan.table.name)}.*`
+  const target = qualify(plan.table.schema, plan.table.name)
+  const inserted = countsInserts(plan) ? `(${target}.xmax = 0)` : 'TRUE'
+  if (plan.returning === 'minimal') return `RETURNING ${inserted} AS pgrst_inserted`
+  return `RETURNING ${target}.*, ${inserted} AS pgrst_inserted`
 }
 
 function insertValues(plan: MutatePlan, params: Params): string {
   const t = plan.table
   const target = qualify(t.schema, t.name)
   const body = params.bind(plan.body)
+  // PUT writes only the body rows whose key is the URL's.
+  const where = plan.putKey?.length ? ` WHERE ${plan.putKey.map(([c, v]) => `pgrst_r.${quoteIdent(c)} = ${params.bind(v)}`).join(' AND ')}` : ''
   if (!plan.missingDefault) {
     const cols = plan.columns.map((c) => `pgrst_r.${quoteIdent(c)}`).join(', ')
-    return `SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${body}::json) AS pgrst_r`
+    return `SELECT ${cols} FROM json_populate_recordset(NULL::${target}, ${body}::json) AS pgrst_r${where}`
   }
   const cols = plan.columns.map((c) => {
     const column = t.columnMap.get(c)!
@@ -87,7 +99,7 @@ function insertValues(plan: MutatePlan, params: Params): string {
     if (column.identity) fallback = `nextval(pg_get_serial_sequence(${params.bind(target)}, ${params.bind(c)}))`
     return `CASE WHEN pgrst_e.j::jsonb ? ${params.bind(c)} THEN pgrst_r.${quoteIdent(c)} ELSE ${fallback} END`
   })
-  return `SELECT ${cols.join(', ')} FROM json_array_elements(${body}::json) AS pgrst_e(j), LATERAL json_populate_record(NULL::${target}, pgrst_e.j) AS pgrst_r`
+  return `SELECT ${cols.join(', ')} FROM json_array_elements(${body}::json) AS pgrst_e(j), LATERAL json_populate_record(NULL::${target}, pgrst_e.j) AS pgrst_r${where}`
 }
 
 function mutation(plan: MutatePlan, params: Params): string {
@@ -116,17 +128,36 @@ function mutation(plan: MutatePlan, params: Params): string {
   }
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
   if (plan.kind === 'delete') return `DELETE FROM ${target}${whereSql} ${returning}`
-  if (!plan.columns.length) return `SELECT ${target}.* FROM ${target} WHERE FALSE`
+  if (!plan.columns.length) return `SELECT ${target}.*, FALSE AS pgrst_inserted FROM ${target} WHERE FALSE`
   const sets = plan.columns.map((c) => `${quoteIdent(c)} = pgrst_r.${quoteIdent(c)}`)
   return `UPDATE ${target} SET ${sets.join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.bind(plan.body)}::json)) AS pgrst_r${whereSql} ${returning}`
 }
 
+/**
+ * How many rows an upsert inserted (rather than updated): a table says so through xmax; for a view
+ * the body rows whose key was absent are counted, in the statement's snapshot (taken before the
+ * insert, as every part of one statement sees the same one).
+ */
+function insertedCount(plan: MutatePlan, params: Params): string {
+  if (!plan.conflict) return 'NULL::bigint'
+  if (countsInserts(plan)) return '(SELECT count(*) FROM pgrst_mutation WHERE pgrst_mutation.pgrst_inserted)'
+  const target = qualify(plan.table.schema, plan.table.name)
+  const same = plan.conflict.columns.map((c) => `pgrst_x.${quoteIdent(c)} = pgrst_b.${quoteIdent(c)}`)
+  const put = (plan.putKey ?? []).map(([c, v]) => ` AND pgrst_b.${quoteIdent(c)} = ${params.bind(v)}`).join('')
+  return `(SELECT count(*) FROM json_populate_recordset(NULL::${target}, ${params.bind(plan.body)}::json) AS pgrst_b WHERE NOT EXISTS (SELECT 1 FROM ${target} AS pgrst_x WHERE ${same.join(' AND ')})${put})`
+}
+
+/**
+ * A write's rows are (rows inserted, page size, body): the first column, the total of a read,
+ * counts the new rows of an upsert instead (inserts from updates, for 200/201).
+ */
 export function buildMutate(plan: MutatePlan): BuiltQuery {
   const params = new Params()
   const aliases = new Aliases()
   const sql = mutation(plan, params)
+  const inserted = insertedCount(plan, params)
   if (plan.returning === 'minimal') {
-    return { text: `WITH pgrst_mutation AS (${sql}) SELECT NULL::bigint AS pgrst_total, count(*) AS pgrst_page, NULL::text AS pgrst_body FROM pgrst_mutation`, values: params.values }
+    return { text: `WITH pgrst_mutation AS (${sql}) SELECT ${inserted} AS pgrst_total, count(*) AS pgrst_page, NULL::text AS pgrst_body FROM pgrst_mutation`, values: params.values }
   }
   let source: string
   if (plan.returning === 'headers-only') {
@@ -136,7 +167,7 @@ export function buildMutate(plan: MutatePlan): BuiltQuery {
     source = buildSelect(plan.node, 'pgrst_mutation', 'pgrst_mutation', { params, aliases })
   }
   const shape: Shape = plan.returning === 'headers-only' ? { ...plan, accept: 'json', stripNulls: false } : plan
-  return { text: `WITH pgrst_mutation AS (${sql}), pgrst_source AS (${source}) ${finalSelect(shape, 'NULL::bigint')}`, values: params.values }
+  return { text: `WITH pgrst_mutation AS (${sql}), pgrst_source AS (${source}) ${finalSelect(shape, inserted)}`, values: params.values }
 }
 
 function callFrom(routine: Routine, plan: CallPlan, params: Params): { args: string; call: string } {
@@ -161,19 +192,35 @@ export function buildCall(plan: CallPlan): BuiltQuery {
   if (routine.returnKind === 'void') {
     return { text: `WITH pgrst_source AS (SELECT ${call}${fromArgs}) SELECT NULL::bigint AS pgrst_total, count(*) AS pgrst_page, NULL::text AS pgrst_body FROM pgrst_source`, values: params.values }
   }
+  const from = `${args ? `${args} CROSS JOIN LATERAL ` : ''}${call} AS pgrst_call`
   if (plan.node) {
-    const from = `${args ? `${args} CROSS JOIN LATERAL ` : ''}${call} AS pgrst_call`
-    const source = buildSelect(plan.node, from, 'pgrst_call', { params, aliases })
-    const count = countSetup(plan, params, (p) => buildSelect(plan.node!, from, 'pgrst_call', { params: p, aliases }, [], true))
-    return withCount({ text: `WITH pgrst_source AS (${source}) ${finalSelect(plan, count.total)}`, values: params.values }, count)
+    if (!plan.count) {
+      const source = buildSelect(plan.node, from, 'pgrst_call', { params, aliases })
+      return { text: `WITH pgrst_source AS (${source}) ${finalSelect(plan, 'NULL::bigint')}`, values: params.values }
+    }
+    // Counted: the function runs once (a volatile one must not run twice); the page is cut from
+    // its filtered rows, the total counted over all of them.
+    const { limit, offset, ...unpaged } = plan.node
+    const all = buildSelect(unpaged, from, 'pgrst_call', { params, aliases })
+    const count = countSetup(plan, params, (p) => buildSelect(plan.node!, from, 'pgrst_call', { params: p, aliases }, [], true), 'pgrst_all')
+    return withCount({ text: `WITH pgrst_all AS (${all}), pgrst_source AS (SELECT * FROM pgrst_all${page(limit, offset, params)}) ${finalSelect(plan, count.total)}`, values: params.values }, count)
   }
-  let source: string
-  if (routine.returnsSet) {
-    source = `SELECT pgrst_call.pgrst_scalar FROM ${args ? `${args} CROSS JOIN LATERAL ` : ''}${call} AS pgrst_call(pgrst_scalar)`
-    if (plan.limit !== undefined) source += ` LIMIT ${params.bind(plan.limit)}`
-    if (plan.offset) source += ` OFFSET ${params.bind(plan.offset)}`
-  } else source = `SELECT ${call} AS pgrst_scalar${fromArgs}`
-  return { text: `WITH pgrst_source AS (${source}) ${finalSelect(plan, 'NULL::bigint', true)}`, values: params.values }
+  if (!routine.returnsSet) {
+    // One value: its count, when asked, is 1.
+    return { text: `WITH pgrst_source AS (SELECT ${call} AS pgrst_scalar${fromArgs}) ${finalSelect(plan, plan.count ? '1::bigint' : 'NULL::bigint', true)}`, values: params.values }
+  }
+  const all = `SELECT pgrst_call.pgrst_scalar FROM ${from}(pgrst_scalar)`
+  if (!plan.count) {
+    return { text: `WITH pgrst_source AS (${all}${page(plan.limit, plan.offset, params)}) ${finalSelect(plan, 'NULL::bigint', true)}`, values: params.values }
+  }
+  return {
+    text: `WITH pgrst_all AS (${all}), pgrst_source AS (SELECT * FROM pgrst_all${page(plan.limit, plan.offset, params)}) ${finalSelect(plan, '(SELECT count(*) FROM pgrst_all)', true)}`,
+    values: params.values,
+  }
+}
+
+function page(limit: number | undefined, offset: number | undefined, params: Params): string {
+  return `${limit !== undefined ? ` LIMIT ${params.bind(limit)}` : ''}${offset ? ` OFFSET ${params.bind(offset)}` : ''}`
 }
 
 export function buildStatement(plan: Plan): BuiltQuery {

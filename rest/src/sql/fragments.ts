@@ -29,11 +29,22 @@ export class Aliases {
   }
 }
 
+/** A column (or computed field) reference with its JSON path, as the plan stage resolved it. */
+export interface FieldRef {
+  column: string
+  path: JsonStep[]
+  /** A computed field: its function, called with the whole row. */
+  computed?: { schema: string; name: string }
+  /** The value is not json/jsonb: arrows apply to `to_jsonb(value)` (arrays, composites, …). */
+  toJson?: boolean
+}
+
 /** `ref."col"->'a'->>'b'`; integer steps index arrays and are validated digits. */
-/** `computed`: a computed field's function, called with the whole row. */
-export function columnExpr(ref: string, column: string, path: JsonStep[], params: Params, computed?: { schema: string; name: string }): string {
-  let expr = computed ? `${qualify(computed.schema, computed.name)}(${ref}.*)` : `${ref}.${quoteIdent(column)}`
-  for (const step of path) {
+export function columnExpr(ref: string, field: FieldRef, params: Params): string {
+  let expr = field.computed ? `${qualify(field.computed.schema, field.computed.name)}(${ref}.*)` : `${ref}.${quoteIdent(field.column)}`
+  if (!field.path.length) return expr
+  if (field.toJson) expr = `to_jsonb(${expr})`
+  for (const step of field.path) {
     const key = /^-?\d+$/.test(step.key) ? step.key : `${params.bind(step.key)}::text`
     expr = `${expr}${step.arrow}${key}`
   }
