@@ -66,7 +66,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   const rest = createRest({ pool, schemas: config.restSchemas, verifier, log })
   listener.on('notification', ({ channel, payload }) => {
-    if (channel === 'pgrst' && (payload === '' || payload === 'reload schema')) void rest.reloadSchema()
+    if (channel === 'pgrst' && payload !== 'reload config') void rest.schemaChanged(payload)
   })
   // A reconnected LISTEN may have missed reload notifications.
   listener.on('connected', () => void rest.reloadSchema())

@@ -71,6 +71,18 @@ export const errors = {
   internal: internalError,
 }
 
+/**
+ * Our own errors, for what PostgREST does not have (atomic batches): the PGSR range (pgStack
+ * REST), never PGRST's. Same body shape.
+ */
+export const ownErrors = {
+  batchShape: (details: string) =>
+    new ApiError(400, 'PGSR100', 'Invalid batch', details, 'Send {"operations": [{"method": "POST", "path": "/table", "body": {…}}, …]}.'),
+  batchOperation: (index: number, details: string) => new ApiError(400, 'PGSR101', `Invalid batch operation ${index}`, details),
+  batchReference: (index: number, ref: string, details: string) =>
+    new ApiError(400, 'PGSR102', `Operation ${index} refers to {{${ref}}}, which cannot be resolved`, details, 'A reference names an earlier operation (its name or index) and a path into its result: {{order.id}}, {{0.0.id}}.'),
+}
+
 /** PostgREST's SQLSTATE → HTTP status table. `authenticated`: the request carried a valid JWT. */
 export function statusForSqlState(code: string, message: string, authenticated: boolean): number {
   if (code === '23503' || code === '23505') return 409

@@ -7,6 +7,7 @@ import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { VerifiedToken } from '@pgstack/common'
 import { Batch, isServerError, Pipeline } from './pipeline.ts'
+import type { BatchTransaction } from './batch.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
 const BATCH = 500
@@ -167,14 +168,7 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
     await client.query(options.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN')
     await client.query(SETTINGS_SQL, settingsValues(options))
     if (options.timezone !== undefined) await client.query(TIMEZONE_SQL, [options.timezone])
-    const values = [...query.values]
-    if (query.countStatement && query.plannedParam !== undefined) {
-      const explain = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
-        `EXPLAIN (FORMAT JSON) ${query.countStatement.text}`,
-        query.countStatement.values,
-      )
-      values[query.plannedParam] = explain.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0
-    }
+    const values = await withPlannedCount(client, query)
     cursor = client.query(new Cursor<Row>(query.text, values, { rowMode: 'array' }))
     const first = await cursor.read(BATCH)
     const head = first[0]
@@ -228,6 +222,61 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
       release(rollbackError as Error)
     }
     throw error
+  }
+}
+
+/** The statement's values, with the planner's row estimate bound for count=planned/estimated. */
+async function withPlannedCount(client: pg.ClientBase, query: BuiltQuery): Promise<unknown[]> {
+  const values = [...query.values]
+  if (query.countStatement && query.plannedParam !== undefined) {
+    const explain = await client.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(
+      `EXPLAIN (FORMAT JSON) ${query.countStatement.text}`,
+      query.countStatement.values,
+    )
+    values[query.plannedParam] = explain.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0
+  }
+  return values
+}
+
+export interface BatchOptions {
+  auth: VerifiedToken
+  headers: Record<string, string>
+  rollback: boolean
+}
+
+/**
+ * One transaction for a batch of operations on one connection: `body` runs the steps through
+ * `tx.run`, in order; it commits when `body` resolves (rolls back under tx=rollback) and rolls
+ * back when it throws. Each step sets the request settings for its own method and path.
+ */
+export async function inTransaction<T>(pool: pg.Pool, options: BatchOptions, body: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    const tx: BatchTransaction = {
+      async run(step) {
+        await client.query(SETTINGS_SQL, [options.auth.role, options.auth.claimsJson, step.method, step.path, JSON.stringify(options.headers)])
+        if (step.timezone !== undefined) await client.query(TIMEZONE_SQL, [step.timezone])
+        if (step.responseGucs) await client.query("SELECT set_config('response.headers', '', true), set_config('response.status', '', true)")
+        const result = await client.query<Row>({ text: step.query.text, values: await withPlannedCount(client, step.query), rowMode: 'array' })
+        const head = result.rows[0]
+        const out: ExecuteResult = { total: toNumber(head?.[0]), page: Number(head?.[1] ?? 0), rows: bodies(result.rows) }
+        if (step.responseGucs) {
+          const g = await client.query<[string | null, string | null]>({ text: GUCS_SQL, rowMode: 'array' })
+          out.gucs = { headers: g.rows[0]?.[0] || null, status: g.rows[0]?.[1] || null }
+        }
+        return out
+      },
+    }
+    const result = await body(tx)
+    await client.query(options.rollback ? 'ROLLBACK' : 'COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+    throw error
+  } finally {
+    client.release(broken)
   }
 }
 

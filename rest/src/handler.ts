@@ -2,15 +2,17 @@
 // Every failure, whatever its source, leaves as PostgREST's error JSON; only unknown ones log.
 import type pg from 'pg'
 import { isPreflight, preflight, withCors } from './cors.ts'
-import { ApiError, postgrestBody, type TokenVerifier } from '@pgstack/common'
+import { ApiError, postgrestBody, type TokenVerifier, type VerifiedToken } from '@pgstack/common'
+import { BatchFailure, parseBatch, renderBatch, runOperations } from './batch.ts'
 import { errors, toRestError } from './errors.ts'
-import { execute } from './execute.ts'
+import { execute, inTransaction } from './execute.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { openApi } from './openapi.ts'
 import { planRequest } from './plan/plan-request.ts'
 import type { Plan, ReadNode } from './plan/types.ts'
 import { inspector, render } from './render.ts'
 import { parseRequest } from './request/parse-request.ts'
+import type { ApiRequest } from './request/types.ts'
 import type { SchemaCache } from './schema-cache.ts'
 import { buildStatement } from './sql/build-statement.ts'
 
@@ -47,6 +49,21 @@ function isSmall(plan: Plan): boolean {
   return plan.accept !== 'object' && plan.maxAffected === undefined && plan.kind !== 'upsert-put'
 }
 
+/** `POST /rest/v1/`: the operations of the body, in one transaction (see batch.ts). */
+async function serveBatch(deps: HandlerDeps, req: RestHttpRequest, api: ApiRequest, auth: VerifiedToken, cache: SchemaCache): Promise<RestHttpResponse> {
+  const prefs = api.preferences
+  if (prefs.handling === 'strict' && prefs.invalid.length) throw errors.invalidPreferences(prefs.invalid)
+  if (api.contentType !== 'application/json') throw errors.contentType(api.contentType)
+  const ops = parseBatch(req.body)
+  const responses = await inTransaction(deps.pool, { auth, headers: req.headers, rollback: prefs.tx === 'rollback' }, (tx) =>
+    runOperations(ops, tx, cache, deps.schemas, req.headers),
+  )
+  const response = renderBatch(responses)
+  const applied = [prefs.tx ? `tx=${prefs.tx}` : '', prefs.handling ? `handling=${prefs.handling}` : ''].filter(Boolean)
+  if (applied.length) response.headers = { ...response.headers, 'Preference-Applied': applied.join(', ') }
+  return response
+}
+
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
   const handle = serve(deps)
   return async (req) => {
@@ -69,6 +86,7 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
       const loaded = deps.cache()
       const cache = loaded instanceof Promise ? await loaded : loaded
       if (api.resource.kind === 'root') {
+        if (api.method === 'POST') return await serveBatch(deps, req, api, auth, cache)
         if (api.method !== 'GET' && api.method !== 'HEAD') throw errors.method(api.method)
         const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))
         return { status: 200, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }, body: api.method === 'HEAD' ? '' : body }
@@ -90,14 +108,18 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
       })
       return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
     } catch (error) {
-      const rest = toRestError(error, authenticated)
-      if (rest.status >= 500 && !(error instanceof ApiError)) {
-        deps.log(`rest: ${req.method} ${req.routePath}: ${(error as Error)?.stack ?? String(error)}`)
+      // A batch's failure is its operation's error, which also names the operation.
+      const failed = error instanceof BatchFailure ? error : undefined
+      const cause = failed ? failed.cause : error
+      const rest = toRestError(cause, authenticated)
+      if (rest.status >= 500 && !(cause instanceof ApiError)) {
+        deps.log(`rest: ${req.method} ${req.routePath}: ${(cause as Error)?.stack ?? String(cause)}`)
       }
+      const body = failed ? { ...postgrestBody(rest), operation: { index: failed.index, ...(failed.opName !== undefined ? { name: failed.opName } : {}) } } : postgrestBody(rest)
       return {
         status: rest.status,
         headers: { 'Content-Type': 'application/json; charset=utf-8', ...rest.headers },
-        body: JSON.stringify(postgrestBody(rest)),
+        body: JSON.stringify(body),
       }
     }
   }

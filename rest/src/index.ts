@@ -6,12 +6,14 @@ import { errors } from './errors.ts'
 import { createHandler } from './handler.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { compileLiveRead, type LiveRead } from './live-read.ts'
-import { loadSchemaCache, type SchemaCache } from './schema-cache.ts'
+import type { SchemaCache } from './schema-cache.ts'
+import { SchemaStore, type SchemaStoreStats } from './schema-store.ts'
 
 export { statusForSqlState } from './errors.ts'
 export { restMigrations, type RestMigration } from './migrations.ts'
 export type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 export type { SchemaCache } from './schema-cache.ts'
+export type { SchemaStoreStats } from './schema-store.ts'
 export type { LiveRead } from './live-read.ts'
 
 export interface RestOptions {
@@ -25,8 +27,15 @@ export interface RestOptions {
 
 export interface Rest {
   handler(request: RestHttpRequest): Promise<RestHttpResponse>
-  /** Reloads the schema cache; concurrent calls coalesce into at most one more load. */
+  /** Reloads the whole schema cache; concurrent calls coalesce into at most one more load. */
   reloadSchema(): Promise<void>
+  /**
+   * A `NOTIFY pgrst` payload: PostgREST's ('' or 'reload schema') reload everything, our DDL
+   * trigger's ('pgstack {…}') only the relations it names. Requests never wait for it.
+   */
+  schemaChanged(payload: string): Promise<void>
+  /** How many full and incremental loads ran, and how long the last one took. */
+  schemaStats(): SchemaStoreStats
   /**
    * A query-builder live query (relation, Accept-Profile schema or null, the /rest/v1 query
    * string) as a plain row-returning SELECT, planned exactly as GET /rest/v1 plans it.
@@ -38,58 +47,35 @@ export interface Rest {
 
 export function createRest(options: RestOptions): Rest {
   const log = options.log ?? (() => {})
-  let current: SchemaCache | undefined
-  let loading: Promise<SchemaCache> | undefined
-  let again = false
-  let closed = false
-
-  const load = (): Promise<SchemaCache> => {
-    if (loading) {
-      again = true
-      return loading
-    }
-    loading = (async () => {
-      try {
-        for (;;) {
-          again = false
-          current = await loadSchemaCache(options.pool, options.schemas, current?.timezones)
-          if (!again || closed) return current
-        }
-      } finally {
-        loading = undefined
-      }
-    })()
-    return loading
-  }
+  const store = new SchemaStore(options.pool, options.schemas)
+  const failed = (what: string) => (error: Error) => log(`rest: schema cache ${what} failed: ${error.message}`)
 
   const firstLoad = async (): Promise<SchemaCache> => {
     try {
-      return await load()
+      return await store.reload()
     } catch (error) {
-      log(`rest: schema cache load failed: ${(error as Error).message}`)
+      failed('load')(error as Error)
       throw errors.noSchemaCache()
     }
   }
-  const cache = (): SchemaCache | Promise<SchemaCache> => current ?? firstLoad()
+  const cache = (): SchemaCache | Promise<SchemaCache> => store.cache ?? firstLoad()
 
-  load().catch((error: Error) => log(`rest: schema cache load failed: ${error.message}`))
+  store.reload().catch(failed('load'))
 
   return {
     handler: createHandler({ pool: options.pool, schemas: options.schemas, verifier: options.verifier, cache, log }),
     async reloadSchema() {
-      if (closed) return
-      try {
-        await load()
-      } catch (error) {
-        log(`rest: schema cache reload failed: ${(error as Error).message}`)
-      }
+      await store.reload().catch(failed('reload'))
     },
+    async schemaChanged(payload) {
+      await store.notice(payload).catch(failed('reload'))
+    },
+    schemaStats: () => ({ ...store.stats }),
     async compileLiveRead(relation, schema, query) {
       return compileLiveRead(await cache(), options.schemas, relation, schema, query)
     },
     async close() {
-      closed = true
-      await loading?.catch(() => {})
+      await store.close()
     },
   }
 }

@@ -1,7 +1,13 @@
 // The schema cache: tables, views, columns, keys, foreign keys and functions of the exposed
-// schemas, read from the catalogs in one round of queries. Plans are checked against it; it never
-// runs a request's SQL.
+// schemas, read from the catalogs. Plans are checked against it; it never runs a request's SQL.
+// A cache is an immutable value: a reload builds a new one (sharing what did not change) and the
+// owner swaps it in, so a request keeps a consistent cache from start to end. A full load reads
+// every relation; an incremental one only the relations a DDL notification names.
 import type pg from 'pg'
+import {
+  FKS_SQL, RESOLVE_SQL, ROUTINES_SQL, TABLES_SQL, VIEW_DEPS_SQL, toForeignKey, toRoutine, toTable,
+  type ForeignKeyRow, type RoutineRow, type TableRow, type ViewDepRow,
+} from './schema-queries.ts'
 
 export interface Column {
   name: string
@@ -17,6 +23,8 @@ export interface Column {
 }
 
 export interface Table {
+  /** pg_class oid. */
+  oid: number
   schema: string
   name: string
   kind: 'table' | 'view' | 'materialized view' | 'foreign table' | 'partitioned table' | 'composite type'
@@ -28,6 +36,10 @@ export interface Table {
   description: string | null
   /** Computed fields: functions taking this table's row and returning one value. */
   computed?: Map<string, Routine>
+  /** The keys the catalog declares (a view's keys above are inferred from its base tables). */
+  catalogKeys: { primaryKey: string[]; uniqueKeys: string[][] }
+  /** The table's unique indexes, so that a dropped one is traced back to it. */
+  indexOids: number[]
 }
 
 export interface ForeignKey {
@@ -67,6 +79,11 @@ export interface Routine {
 export interface SchemaCache {
   schemas: string[]
   tables: Map<string, Table>
+  /** Table keys by oid, and the table oid of each unique index. */
+  byOid: Map<number, string>
+  indexOwner: Map<number, number>
+  /** The catalog's foreign keys; `foreignKeys` adds those inferred for views. */
+  catalogForeignKeys: ForeignKey[]
   foreignKeys: ForeignKey[]
   /** The foreign keys starting or ending at each table (tableKey), for relationship lookups. */
   foreignKeysByTable: Map<string, ForeignKey[]>
@@ -78,144 +95,103 @@ export interface SchemaCache {
 
 export const tableKey = (schema: string, name: string) => `${schema}\u0000${name}`
 
-const KINDS: Record<string, Table['kind']> = {
-  r: 'table', v: 'view', m: 'materialized view', f: 'foreign table', p: 'partitioned table', c: 'composite type',
-}
-
-const TABLES_SQL = `
-SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind, obj_description(c.oid, 'pg_class') AS description,
-  COALESCE((
-    SELECT json_agg(json_build_object(
-      'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-      'default', pg_get_expr(d.adbin, d.adrelid), 'generated', a.attgenerated <> '', 'identity', a.attidentity <> '',
-      'description', col_description(c.oid, a.attnum),
-      'enum', (SELECT json_agg(e.enumlabel ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = a.atttypid)
-    ) ORDER BY a.attnum)
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') AS columns,
-  COALESCE((
-    SELECT json_agg(json_build_object('primary', i.indisprimary, 'columns', (
-      SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum)))
-    FROM pg_index i WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL AND NOT (0 = ANY(i.indkey::int2[]))), '[]') AS keys
-FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'v', 'm', 'f', 'p', 'c')`
-
-const FKS_SQL = `
-SELECT con.conname AS name, n1.nspname AS schema, c1.relname AS table,
-  (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
-  n2.nspname AS ref_schema, c2.relname AS ref_table,
-  (SELECT json_agg(a.attname ORDER BY k.ord) FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-     JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS ref_columns
-FROM pg_constraint con
-JOIN pg_class c1 ON c1.oid = con.conrelid JOIN pg_namespace n1 ON n1.oid = c1.relnamespace
-JOIN pg_class c2 ON c2.oid = con.confrelid JOIN pg_namespace n2 ON n2.oid = c2.relnamespace
-WHERE con.contype = 'f' AND (n1.nspname = ANY($1) OR n2.nspname = ANY($1))`
-
-const ROUTINES_SQL = `
-SELECT n.nspname AS schema, p.proname AS name, p.proretset AS returns_set, p.provolatile AS volatility,
-  p.pronargs AS nargs, p.pronargdefaults AS ndefaults,
-  COALESCE(p.proargnames, '{}') AS arg_names, COALESCE(p.proargmodes::text[], '{}') AS arg_modes,
-  ARRAY(SELECT format_type(x.t, NULL) FROM unnest(COALESCE(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY AS x(t, i) ORDER BY x.i) AS arg_types,
-  format_type(p.prorettype, NULL) AS return_type, t.typtype AS ret_typtype, t.typname AS ret_typname,
-  rn.nspname AS ret_schema, rc.relname AS ret_table, obj_description(p.oid, 'pg_proc') AS description,
-  (SELECT an.nspname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid JOIN pg_namespace an ON an.oid = ac.relnamespace
-     WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg0_schema,
-  (SELECT ac.relname FROM pg_type at JOIN pg_class ac ON ac.oid = at.typrelid WHERE p.pronargs = 1 AND at.oid = p.proargtypes[0]) AS arg0_table
-FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type t ON t.oid = p.prorettype
-LEFT JOIN pg_class rc ON rc.oid = t.typrelid AND rc.relkind IN ('r', 'v', 'm', 'f', 'p', 'c')
-LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
-WHERE n.nspname = ANY($1) AND p.prokind = 'f'`
-
-// Base-table columns each view reads (through its rewrite rule's dependencies).
-const VIEW_DEPS_SQL = `
-SELECT vn.nspname AS view_schema, v.relname AS view_name, tn.nspname AS table_schema, t.relname AS table_name,
-  array_agg(DISTINCT a.attname::text) AS columns
-FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace
-JOIN pg_rewrite r ON r.ev_class = v.oid
-JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
-JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
-JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-WHERE vn.nspname = ANY($1) AND v.relkind IN ('v', 'm')
-GROUP BY 1, 2, 3, 4`
-
-interface TableRow {
-  schema: string
-  name: string
-  kind: string
-  description: string | null
-  columns: { name: string; type: string; nullable: boolean; default: string | null; generated: boolean; identity: boolean; description: string | null; enum: string[] | null }[]
-  keys: { primary: boolean; columns: string[] }[]
-}
-
-interface RoutineRow {
-  schema: string
-  name: string
-  returns_set: boolean
-  volatility: 'i' | 's' | 'v'
-  nargs: number
-  ndefaults: number
-  arg_names: string[]
-  arg_modes: string[]
-  arg_types: string[]
-  return_type: string
-  ret_typtype: string
-  ret_typname: string
-  ret_schema: string | null
-  ret_table: string | null
-  description: string | null
-  arg0_schema: string | null
-  arg0_table: string | null
-}
-
 /** `timezones`: the previous load's list (reading pg_timezone_names costs ~100 ms; it never changes). */
 export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezones?: Set<string>): Promise<SchemaCache> {
   const client = await pool.connect()
   try {
     timezones ??= new Set((await client.query<{ name: string }>('SELECT name FROM pg_timezone_names')).rows.map((r) => r.name))
-    const [tables, fks, routines] = [
-      await client.query<TableRow>(TABLES_SQL, [schemas]),
-      await client.query<{ name: string; schema: string; table: string; columns: string[]; ref_schema: string; ref_table: string; ref_columns: string[] }>(FKS_SQL, [schemas]),
-      await client.query<RoutineRow>(ROUTINES_SQL, [schemas]),
-    ]
-    const viewDeps = await client.query<{ view_schema: string; view_name: string; table_schema: string; table_name: string; columns: string[] }>(VIEW_DEPS_SQL, [schemas])
-    const cache: SchemaCache = { schemas, tables: new Map(), foreignKeys: [], foreignKeysByTable: new Map(), routines: new Map(), timezones, loadedAt: Date.now() }
+    const tables = await client.query<TableRow>(TABLES_SQL, [schemas, null])
+    const fks = await client.query<ForeignKeyRow>(FKS_SQL, [schemas, null])
+    const routines = await client.query<RoutineRow>(ROUTINES_SQL, [schemas])
+    const viewDeps = await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas])
+    const tableMap = new Map<string, Table>()
     for (const row of tables.rows) {
-      const columns: Column[] = row.columns.map((c) => ({
-        name: c.name, type: c.type, nullable: c.nullable, defaultExpr: c.default, generated: c.generated,
-        identity: c.identity, description: c.description, enumValues: c.enum,
-      }))
-      const primary = row.keys.find((k) => k.primary)
-      cache.tables.set(tableKey(row.schema, row.name), {
-        schema: row.schema,
-        name: row.name,
-        kind: KINDS[row.kind] ?? 'table',
-        columns,
-        columnMap: new Map(columns.map((c) => [c.name, c])),
-        primaryKey: primary?.columns ?? [],
-        uniqueKeys: row.keys.map((k) => k.columns),
-        description: row.description,
-      })
+      const table = toTable(row)
+      tableMap.set(tableKey(table.schema, table.name), table)
     }
-    cache.foreignKeys = fks.rows.map((r) => ({
-      name: r.name, schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns,
-    }))
-    inferViewKeys(cache, viewDeps.rows.map((r) => ({ view: tableKey(r.view_schema, r.view_name), table: tableKey(r.table_schema, r.table_name), columns: r.columns })))
-    cache.foreignKeysByTable = indexForeignKeys(cache.foreignKeys)
-    for (const row of routines.rows) {
-      const routine = toRoutine(row)
-      const key = tableKey(routine.schema, routine.name)
-      cache.routines.set(key, [...(cache.routines.get(key) ?? []), routine])
-      const owner = routine.rowArg && cache.tables.get(tableKey(routine.rowArg.schema, routine.rowArg.name))
-      if (owner && !routine.returnsSet && routine.returnKind === 'scalar' && !owner.columnMap.has(routine.name)) {
-        ;(owner.computed ??= new Map()).set(routine.name, routine)
-      }
-    }
-    return cache
+    return assemble(schemas, tableMap, fks.rows.map(toForeignKey), routines.rows.map(toRoutine), viewDeps.rows, timezones)
   } finally {
     client.release()
   }
+}
+
+/**
+ * A new cache from `previous` and the relations `changes` name (created, altered, dropped, or an
+ * index of theirs): only those relations and their foreign keys are read again; functions only
+ * when they changed. Everything else is shared with `previous`.
+ */
+export async function applySchemaChanges(pool: pg.Pool, previous: SchemaCache, changes: { relations: Set<number>; functions: boolean }): Promise<SchemaCache> {
+  const schemas = previous.schemas
+  const named = [...changes.relations]
+  const client = await pool.connect()
+  let affected: number[]
+  let tables: TableRow[]
+  let fks: ForeignKeyRow[]
+  let routines: Routine[]
+  let viewDeps: ViewDepRow[]
+  try {
+    const existing = (await client.query<{ oid: string }>(RESOLVE_SQL, [named])).rows.map((r) => Number(r.oid))
+    // What no longer exists was either one of our relations (now dropped) or an index of one.
+    const gone = named.filter((oid) => !existing.includes(oid)).map((oid) => previous.indexOwner.get(oid) ?? oid)
+    affected = [...new Set([...existing, ...gone])]
+    tables = (await client.query<TableRow>(TABLES_SQL, [schemas, affected])).rows
+    fks = (await client.query<ForeignKeyRow>(FKS_SQL, [schemas, affected])).rows
+    routines = changes.functions ? (await client.query<RoutineRow>(ROUTINES_SQL, [schemas])).rows.map(toRoutine) : [...previous.routines.values()].flat()
+    viewDeps = (await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas])).rows
+  } finally {
+    client.release()
+  }
+  const tableMap = new Map(previous.tables)
+  const replaced = new Set<string>()
+  for (const oid of affected) {
+    const key = previous.byOid.get(oid)
+    if (key !== undefined) {
+      tableMap.delete(key)
+      replaced.add(key)
+    }
+  }
+  for (const row of tables) {
+    const table = toTable(row)
+    const key = tableKey(table.schema, table.name)
+    tableMap.set(key, table)
+    replaced.add(key)
+  }
+  const kept = previous.catalogForeignKeys.filter((fk) => !replaced.has(tableKey(fk.schema, fk.table)) && !replaced.has(tableKey(fk.refSchema, fk.refTable)))
+  return assemble(schemas, tableMap, [...kept, ...fks.map(toForeignKey)], routines, viewDeps, previous.timezones)
+}
+
+/**
+ * The derived parts of a cache, computed afresh from the catalog parts: each table copied (its
+ * catalog keys restored), the keys and foreign keys views inherit, computed fields, the indexes.
+ */
+function assemble(schemas: string[], catalogTables: Map<string, Table>, catalogForeignKeys: ForeignKey[], routines: Routine[], viewDeps: ViewDepRow[], timezones: Set<string>): SchemaCache {
+  const tables = new Map<string, Table>()
+  const byOid = new Map<number, string>()
+  const indexOwner = new Map<number, number>()
+  for (const [key, t] of catalogTables) {
+    const copy: Table = { ...t, primaryKey: t.catalogKeys.primaryKey, uniqueKeys: [...t.catalogKeys.uniqueKeys] }
+    delete copy.computed
+    tables.set(key, copy)
+    byOid.set(t.oid, key)
+    for (const index of t.indexOids) indexOwner.set(index, t.oid)
+  }
+  const cache: SchemaCache = {
+    schemas, tables, byOid, indexOwner, catalogForeignKeys, foreignKeys: [...catalogForeignKeys], foreignKeysByTable: new Map(),
+    routines: new Map(), timezones, loadedAt: Date.now(),
+  }
+  inferViewKeys(cache, viewDeps.map((r) => ({ view: tableKey(r.view_schema, r.view_name), table: tableKey(r.table_schema, r.table_name), columns: r.columns })))
+  cache.foreignKeysByTable = indexForeignKeys(cache.foreignKeys)
+  for (const routine of routines) {
+    const key = tableKey(routine.schema, routine.name)
+    const list = cache.routines.get(key)
+    if (list) list.push(routine)
+    else cache.routines.set(key, [routine])
+    const owner = routine.rowArg && tables.get(tableKey(routine.rowArg.schema, routine.rowArg.name))
+    if (owner && !routine.returnsSet && routine.returnKind === 'scalar' && !owner.columnMap.has(routine.name)) {
+      ;(owner.computed ??= new Map()).set(routine.name, routine)
+    }
+  }
+  return cache
 }
 
 /** Each foreign key under the table it starts at and the table it ends at. */
@@ -233,39 +209,6 @@ export function indexForeignKeys(fks: ForeignKey[]): Map<string, ForeignKey[]> {
     if (to !== from) add(to, fk)
   }
   return index
-}
-
-function toRoutine(row: RoutineRow): Routine {
-  const params: RoutineParam[] = []
-  const outColumns: { name: string; type: string }[] = []
-  const inputCount = row.nargs
-  let inputIndex = 0
-  row.arg_types.forEach((type, i) => {
-    const mode = row.arg_modes[i] ?? 'i'
-    const name = row.arg_names[i] ?? ''
-    if (mode === 'i' || mode === 'b' || mode === 'v') {
-      params.push({ name, type, hasDefault: inputIndex >= inputCount - row.ndefaults })
-      inputIndex++
-    }
-    if (mode === 'o' || mode === 'b' || mode === 't') outColumns.push({ name, type })
-  })
-  let returnKind: Routine['returnKind'] = 'scalar'
-  if (row.ret_typname === 'void') returnKind = 'void'
-  else if (row.ret_typtype === 'c' || (row.ret_typname === 'record' && outColumns.length > 0)) returnKind = 'composite'
-  const routine: Routine = {
-    schema: row.schema,
-    name: row.name,
-    params,
-    returnType: row.return_type,
-    returnsSet: row.returns_set,
-    returnKind,
-    outColumns,
-    volatility: row.volatility === 'i' ? 'immutable' : row.volatility === 's' ? 'stable' : 'volatile',
-    description: row.description,
-  }
-  if (row.ret_schema && row.ret_table) routine.returnTable = { schema: row.ret_schema, name: row.ret_table }
-  if (row.arg0_schema && row.arg0_table) routine.rowArg = { schema: row.arg0_schema, name: row.arg0_table }
-  return routine
 }
 
 /**

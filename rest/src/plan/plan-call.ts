@@ -19,8 +19,9 @@ function resultTable(cache: SchemaCache, routine: Routine): Table {
     name: c.name, type: c.type, nullable: true, defaultExpr: null, generated: false, identity: false, description: null, enumValues: null,
   }))
   return {
-    schema: routine.schema, name: routine.name, kind: 'view', columns,
+    oid: 0, schema: routine.schema, name: routine.name, kind: 'view', columns,
     columnMap: new Map(columns.map((c) => [c.name, c])), primaryKey: [], uniqueKeys: [], description: null,
+    catalogKeys: { primaryKey: [], uniqueKeys: [] }, indexOids: [],
   }
 }
 

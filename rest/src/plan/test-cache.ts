@@ -3,9 +3,10 @@ import { indexForeignKeys, tableKey, type ForeignKey, type SchemaCache, type Tab
 
 export function table(name: string, columns: string[], primaryKey: string[], uniqueKeys: string[][] = []): Table {
   const cols = columns.map((c) => ({ name: c, type: 'integer', nullable: true, defaultExpr: null, generated: false, identity: false, description: null, enumValues: null }))
+  const keys = primaryKey.length ? [primaryKey, ...uniqueKeys] : uniqueKeys
   return {
-    schema: 'public', name, kind: 'table', columns: cols, columnMap: new Map(cols.map((c) => [c.name, c])),
-    primaryKey, uniqueKeys: primaryKey.length ? [primaryKey, ...uniqueKeys] : uniqueKeys, description: null,
+    oid: 0, schema: 'public', name, kind: 'table', columns: cols, columnMap: new Map(cols.map((c) => [c.name, c])),
+    primaryKey, uniqueKeys: keys, description: null, catalogKeys: { primaryKey, uniqueKeys: keys }, indexOids: [],
   }
 }
 
@@ -32,6 +33,9 @@ export function testCache(): SchemaCache {
   return {
     schemas: ['public'],
     tables: new Map(tables.map((t) => [tableKey(t.schema, t.name), t])),
+    byOid: new Map(),
+    indexOwner: new Map(),
+    catalogForeignKeys: foreignKeys,
     foreignKeys,
     foreignKeysByTable: indexForeignKeys(foreignKeys),
     routines: new Map(),
