@@ -40,6 +40,35 @@ t.test('DDL reloads the schema cache without being asked', async (t) => {
   t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 404), 'dropped table gone')
 })
 
+t.test('incremental reloads: renames, foreign keys, unique indexes, functions and drops are all seen', async (t) => {
+  await admin('CREATE TABLE public.shelf (id int PRIMARY KEY, label text); CREATE TABLE public.tome (id int PRIMARY KEY, shelf int, title text)')
+  await admin("INSERT INTO public.shelf VALUES (1, 'A'); INSERT INTO public.tome VALUES (1, 1, 'Dune')")
+  t.ok(await eventually(async () => (await api.fetch('/tome')).status === 200))
+  t.equal((await api.fetch('/tome?select=title,shelf(label)')).status, 400, 'no foreign key yet: no embed')
+  await admin('ALTER TABLE public.tome ADD FOREIGN KEY (shelf) REFERENCES public.shelf(id)')
+  t.ok(await eventually(async () => (await api.fetch('/tome?select=title,shelf(label)')).status === 200), 'a foreign key added later is embeddable')
+  await admin('ALTER TABLE public.shelf RENAME TO bookcase')
+  t.ok(await eventually(async () => (await api.fetch('/bookcase?select=label,tome(title)')).status === 200), 'a renamed table keeps its relationships')
+  t.equal((await api.fetch('/shelf')).status, 404, 'the old name is gone')
+  const one = await api.fetch('/bookcase?select=label,tome(title)')
+  t.same(await one.json(), [{ label: 'A', tome: [{ title: 'Dune' }] }])
+  await admin('CREATE TABLE public.note2 (id int PRIMARY KEY, tome_id int REFERENCES public.tome(id), body text)')
+  await admin('CREATE UNIQUE INDEX note2_tome ON public.note2 (tome_id)')
+  t.ok(await eventually(async () => {
+    const res = await api.fetch('/tome?select=title,note2(body)')
+    return res.status === 200 && JSON.stringify(await res.json()) === '[{"title":"Dune","note2":null}]'
+  }), 'a unique index makes the embed one-to-one')
+  await admin('DROP INDEX public.note2_tome')
+  t.ok(await eventually(async () => {
+    const res = await api.fetch('/tome?select=title,note2(body)')
+    return res.status === 200 && JSON.stringify(await res.json()) === '[{"title":"Dune","note2":[]}]'
+  }), 'dropping the unique index makes it one-to-many again')
+  await admin("CREATE FUNCTION public.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT upper(t)$$")
+  t.ok(await eventually(async () => (await api.fetch('/rpc/shout?t=hi')).status === 200), 'a new function is callable')
+  await admin('DROP TABLE public.note2; DROP TABLE public.tome; DROP TABLE public.bookcase; DROP FUNCTION public.shout(text)')
+  t.ok(await eventually(async () => (await api.fetch('/tome')).status === 404 && (await api.fetch('/rpc/shout?t=x')).status === 404), 'drops are seen')
+})
+
 t.test('temporary tables do not reload the cache (regression: no NOTIFY per call)', async (t) => {
   const listener = new pg.Client({ connectionString: api.db.adminUrl })
   await listener.connect()
