@@ -82,6 +82,8 @@ export interface SchemaCache {
   /** Table keys by oid, and the table oid of each unique index. */
   byOid: Map<number, string>
   indexOwner: Map<number, number>
+  /** What each view reads from its base tables, for the keys it inherits. */
+  viewDeps: ViewDepRow[]
   /** The catalog's foreign keys; `foreignKeys` adds those inferred for views. */
   catalogForeignKeys: ForeignKey[]
   foreignKeys: ForeignKey[]
@@ -103,7 +105,7 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezone
     const tables = await client.query<TableRow>(TABLES_SQL, [schemas, null])
     const fks = await client.query<ForeignKeyRow>(FKS_SQL, [schemas, null])
     const routines = await client.query<RoutineRow>(ROUTINES_SQL, [schemas])
-    const viewDeps = await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas])
+    const viewDeps = await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas, null])
     const tableMap = new Map<string, Table>()
     for (const row of tables.rows) {
       const table = toTable(row)
@@ -137,7 +139,7 @@ export async function applySchemaChanges(pool: pg.Pool, previous: SchemaCache, c
     tables = (await client.query<TableRow>(TABLES_SQL, [schemas, affected])).rows
     fks = (await client.query<ForeignKeyRow>(FKS_SQL, [schemas, affected])).rows
     routines = changes.functions ? (await client.query<RoutineRow>(ROUTINES_SQL, [schemas])).rows.map(toRoutine) : [...previous.routines.values()].flat()
-    viewDeps = (await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas])).rows
+    viewDeps = (await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas, affected])).rows
   } finally {
     client.release()
   }
@@ -157,7 +159,10 @@ export async function applySchemaChanges(pool: pg.Pool, previous: SchemaCache, c
     replaced.add(key)
   }
   const kept = previous.catalogForeignKeys.filter((fk) => !replaced.has(tableKey(fk.schema, fk.table)) && !replaced.has(tableKey(fk.refSchema, fk.refTable)))
-  return assemble(schemas, tableMap, [...kept, ...fks.map(toForeignKey)], routines, viewDeps, previous.timezones)
+  // Views read again (changed, or reading a changed relation) replace their old dependencies.
+  const reread = new Set([...replaced, ...viewDeps.map((d) => tableKey(d.view_schema, d.view_name))])
+  const deps = [...previous.viewDeps.filter((d) => !reread.has(tableKey(d.view_schema, d.view_name)) && !replaced.has(tableKey(d.table_schema, d.table_name))), ...viewDeps]
+  return assemble(schemas, tableMap, [...kept, ...fks.map(toForeignKey)], routines, deps, previous.timezones)
 }
 
 /**
@@ -176,7 +181,7 @@ function assemble(schemas: string[], catalogTables: Map<string, Table>, catalogF
     for (const index of t.indexOids) indexOwner.set(index, t.oid)
   }
   const cache: SchemaCache = {
-    schemas, tables, byOid, indexOwner, catalogForeignKeys, foreignKeys: [...catalogForeignKeys], foreignKeysByTable: new Map(),
+    schemas, tables, byOid, indexOwner, viewDeps, catalogForeignKeys, foreignKeys: [...catalogForeignKeys], foreignKeysByTable: new Map(),
     routines: new Map(), timezones, loadedAt: Date.now(),
   }
   inferViewKeys(cache, viewDeps.map((r) => ({ view: tableKey(r.view_schema, r.view_name), table: tableKey(r.table_schema, r.table_name), columns: r.columns })))

@@ -58,6 +58,9 @@ export async function createFixture(adminUrl: string, extra = ''): Promise<void>
   try {
     await client.query(FIXTURE_SQL)
     if (extra) await client.query(extra)
+    // Created last: once the schema cache has it, it has everything before it (reloads apply
+    // DDL notifications in order).
+    await client.query("CREATE FUNCTION public.fixture_ready() RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT 1'")
     await client.query("NOTIFY pgrst, 'reload schema'")
   } finally {
     await client.end()

@@ -21,7 +21,7 @@ export async function startRestTest(t: Teardown, extraSql = ''): Promise<RestTes
   // The fixture's DDL notifies pgrst; wait until the cache sees its last function.
   let ready = false
   for (let i = 0; i < 200 && !ready; i++) {
-    const res = await fetch(`${rest}/rpc/stats`, { headers: { apikey: hub.anonKey } })
+    const res = await fetch(`${rest}/rpc/fixture_ready`, { headers: { apikey: hub.anonKey } })
     await res.arrayBuffer()
     ready = res.status === 200
     if (!ready) await new Promise((r) => setTimeout(r, 50))

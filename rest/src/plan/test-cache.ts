@@ -35,6 +35,7 @@ export function testCache(): SchemaCache {
     tables: new Map(tables.map((t) => [tableKey(t.schema, t.name), t])),
     byOid: new Map(),
     indexOwner: new Map(),
+    viewDeps: [],
     catalogForeignKeys: foreignKeys,
     foreignKeys,
     foreignKeysByTable: indexForeignKeys(foreignKeys),
