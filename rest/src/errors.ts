@@ -32,15 +32,12 @@ export const errors = {
   singular: (rows: number) =>
     new ApiError(406, 'PGRST116', 'JSON object requested, multiple (or no) rows returned', `The result contains ${rows} rows`),
   method: (method: string) => new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`),
-  relatedOrder: (origin: string, target: string) =>
-    new ApiError(400, 'PGRST118', `A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
   spreadNotToOne: (origin: string, target: string) =>
     new ApiError(400, 'PGRST119', `A spread operation on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`),
   embedFilter: (target: string) =>
     new ApiError(400, 'PGRST120', `Bad operator on the '${target}' embedded resource`, 'Only is null or not is null filters are allowed on embedded resources'),
   invalidPreferences: (prefs: string[]) =>
     new ApiError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.join(', ')}`),
-  aggregates: () => new ApiError(400, 'PGRST123', 'Use of aggregate functions is not allowed'),
   maxAffected: (rows: number) =>
     new ApiError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${rows} rows`),
   invalidPath: () => new ApiError(404, 'PGRST125', 'Invalid path specified in request URL'),
@@ -81,6 +78,8 @@ export const ownErrors = {
   batchOperation: (index: number, details: string) => new ApiError(400, 'PGSR101', `Invalid batch operation ${index}`, details),
   batchReference: (index: number, ref: string, details: string) =>
     new ApiError(400, 'PGSR102', `Operation ${index} refers to {{${ref}}}, which cannot be resolved`, details, 'A reference names an earlier operation (its name or index) and a path into its result: {{order.id}}, {{0.0.id}}.'),
+  spreadAggregate: (target: string) =>
+    new ApiError(400, 'PGSR103', `Aggregates inside the spread embed '${target}' are not supported`, null, 'Aggregate in the embed without the spread, or spread without aggregates.'),
 }
 
 /** PostgREST's SQLSTATE → HTTP status table. `authenticated`: the request carried a valid JWT. */

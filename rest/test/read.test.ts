@@ -148,7 +148,7 @@ t.test('errors', async (t) => {
   await expectError('/books?authors.name=eq.x', 400, 'PGRST108')
   await expectError('/secrets', 401, '42501')
   await expectError('/secrets', 403, '42501', { headers: { Authorization: `Bearer ${await api.signToken({ role: 'authenticated', sub: 'x' })}` } })
-  await expectError('/items?select=count()', 400, 'PGRST123')
+  await expectError('/items?select=count(),nope', 400, '42703')
   await expectError('/items', 406, 'PGRST106', { headers: { 'Accept-Profile': 'private' } })
   await expectError('/a/b/c', 404, 'PGRST125')
   await expectError('/rpc/nothing', 404, 'PGRST202')

@@ -1,6 +1,6 @@
 // What the plan stage hands on: every name checked against the schema cache, every relationship
 // resolved. The SQL stage turns this into one statement without looking anything up.
-import type { JsonStep, MediaType, Operator } from '../request/types.ts'
+import type { AggregateFn, JsonStep, MediaType, Operator } from '../request/types.ts'
 import type { ForeignKey, Routine, Table } from '../schema-cache.ts'
 
 export type Relationship =
@@ -44,14 +44,36 @@ export type PlanFilter =
     }
   | { kind: 'logic'; operator: 'and' | 'or'; negated: boolean; children: PlanFilter[] }
   | { kind: 'embed-null'; embed: number; isNull: boolean }
+  /**
+   * A condition on an embedded resource's column, in a logic tree: true when some row of the
+   * embed (under its own filters) meets it; `through` descends into nested embeds.
+   */
+  | { kind: 'embed-condition'; embed: number; through: number[]; condition: PlanFilter }
 
 export type PlanSelect =
-  | { kind: 'column'; column: string; computed?: ComputedRef; toJson?: boolean; path: JsonStep[]; cast?: string; as: string }
+  | {
+      kind: 'column'
+      column: string
+      computed?: ComputedRef
+      toJson?: boolean
+      path: JsonStep[]
+      cast?: string
+      as: string
+      /** An aggregate over the (cast) column; the other columns of the node group the rows. */
+      aggregate?: { fn: AggregateFn; cast?: string }
+    }
+  /** `count()`: the rows of each group. */
+  | { kind: 'count'; as: string; cast?: string }
   | { kind: 'embed'; embed: number }
 
 export interface PlanOrder {
-  /** Index of a to-one embed whose output column orders the rows. */
+  /**
+   * Index of an embed whose column orders the rows: a to-one embed's value, or for a to-many
+   * embed its smallest value (ascending) or largest (descending).
+   */
   embed?: number
+  /** Set for a to-many embed: how its rows' values become one. */
+  embedAggregate?: 'min' | 'max'
   column: string
   computed?: ComputedRef
   toJson?: boolean
@@ -62,6 +84,8 @@ export interface PlanOrder {
 
 export interface ReadNode {
   table: Table
+  /** Some select item aggregates: the other items group the rows. */
+  aggregated?: boolean
   select: PlanSelect[]
   filters: PlanFilter[]
   order: PlanOrder[]

@@ -101,17 +101,28 @@ export function parseLogic(operator: 'and' | 'or', negated: boolean, value: stri
 }
 
 function parseLogicItem(item: string, whole: string): FilterNode {
-  const logic = /^(not\.)?(and|or)(\(.*\))$/s.exec(item)
+  const logic = /^(not\.)?(and|or)\s*(\(.*\))$/s.exec(item)
   if (logic) return parseLogic(logic[2] as 'and' | 'or', Boolean(logic[1]), logic[3]!)
   const s = new Scanner(item, 'logic tree')
+  // `books.authors.name.eq.x`: segments before the column name embeds (beyond PostgREST: a
+  // parent kept when some embedded row meets the condition). The condition starts at the first
+  // segment that is an operator (or `not`).
+  const embedPath: string[] = []
   let field: Field
-  try {
-    field = s.field()
-  } catch {
-    throw errors.parse('logic tree', whole, 1, `unexpected "${item[0] ?? ''}" expecting field name`)
+  for (;;) {
+    try {
+      field = s.field()
+    } catch {
+      throw errors.parse('logic tree', whole, 1, `unexpected "${item[0] ?? ''}" expecting field name`)
+    }
+    if (!s.eat('.')) throw errors.parse('logic tree', whole, whole.indexOf(item) + s.pos + 1, `unexpected "${s.peek()}" expecting "."`)
+    const next = /^[a-z]+/.exec(item.slice(s.pos))?.[0] ?? ''
+    if (field.path.length || next === 'not' || OPERATOR_SET.has(next)) break
+    embedPath.push(field.name)
   }
-  if (!s.eat('.')) throw errors.parse('logic tree', whole, whole.indexOf(item) + s.pos + 1, `unexpected "${s.peek()}" expecting "."`)
-  return parseCondition(field, item.slice(s.pos), true)
+  const condition = parseCondition(field, item.slice(s.pos), true)
+  if (embedPath.length) condition.embedPath = embedPath
+  return condition
 }
 
 /** A filter key `a.b.col->x` → embed path ['a','b'] and field `col->x`. */

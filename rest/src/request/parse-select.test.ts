@@ -22,10 +22,15 @@ t.test('select grammar', async (t) => {
   for (const [input, expected] of cases) t.same(parseSelect(input), expected, JSON.stringify(input))
 })
 
-t.test('select errors are PGRST100 (PGRST123 for aggregates)', async (t) => {
+t.test('select errors are PGRST100; aggregates parse', async (t) => {
   for (const bad of ['id,', 'a(', 'a(b', ',', 'a::"x', 'a!', '...id', 'a:b:c', 'a)', 'x::int;drop', 'x::int AS y FROM pg_authid', 'x::text)--']) {
     t.throws(() => parseSelect(bad), { code: 'PGRST100', status: 400 }, bad)
   }
-  t.throws(() => parseSelect('count()'), { code: 'PGRST123' })
-  t.throws(() => parseSelect('id.sum()'), { code: 'PGRST123' })
+  t.same(parseSelect('count()'), [{ kind: 'column', field: { name: '', path: [] }, aggregate: { fn: 'count' } }])
+  t.same(parseSelect('n:count()::text'), [{ kind: 'column', field: { name: '', path: [] }, alias: 'n', aggregate: { fn: 'count', cast: 'text' } }])
+  t.same(parseSelect('t:data->>x::int.sum()::text,g'), [
+    { kind: 'column', field: { name: 'data', path: [{ arrow: '->>', key: 'x' }] }, alias: 't', cast: 'int', aggregate: { fn: 'sum', cast: 'text' } },
+    { kind: 'column', field: { name: 'g', path: [] } },
+  ])
+  t.throws(() => parseSelect('id.median()'), { code: 'PGRST100' })
 })

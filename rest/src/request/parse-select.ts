@@ -1,12 +1,12 @@
-// `select=` → SelectItem tree: columns with aliases, casts and JSON paths; embeds with aliases,
-// hints, `!inner`/`!left` and the `...` spread. Names are checked later, against the schema cache.
-import { errors } from '../errors.ts'
+// `select=` → SelectItem tree: columns with aliases, casts and JSON paths; aggregates (`count()`,
+// `col.sum()`…); embeds with aliases, hints, `!inner`/`!left` and the `...` spread. Names are
+// checked later, against the schema cache.
 import { Scanner } from './scanner.ts'
-import type { SelectItem } from './types.ts'
+import type { AggregateFn, SelectItem } from './types.ts'
 
 // One word, or one of the few multi-word type names: anything else could smuggle SQL through.
 const CAST = /^([A-Za-z_][A-Za-z0-9_]*|double precision|character varying|bit varying|timestamp with(out)? time zone|time with(out)? time zone)(\[\])?$/i
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max'])
+const AGGREGATE = /^\.(count|sum|avg|min|max)\(\)/
 
 export function parseSelect(value: string): SelectItem[] {
   const s = new Scanner(value, 'select parameter')
@@ -42,9 +42,17 @@ function parseItem(s: Scanner): SelectItem {
     s.skipSpaces()
     field = s.field()
   }
+  if (!spread && field.name === 'count' && !field.path.length && s.peek() === '(' && s.peek(1) === ')') {
+    // `count()`: the number of rows (of each group)
+    s.pos += 2
+    const item: SelectItem = { kind: 'column', field: { name: '', path: [] }, aggregate: { fn: 'count' } }
+    if (alias !== undefined) item.alias = alias
+    const cast = parseCast(s)
+    if (cast !== undefined) item.aggregate!.cast = cast
+    return item
+  }
   if (s.peek() === '!' || (s.peek() === '(' && !field.path.length)) {
     if (field.path.length) s.fail('"," or ")"')
-    if (s.peek() === '(' && s.peek(1) === ')' && AGGREGATES.has(field.name)) throw errors.aggregates()
     let hint: string | undefined
     let join: 'inner' | 'left' | undefined
     while (s.eat('!')) {
@@ -66,13 +74,25 @@ function parseItem(s: Scanner): SelectItem {
   if (spread) s.fail('"("')
   const item: SelectItem = { kind: 'column', field }
   if (alias !== undefined) item.alias = alias
-  if (s.eat('::')) {
-    const start = s.pos
-    while (!s.done && /[A-Za-z0-9_ [\]]/.test(s.peek())) s.pos++
-    const cast = s.input.slice(start, s.pos).trim()
-    if (!CAST.test(cast)) s.fail('a type name')
-    item.cast = cast
+  const cast = parseCast(s)
+  if (cast !== undefined) item.cast = cast
+  const aggregate = AGGREGATE.exec(s.input.slice(s.pos))
+  if (aggregate) {
+    // `col.sum()`, `col::int.sum()::text`: the cast before applies to the column, after to the result
+    s.pos += aggregate[0].length
+    item.aggregate = { fn: aggregate[1] as AggregateFn }
+    const after = parseCast(s)
+    if (after !== undefined) item.aggregate.cast = after
   }
-  if (s.peek() === '.' && AGGREGATES.has(s.input.slice(s.pos + 1).split('(')[0] ?? '')) throw errors.aggregates()
   return item
+}
+
+/** `::type` (one word, or one of the few multi-word type names), or nothing. */
+function parseCast(s: Scanner): string | undefined {
+  if (!s.eat('::')) return undefined
+  const start = s.pos
+  while (!s.done && /[A-Za-z0-9_ [\]]/.test(s.peek())) s.pos++
+  const cast = s.input.slice(start, s.pos).trim()
+  if (!CAST.test(cast)) s.fail('a type name')
+  return cast
 }

@@ -19,6 +19,8 @@ export interface Field {
 
 export interface Condition {
   kind: 'condition'
+  /** In a logic tree, the embed path before the column: `or=(books.year.gt.2000)` → ['books']. */
+  embedPath?: string[]
   field: Field
   negated: boolean
   operator: Operator
@@ -46,9 +48,20 @@ export interface OrderTerm {
   nulls?: 'first' | 'last'
 }
 
+export type AggregateFn = 'count' | 'sum' | 'avg' | 'min' | 'max'
+
 export type SelectItem =
   | { kind: 'star' }
-  | { kind: 'column'; field: Field; alias?: string; cast?: string }
+  | {
+      kind: 'column'
+      /** The column; `count()` has none (name ''). */
+      field: Field
+      alias?: string
+      /** A cast of the column (applied before an aggregate). */
+      cast?: string
+      /** `col.sum()`, `count()`, with an optional cast of the result: `col.sum()::text`. */
+      aggregate?: { fn: AggregateFn; cast?: string }
+    }
   | {
       kind: 'embed'
       name: string

@@ -9,14 +9,28 @@ const SIMPLE: Record<string, string> = {
 const FTS: Record<string, string> = { fts: 'to_tsquery', plfts: 'plainto_tsquery', phfts: 'phraseto_tsquery', wfts: 'websearch_to_tsquery' }
 const IS: Record<string, string> = { null: 'NULL', not_null: 'NOT NULL', true: 'TRUE', false: 'FALSE', unknown: 'UNKNOWN' }
 
-/** `embedRef(i)` gives the SQL testing embed i for emptiness (its lateral's marker column). */
-export function buildFilter(filter: PlanFilter, ref: string, params: Params, embedRef: (i: number) => string): string {
+/** How a node's filters reach its embeds: emptiness (`embed=is.null`) and conditions on their columns. */
+export interface EmbedFilterSql {
+  /** An expression that is NULL exactly when embed i found nothing. */
+  marker(embed: number): string
+  /** The SQL of an `embed-condition` (an EXISTS over the embed's rows). */
+  exists(filter: Extract<PlanFilter, { kind: 'embed-condition' }>): string
+}
+
+/** Writes name no embeds. */
+export const NO_EMBEDS: EmbedFilterSql = {
+  marker: () => 'NULL',
+  exists: () => 'FALSE',
+}
+
+export function buildFilter(filter: PlanFilter, ref: string, params: Params, embeds: EmbedFilterSql): string {
   if (filter.kind === 'logic') {
-    const parts = filter.children.map((c) => buildFilter(c, ref, params, embedRef))
+    const parts = filter.children.map((c) => buildFilter(c, ref, params, embeds))
     const joined = parts.length ? `(${parts.join(filter.operator === 'and' ? ' AND ' : ' OR ')})` : filter.operator === 'and' ? 'TRUE' : 'FALSE'
     return filter.negated ? `NOT ${joined}` : joined
   }
-  if (filter.kind === 'embed-null') return `${embedRef(filter.embed)} IS ${filter.isNull ? '' : 'NOT '}NULL`
+  if (filter.kind === 'embed-null') return `${embeds.marker(filter.embed)} IS ${filter.isNull ? '' : 'NOT '}NULL`
+  if (filter.kind === 'embed-condition') return embeds.exists(filter)
   const lhs = columnExpr(ref, filter, params)
   let sql: string
   const op = filter.operator

@@ -45,7 +45,7 @@ t.test('embeds become lateral joins', async (t) => {
 t.test('filter operators', async (t) => {
   const f = (operator: string, value: string | string[], extra: object = {}) => {
     const params = new Params()
-    const text = buildFilter({ kind: 'condition', column: 'c', path: [], negated: false, operator: operator as 'eq', value, ...extra }, 'T', params, () => 'M')
+    const text = buildFilter({ kind: 'condition', column: 'c', path: [], negated: false, operator: operator as 'eq', value, ...extra }, 'T', params, { marker: () => 'M', exists: () => 'E' })
     return [text, params.values]
   }
   t.same(f('neq', '1'), ['T."c" <> $1', ['1']])
@@ -57,5 +57,5 @@ t.test('filter operators', async (t) => {
   t.same(f('eq', '{1,2}', { quantifier: 'any' }), ['T."c" = ANY($1)', ['{1,2}']])
   t.same(f('adj', '[1,2)', { negated: true }), ['NOT (T."c" -|- $1)', ['[1,2)']])
   const params = new Params()
-  t.equal(buildFilter({ kind: 'logic', operator: 'or', negated: true, children: [{ kind: 'embed-null', embed: 0, isNull: true }] }, 'T', params, () => 'M'), 'NOT (M IS NULL)')
+  t.equal(buildFilter({ kind: 'logic', operator: 'or', negated: true, children: [{ kind: 'embed-null', embed: 0, isNull: true }] }, 'T', params, { marker: () => 'M', exists: () => 'E' }), 'NOT (M IS NULL)')
 })

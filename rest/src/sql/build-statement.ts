@@ -3,7 +3,7 @@
 // one-row relation keeps the counts available when the page is empty.
 import type { CallPlan, MutatePlan, Plan, ReadPlan, Shape } from '../plan/types.ts'
 import type { Routine } from '../schema-cache.ts'
-import { buildFilter } from './build-filters.ts'
+import { NO_EMBEDS, buildFilter } from './build-filters.ts'
 import { buildSelect } from './build-read.ts'
 import { Aliases, Params, qualify, quoteIdent, type Statement } from './fragments.ts'
 
@@ -116,11 +116,10 @@ function mutation(plan: MutatePlan, params: Params): string {
     }
     return `${sql} ${returning}`
   }
-  const noEmbeds = () => 'NULL'
-  const where = plan.filters.map((f) => buildFilter(f, target, params, noEmbeds))
+  const where = plan.filters.map((f) => buildFilter(f, target, params, NO_EMBEDS))
   if (plan.limit !== undefined) {
     const inner = '"pgrst_limited"'
-    const innerWhere = plan.filters.map((f) => buildFilter(f, inner, params, noEmbeds))
+    const innerWhere = plan.filters.map((f) => buildFilter(f, inner, params, NO_EMBEDS))
     const order = plan.order.map((o) => `${inner}.${quoteIdent(o.column)}${o.direction === 'desc' ? ' DESC' : ''}${o.nulls ? (o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST') : ''}`)
     where.push(
       `${target}.ctid = ANY(ARRAY(SELECT ${inner}.ctid FROM ${target} AS ${inner}${innerWhere.length ? ` WHERE ${innerWhere.join(' AND ')}` : ''}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${params.bind(plan.limit)}))`,
