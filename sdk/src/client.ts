@@ -4,6 +4,7 @@
 import { AuthClient, type GoTrueClientOptions } from '@supabase/auth-js'
 import { PostgrestClient } from '@supabase/postgrest-js'
 import { fetchWithAuth } from './auth-fetch.ts'
+import { sendBatch, type BatchItem, type BatchResponse } from './batch.ts'
 import type {
   DefaultSchemaName,
   GenericSchema,
@@ -44,6 +45,11 @@ export interface PgstackClient<
     relation: ViewName,
   ): LiveQueryBuilder<ServerOptionsOf<Database>, Schema, Schema['Views'][ViewName], ViewName>
   rpc: PostgrestClient<Database, ServerOptionsOf<Database>, SchemaName, Schema>['rpc']
+  /**
+   * Several queries in one request and one transaction, all or nothing: builders (not awaited)
+   * or operations, `{ name, query }` to refer to a result later with `ref('name.path')`.
+   */
+  batch(items: BatchItem[], options?: { rollback?: boolean }): Promise<BatchResponse>
   /** Subscribes to a named live query. */
   live<Row = Record<string, unknown>>(
     name: string,
@@ -112,6 +118,7 @@ export function createClient<
     auth,
     from: from as unknown as PgstackClient<Database, SchemaName, Schema>['from'],
     rpc: rest.rpc.bind(rest),
+    batch: (items, batchOptions) => sendBatch(`${base}/rest/v1`, fetch, items, batchOptions),
     live: (name, liveOptions) => live.live(name, liveOptions),
     async close() {
       authListener.subscription.unsubscribe()

@@ -7,6 +7,7 @@ export {
   type PgstackClientOptions,
 } from './client.ts'
 export { LiveFilterBuilder, LiveQueryBuilder } from './query-builder.ts'
+export { ref, type BatchError, type BatchItem, type BatchOperation, type BatchResponse, type BatchResult } from './batch.ts'
 export { createLiveClient, type LiveClient, type LiveOptions } from './live/live-client.ts'
 export { applyChanges, type LiveQuery } from './live/live-query.ts'
 export {
