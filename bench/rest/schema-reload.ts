@@ -7,6 +7,7 @@
 // Run: node --import tsx bench/rest/schema-reload.ts   Env: TABLES (default 2000), DDL (default 20)
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import pg from 'pg'
+import { TokenVerifier } from '@pgstack/common'
 import { createRest, type Rest } from '@pgstack/rest'
 import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub } from '../lib/bench-hub.ts'
@@ -46,7 +47,7 @@ try {
 
   pool = new pg.Pool({ connectionString: bench.cluster.socketUrl('authenticator', 'bench'), max: 10 })
   pool.on('error', () => {}) // an idle client ended by the cluster's shutdown
-  const r = createRest({ pool, schemas: ['public'], jwtSecret: secret })
+  const r = createRest({ pool, schemas: ['public'], verifier: new TokenVerifier({ secret }) })
   rest = r
   const noticed: number[] = []
   listener = new pg.Client({ connectionString: bench.cluster.adminUrl('bench') })
