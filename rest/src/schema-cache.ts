@@ -223,33 +223,38 @@ export function indexForeignKeys(fks: ForeignKey[]): Map<string, ForeignKey[]> {
  */
 function inferViewKeys(cache: SchemaCache, deps: { view: string; table: string; columns: string[] }[]): void {
   const byView = new Map<string, { table: string; columns: string[] }[]>()
-  for (const d of deps) byView.set(d.view, [...(byView.get(d.view) ?? []), d])
-  // view → (base table → columns it exposes under the same name)
-  const exposes = new Map<string, Map<string, Set<string>>>()
+  for (const d of deps) {
+    const list = byView.get(d.view)
+    if (list) list.push(d)
+    else byView.set(d.view, [d])
+  }
+  // base table → the views exposing some of its columns under the same names (and which)
+  const exposedBy = new Map<string, { view: Table; columns: Set<string> }[]>()
   for (const [viewKey, list] of byView) {
     const view = cache.tables.get(viewKey)
     if (!view) continue
     const count = new Map<string, number>()
     for (const d of list) for (const c of d.columns) count.set(c, (count.get(c) ?? 0) + 1)
-    const perTable = new Map<string, Set<string>>()
     for (const d of list) {
-      perTable.set(d.table, new Set(d.columns.filter((c) => count.get(c) === 1 && view.columnMap.has(c))))
-    }
-    exposes.set(viewKey, perTable)
-    for (const d of list) {
+      const cols = new Set(d.columns.filter((c) => count.get(c) === 1 && view.columnMap.has(c)))
+      const views = exposedBy.get(d.table)
+      if (views) views.push({ view, columns: cols })
+      else exposedBy.set(d.table, [{ view, columns: cols }])
       const base = cache.tables.get(d.table)
-      const cols = perTable.get(d.table)!
       if (!base || list.length > 1) continue // keys stay unique only over a single base table
       for (const key of base.uniqueKeys) if (key.every((c) => cols.has(c))) view.uniqueKeys.push(key)
       if (!view.primaryKey.length && base.primaryKey.length && base.primaryKey.every((c) => cols.has(c))) view.primaryKey = base.primaryKey
     }
   }
-  const viewsOf = (table: string, columns: string[]) =>
-    [...exposes].filter(([, per]) => columns.every((c) => per.get(table)?.has(c))).map(([view]) => cache.tables.get(view)!)
+  const viewsOf = (table: string, columns: string[]): Table[] =>
+    (exposedBy.get(table) ?? []).filter((v) => columns.every((c) => v.columns.has(c))).map((v) => v.view)
   const inferred: ForeignKey[] = []
   for (const fk of cache.foreignKeys) {
-    const from = [{ schema: fk.schema, name: fk.table }, ...viewsOf(tableKey(fk.schema, fk.table), fk.columns)]
-    const to = [{ schema: fk.refSchema, name: fk.refTable }, ...viewsOf(tableKey(fk.refSchema, fk.refTable), fk.refColumns)]
+    const fromViews = viewsOf(tableKey(fk.schema, fk.table), fk.columns)
+    const toViews = viewsOf(tableKey(fk.refSchema, fk.refTable), fk.refColumns)
+    if (!fromViews.length && !toViews.length) continue
+    const from = [{ schema: fk.schema, name: fk.table }, ...fromViews]
+    const to = [{ schema: fk.refSchema, name: fk.refTable }, ...toViews]
     for (const f of from) {
       for (const t of to) {
         if (f.name === fk.table && f.schema === fk.schema && t.name === fk.refTable && t.schema === fk.refSchema) continue

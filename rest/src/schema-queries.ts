@@ -57,17 +57,19 @@ WHERE n.nspname = ANY($1) AND p.prokind = 'f'`
 // Base-table columns each view reads (through its rewrite rule's dependencies); with $2, only
 // the views among those oids or reading from them.
 export const VIEW_DEPS_SQL = `
-SELECT vn.nspname AS view_schema, v.relname AS view_name, tn.nspname AS table_schema, t.relname AS table_name,
+WITH wanted AS MATERIALIZED (
+  SELECT v.oid, vn.nspname, v.relname FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace
+  WHERE vn.nspname = ANY($1) AND v.relkind IN ('v', 'm')
+    AND ($2::oid[] IS NULL OR v.oid = ANY($2) OR v.oid IN (
+      SELECT r2.ev_class FROM pg_depend d2 JOIN pg_rewrite r2 ON r2.oid = d2.objid
+      WHERE d2.refclassid = 'pg_class'::regclass AND d2.refobjid = ANY($2) AND d2.classid = 'pg_rewrite'::regclass)))
+SELECT w.nspname AS view_schema, w.relname AS view_name, tn.nspname AS table_schema, t.relname AS table_name,
   array_agg(DISTINCT a.attname::text) AS columns
-FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace
-JOIN pg_rewrite r ON r.ev_class = v.oid
-JOIN pg_depend d ON d.objid = r.oid AND d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
-JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> v.oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
+FROM wanted w
+JOIN pg_rewrite r ON r.ev_class = w.oid
+JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid AND d.refclassid = 'pg_class'::regclass AND d.refobjsubid > 0
+JOIN pg_class t ON t.oid = d.refobjid AND t.oid <> w.oid JOIN pg_namespace tn ON tn.oid = t.relnamespace
 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
-WHERE vn.nspname = ANY($1) AND v.relkind IN ('v', 'm')
-  AND ($2::oid[] IS NULL OR v.oid IN (
-    SELECT r2.ev_class FROM pg_rewrite r2 JOIN pg_depend d2 ON d2.objid = r2.oid AND d2.classid = 'pg_rewrite'::regclass
-    WHERE r2.ev_class = ANY($2) OR (d2.refclassid = 'pg_class'::regclass AND d2.refobjid = ANY($2))))
 GROUP BY 1, 2, 3, 4`
 
 /** The relations (an index: its table) that the oids name and that still exist. */
