@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { DEV_JWT_SECRET_PREFIX } from '@pgstack/hub'
 
 export interface ProjectSecrets {
   jwtSecret: string
@@ -29,7 +30,8 @@ export function loadSecrets(projectDir: string): ProjectSecrets {
   const file = join(stateDir(projectDir), 'secrets.json')
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as ProjectSecrets
   const secrets: ProjectSecrets = {
-    jwtSecret: randomBytes(32).toString('base64url'),
+    // Marked, so that production refuses it wherever it is copied to.
+    jwtSecret: `${DEV_JWT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`,
     postgresPassword: randomBytes(16).toString('hex'),
     keysIssuedAt: Math.floor(Date.now() / 1000),
   }

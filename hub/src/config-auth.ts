@@ -1,6 +1,7 @@
 // The PGSTACK_AUTH_* part of the configuration (merged into ConfigSchema by config.ts, which stays
 // the one place that reads the environment). Defaults are for development: confirmation off, as
-// Supabase's local default, and rate limits no local suite trips; tighten them for production.
+// Supabase's local default, and rate limits no local suite trips; production (npm start) replaces
+// them with GoTrue's (config-production.ts).
 import { Type } from '@sinclair/typebox'
 import type { AuthConfig, PasswordCharacterRule } from '@pgstack/auth'
 

@@ -4,6 +4,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { AuthConfig } from '@pgstack/auth'
 import { AUTH_INTEGER_KEYS, AuthEnvSchema, authConfigFromEnv } from './config-auth.ts'
+import { productionProblems, withProductionDefaults, type ConfigMode } from './config-production.ts'
 
 const PostgresUrl = Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL' })
 
@@ -62,8 +63,15 @@ const LIVE_INTEGER_KEYS = [
 ]
 const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', ...LIVE_INTEGER_KEYS, ...AUTH_INTEGER_KEYS])
 
-/** Reads and validates the configuration; throws ConfigError naming every wrong variable. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Reads and validates the configuration; throws ConfigError naming every wrong variable.
+ * `production` (npm start) swaps the development defaults for safe ones (config-production.ts).
+ */
+export function loadConfig(
+  given: Record<string, string | undefined> = process.env,
+  mode: ConfigMode = 'development',
+): Config {
+  const env = mode === 'production' ? withProductionDefaults(given) : given
   const raw: Record<string, unknown> = {}
   for (const key of Object.keys(ConfigSchema.properties)) {
     const value = env[key]
@@ -78,6 +86,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (withDefaults[key] === undefined) return `${key} is required (${schema?.description ?? error.message})`
     return `${key} must be ${schema?.description ?? error.message} (got ${JSON.stringify(env[key])})`
   })
+  if (mode === 'production') problems.push(...productionProblems(env))
   if (problems.length) {
     const unique = [...new Set(problems)]
     throw new ConfigError(`Invalid configuration: ${unique.join('; ')}.`)

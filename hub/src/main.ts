@@ -1,15 +1,47 @@
-// The server process for deployments (the container image runs this): configuration from the
-// environment, migrations, then serve until SIGINT/SIGTERM. `npm run dev` uses startHub directly.
+// The production server process (`npm start`, `pgstack start`, the server image; importing this
+// module starts it): checks the platform before uWebSockets.js loads, reads the production
+// configuration from the environment, applies migrations and serves until SIGINT/SIGTERM.
+// `npm run dev` composes startHub itself with development defaults.
 import { ConfigError, loadConfig } from './config.ts'
-import { startHub } from './server.ts'
+import type { Hub } from './server.ts'
+import { describeProductionSettings } from './config-production.ts'
+import { RUNTIME_REQUIREMENT, currentRuntime, describeRuntime, runtimeProblem } from './runtime.ts'
+
+function fail(line: string): never {
+  console.error(line)
+  process.exit(1)
+}
+
+const runtime = currentRuntime()
+const problem = runtimeProblem(runtime)
+if (problem) fail(problem)
+console.log(`pgStack server on ${describeRuntime(runtime)} (needs ${RUNTIME_REQUIREMENT}).`)
+
+let config
+try {
+  config = loadConfig(process.env, 'production')
+} catch (error) {
+  fail(error instanceof ConfigError ? error.message : `pgStack failed to start: ${(error as Error).message}`)
+}
+for (const line of describeProductionSettings(process.env)) console.log(line)
+
+// Stop signals count from here on: one during migrations ends the process (PostgreSQL rolls the
+// open transaction back); one after start closes the server first.
+let hub: Hub | undefined
+let stopping = false
+const stop = () => {
+  if (stopping) return
+  stopping = true
+  void (hub?.close() ?? Promise.resolve()).finally(() => process.exit(0))
+}
+process.on('SIGINT', stop)
+process.on('SIGTERM', stop)
 
 try {
-  const hub = await startHub({ config: loadConfig() })
-  console.log(`pgStack listening on ${hub.url}`)
-  const stop = () => void hub.close().then(() => process.exit(0))
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  const { startHub } = await import('./server.ts')
+  hub = await startHub({ config })
+  if (stopping) await hub.close()
+  else console.log(`pgStack listening on ${hub.url}`)
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : `pgStack failed to start: ${(error as Error).message}`)
-  process.exit(1)
+  fail(`pgStack failed to start: ${(error as Error).message}`)
 }

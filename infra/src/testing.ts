@@ -7,6 +7,8 @@ import { findPgBinaries } from './pg-binaries.ts'
 import { dockerAnswers, startContainerCluster } from './test-container.ts'
 import { startThrowawayCluster } from './throwaway.ts'
 
+export { nodeBinary, userCommand, userEnv } from './node-versions.ts'
+
 /** What scripts/test.ts hands every test process through the environment. */
 export interface TestClusterInfo {
   kind: 'local' | 'container'
