@@ -10,6 +10,7 @@ import {
   type RunningCluster,
 } from '@pgstack/infra'
 import { loadConfig, signApiKeys, startHub, type Hub } from '@pgstack/hub'
+import { ensureStudioBuilt } from '@pgstack/studio'
 import { loadSecrets, stateDir, writeStackInfo } from './project-state.ts'
 
 const DEFAULT_DB_PORT = 54322
@@ -61,6 +62,8 @@ export async function dev(projectDir: string): Promise<void> {
       PGSTACK_ADMIN_DATABASE_URL: adminUrl,
       PGSTACK_JWT_SECRET: env.PGSTACK_JWT_SECRET || secrets.jwtSecret,
     })
+    // A Studio that fails to build must not keep the API down: say so and serve without it.
+    await ensureStudioBuilt({ log: say }).catch((error: Error) => say(`The Studio did not build (${error.message}); /studio will say so.`))
     hub = await startHub({ config, log: say })
     const keys = await signApiKeys(config.jwtSecret, secrets.keysIssuedAt)
     const stackFile = writeStackInfo(projectDir, {
@@ -74,6 +77,7 @@ export async function dev(projectDir: string): Promise<void> {
         '',
         'pgStack is up.',
         `  API URL:      ${hub.url}`,
+        `  Studio URL:   ${hub.url}/studio`,
         `  Database URL: ${printableDbUrl}`,
         `  anon key:     ${keys.anonKey}`,
         `  service key:  ${keys.serviceKey}`,

@@ -16,12 +16,16 @@ import { verifyToken } from './live/auth.ts'
 import { mountLive, type Live } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
 import { matchRoute, type Route } from './routes.ts'
+import { studioHandler } from './studio.ts'
+import { STUDIO_DIST_DIR } from '@pgstack/studio'
 
 export interface HubOptions {
   config: Config
   log?: (line: string) => void
   /** Migrations of other packages, applied after the core ones. */
   migrations?: Migration[]
+  /** The built Studio served at /studio (default: @pgstack/studio's dist); null serves none. */
+  studioDir?: string | null
 }
 
 export interface Hub {
@@ -76,6 +80,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     { prefix: '/rest/v1', handler: rest.handler },
     { prefix: '/auth/v1', handler: auth.handler },
   ]
+  const studioDir = options.studioDir === undefined ? STUDIO_DIST_DIR : options.studioDir
+  if (studioDir !== null) routes.push({ prefix: '/studio', handler: studioHandler({ dir: studioDir }) })
 
   const app = uWS.App()
   // The live protocol: /live/v1 (WebSocket) and /metrics; its deltas come from the LISTEN connection.

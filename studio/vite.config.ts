@@ -1,0 +1,16 @@
+// The Studio's build: a static single-page app under /studio/ (the hub serves dist there). Hashed
+// file names under assets/ are what lets the hub cache them forever; index.html is never cached.
+import { defineConfig } from 'vite'
+import solid from 'vite-plugin-solid'
+
+export default defineConfig({
+  base: '/studio/',
+  plugins: [solid()],
+  build: {
+    target: 'es2022',
+    assetsDir: 'assets',
+    sourcemap: false,
+    // CodeMirror and uPlot are split into their pages' chunks; the shell stays small.
+    chunkSizeWarningLimit: 700,
+  },
+})
