@@ -12,8 +12,8 @@ export interface ApiError {
   message: string
   details: string | null
   hint: string | null
-  /** 1-based character position in a SQL text (SQL editor errors). */
-  position?: number | null
+  /** The error body as the hub sent it, for fields an endpoint adds (the SQL editor's position). */
+  body?: Record<string, unknown>
 }
 
 export type Result<T> = { data: T; error: null; headers: Headers } | { data: null; error: ApiError; headers: Headers | null }
@@ -129,6 +129,5 @@ export function toApiError(status: number, body: unknown, text = ''): ApiError {
   const str = (value: unknown) => (typeof value === 'string' ? value : null)
   const code = str(b.code) ?? str(b.error_code) ?? str(b.error) ?? (typeof b.code === 'number' ? String(b.code) : null) ?? `HTTP${status}`
   const message = str(b.message) ?? str(b.msg) ?? str(b.error_description) ?? (text.slice(0, 300) || `HTTP ${status}`)
-  const position = typeof b.position === 'number' ? b.position : typeof b.position === 'string' ? Number(b.position) : null
-  return { status, code, message, details: str(b.details), hint: str(b.hint), position }
+  return { status, code, message, details: str(b.details), hint: str(b.hint), body: b }
 }
