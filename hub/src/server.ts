@@ -17,7 +17,7 @@ import { mountLive, type Live } from './live/live-server.ts'
 import { applyMigrations, productMigrations, type Migration } from './migrations/index.ts'
 import { matchRoute, type Route } from './routes.ts'
 import { studioHandler } from './studio.ts'
-import { STUDIO_DIST_DIR } from '@pgstack/studio'
+import { STUDIO_APP_DIR } from '@pgstack/studio'
 
 export interface HubOptions {
   config: Config
@@ -80,7 +80,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     { prefix: '/rest/v1', handler: rest.handler },
     { prefix: '/auth/v1', handler: auth.handler },
   ]
-  const studioDir = options.studioDir === undefined ? STUDIO_DIST_DIR : options.studioDir
+  const studioDir = options.studioDir === undefined ? STUDIO_APP_DIR : options.studioDir
   if (studioDir !== null) routes.push({ prefix: '/studio', handler: studioHandler({ dir: studioDir }) })
 
   const app = uWS.App()

@@ -1,14 +1,14 @@
 // Builds the Studio's static files with Vite when its sources changed since the last build, for
 // `npm run dev` and the browser tests. It owns studio/dist: a build goes to a fresh directory that
 // replaces dist in one rename, so a running hub never serves half a build. It must not be
-// imported by the hub at run time (it loads Vite); the hub only needs STUDIO_DIST_DIR.
+// imported by the hub at run time (it loads Vite); the hub only needs STUDIO_APP_DIR.
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
-import { STUDIO_DIST_DIR, STUDIO_ROOT } from './studio-paths.ts'
+import { STUDIO_APP_DIR, STUDIO_ROOT } from './studio-paths.ts'
 
 const STAMP_FILE = '.source-stamp'
 const LOCK_DIR = join(STUDIO_ROOT, '.build-lock')
@@ -50,7 +50,7 @@ export function studioSourceStamp(): string {
 /** Whether studio/dist holds a build of the current sources. */
 export function studioBuildCurrent(stamp = studioSourceStamp()): boolean {
   try {
-    return readFileSync(join(STUDIO_DIST_DIR, STAMP_FILE), 'utf8') === stamp
+    return readFileSync(join(STUDIO_APP_DIR, STAMP_FILE), 'utf8') === stamp
   } catch {
     return false
   }
@@ -82,7 +82,7 @@ export async function ensureStudioBuilt(options: EnsureStudioOptions = {}): Prom
 }
 
 async function buildStudio(stamp: string): Promise<void> {
-  const staging = `${STUDIO_DIST_DIR}.building-${process.pid}`
+  const staging = `${STUDIO_APP_DIR}.building-${process.pid}`
   rmSync(staging, { recursive: true, force: true })
   const { build } = await import('vite')
   await build({
@@ -93,9 +93,9 @@ async function buildStudio(stamp: string): Promise<void> {
   })
   await precompress(staging)
   writeFileSync(join(staging, STAMP_FILE), stamp)
-  const previous = `${STUDIO_DIST_DIR}.previous-${process.pid}`
-  if (existsSync(STUDIO_DIST_DIR)) renameSync(STUDIO_DIST_DIR, previous)
-  renameSync(staging, STUDIO_DIST_DIR)
+  const previous = `${STUDIO_APP_DIR}.previous-${process.pid}`
+  if (existsSync(STUDIO_APP_DIR)) renameSync(STUDIO_APP_DIR, previous)
+  renameSync(staging, STUDIO_APP_DIR)
   rmSync(previous, { recursive: true, force: true })
 }
 

@@ -71,7 +71,7 @@ export function Shell(props: { children?: JSX.Element }) {
                     </Show>
                     <span>{item.label}</span>
                     <Show when={item.keys}>
-                      <kbd title={keyLabel(item.keys!)}>{item.keys!.split(' ')[1]!.toUpperCase()}</kbd>
+                      <kbd title={`Press ${keyLabel(item.keys!)}`}>{item.keys!.toUpperCase()}</kbd>
                     </Show>
                   </A>
                 )}
@@ -83,14 +83,12 @@ export function Shell(props: { children?: JSX.Element }) {
           <div class="who ellipsis" title={session()?.email ?? 'service key'}>
             Signed in with {session()?.kind === 'admin_user' ? session()?.email : 'the service key'}
           </div>
-          <div class="row">
-            <button class="btn ghost small" onClick={cycleTheme} aria-label={`Switch to ${theme() === 'dark' ? 'light' : 'dark'} theme`}>
+          <div class="row" style={{ gap: '4px' }}>
+            <button class="btn ghost icon" onClick={cycleTheme} aria-label={`Switch to the ${theme() === 'dark' ? 'light' : 'dark'} theme`} title={`${theme() === 'dark' ? 'Light' : 'Dark'} theme`}>
               <Icon name={theme() === 'dark' ? 'sun' : 'moon'} />
-              {theme() === 'dark' ? 'Light' : 'Dark'}
             </button>
-            <button class="btn ghost small" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts">
+            <button class="btn ghost icon" onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
               <Icon name="keyboard" />
-              <kbd>?</kbd>
             </button>
             <span class="spacer" />
             <button class="btn ghost small" onClick={() => signOut()}>

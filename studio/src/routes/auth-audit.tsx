@@ -1,10 +1,11 @@
 // The auth audit log, newest first: sign-ins, sign-ups, token refreshes, admin actions; filtered by
 // action or user.
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { formatDateTime } from '../lib/format.ts'
+import { apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { AuditEntry } from '../stores/auth-types.ts'
 
@@ -15,21 +16,21 @@ export default function AuthAudit() {
   const [userId, setUserId] = createSignal('')
   const [cursors, setCursors] = createSignal<string[]>([])
   const [version, setVersion] = createSignal(0)
-  const [entries] = createResource(
+  const entries = apiResource(
     () => ({ action: action().trim(), userId: userId().trim(), cursors: cursors(), version: version() }),
     async (q) => {
       const all: AuditEntry[] = []
       let hasMore = false
       for (const before of [undefined, ...q.cursors]) {
         const result = await api.get<{ entries: AuditEntry[]; has_more: boolean }>('/admin/v1/auth/audit', { query: { action: q.action || undefined, user_id: q.userId || undefined, limit: LIMIT, before } })
-        if (result.error) throw result.error
+        if (result.error) return result
         all.push(...result.data.entries)
         hasMore = result.data.has_more
       }
-      return { entries: all, hasMore }
+      return { data: { entries: all, hasMore }, error: null }
     },
   )
-  const list = () => entries.latest?.entries ?? []
+  const list = () => entries()?.entries ?? []
   return (
     <>
       <PageHead title="Audit log">
@@ -43,9 +44,9 @@ export default function AuthAudit() {
           <input type="search" placeholder="User id" aria-label="User id" style={{ width: '320px' }} value={userId()} onInput={(e) => (setUserId(e.currentTarget.value), setCursors([]))} />
         </div>
         <div class="grid-wrap">
-          <Show when={entries.error}>
+          <Show when={entries.error()}>
             <div style={{ padding: '12px 20px' }}>
-              <ErrorBox error={entries.error} />
+              <ErrorBox error={entries.error()!} />
             </div>
           </Show>
           <table class="data" aria-label="Audit log">
@@ -74,12 +75,12 @@ export default function AuthAudit() {
               </For>
             </tbody>
           </table>
-          <Show when={!entries.loading && !list().length && !entries.error}>
+          <Show when={!entries.loading() && !list().length && !entries.error()}>
             <div class="empty">
               <strong>No entries</strong>
             </div>
           </Show>
-          <Show when={entries.latest?.hasMore}>
+          <Show when={entries()?.hasMore}>
             <div class="row" style={{ 'justify-content': 'center', padding: '12px' }}>
               <button class="btn" onClick={() => setCursors([...cursors(), list()[list().length - 1]!.created_at])}>Load older entries</button>
             </div>

@@ -1,12 +1,13 @@
 // The mail outbox: every mail auth has sent or would have sent (confirmation, magic link, reset…),
 // newest first, filtered by recipient or kind, each readable as its recipient would see it.
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { MailViewer } from '../components/mail-viewer.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { formatAgo, formatDateTime } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
+import { apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { Mail } from '../stores/auth-types.ts'
 
@@ -21,25 +22,25 @@ export default function AuthMail() {
   const [version, setVersion] = createSignal(0)
   let input!: HTMLInputElement
 
-  const [mail] = createResource(
+  const mail = apiResource(
     () => ({ recipient: recipient().trim(), kind: kind(), pages: pages(), version: version() }),
     async (q) => {
       const all: Mail[] = []
       let hasMore = false
       for (const before of [undefined, ...q.pages]) {
         const result = await api.get<{ mail: Mail[]; has_more: boolean }>('/admin/v1/auth/mail', { query: { recipient: q.recipient || undefined, kind: q.kind || undefined, limit: LIMIT, before } })
-        if (result.error) throw result.error
+        if (result.error) return result
         all.push(...result.data.mail)
         hasMore = result.data.has_more
       }
-      return { mail: all, hasMore }
+      return { data: { mail: all, hasMore }, error: null }
     },
   )
   useShortcuts([
     { keys: '/', description: 'Filter by recipient', run: () => input.focus() },
     { keys: 'r', description: 'Reload', run: () => setVersion((v) => v + 1) },
   ])
-  const list = () => mail.latest?.mail ?? []
+  const list = () => mail()?.mail ?? []
 
   return (
     <>
@@ -59,9 +60,9 @@ export default function AuthMail() {
           <span class="muted">Mail is kept here whether or not SMTP is configured.</span>
         </div>
         <div class="grid-wrap">
-          <Show when={mail.error}>
+          <Show when={mail.error()}>
             <div style={{ padding: '12px 20px' }}>
-              <ErrorBox error={mail.error} />
+              <ErrorBox error={mail.error()!} />
             </div>
           </Show>
           <table class="data clickable" aria-label="Mail">
@@ -94,13 +95,13 @@ export default function AuthMail() {
               </For>
             </tbody>
           </table>
-          <Show when={!mail.loading && !list().length && !mail.error}>
+          <Show when={!mail.loading() && !list().length && !mail.error()}>
             <div class="empty">
               <strong>No mail</strong>
               <span>Sign-ups with confirmation, magic links and resets put their mail here.</span>
             </div>
           </Show>
-          <Show when={mail.latest?.hasMore}>
+          <Show when={mail()?.hasMore}>
             <div class="row" style={{ 'justify-content': 'center', padding: '12px' }}>
               <button class="btn" onClick={() => setPages([...pages(), list()[list().length - 1]!.id])}>Load older mail</button>
             </div>

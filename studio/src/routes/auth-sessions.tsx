@@ -1,10 +1,11 @@
 // Every signed-in session, newest first: who, from where, since when; end one, or all of a user's.
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { toast, toastError } from '../components/toast.tsx'
 import { formatAgo, formatDateTime } from '../lib/format.ts'
+import { apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { AuthSession } from '../stores/auth-types.ts'
 
@@ -13,13 +14,9 @@ const LIMIT = 100
 export default function AuthSessions() {
   const [offset, setOffset] = createSignal(0)
   const [version, setVersion] = createSignal(0)
-  const [sessions] = createResource(
+  const sessions = apiResource(
     () => ({ offset: offset(), version: version() }),
-    async (q) => {
-      const result = await api.get<{ sessions: AuthSession[]; has_more: boolean }>('/admin/v1/auth/sessions', { query: { limit: LIMIT, offset: q.offset } })
-      if (result.error) throw result.error
-      return result.data
-    },
+    (q) => api.get<{ sessions: AuthSession[]; has_more: boolean }>('/admin/v1/auth/sessions', { query: { limit: LIMIT, offset: q.offset } }),
   )
   const end = async (s: AuthSession) => {
     const result = await api.delete(`/admin/v1/auth/sessions/${s.id}`)
@@ -27,7 +24,7 @@ export default function AuthSessions() {
     toast('ok', `Session of ${s.email ?? s.user_id} ended.`)
     setVersion((v) => v + 1)
   }
-  const list = () => sessions.latest?.sessions ?? []
+  const list = () => sessions()?.sessions ?? []
   return (
     <>
       <PageHead title="Sessions">
@@ -37,9 +34,9 @@ export default function AuthSessions() {
       </PageHead>
       <div class="page-body flush">
         <div class="grid-wrap">
-          <Show when={sessions.error}>
+          <Show when={sessions.error()}>
             <div style={{ padding: '12px 20px' }}>
-              <ErrorBox error={sessions.error} />
+              <ErrorBox error={sessions.error()!} />
             </div>
           </Show>
           <table class="data" aria-label="Sessions">
@@ -70,7 +67,7 @@ export default function AuthSessions() {
               </For>
             </tbody>
           </table>
-          <Show when={!sessions.loading && !list().length && !sessions.error}>
+          <Show when={!sessions.loading() && !list().length && !sessions.error()}>
             <div class="empty">
               <strong>No sessions</strong>
             </div>
@@ -79,7 +76,7 @@ export default function AuthSessions() {
         <div class="pager">
           <span class="spacer" />
           <button class="btn small" disabled={offset() === 0} onClick={() => setOffset(Math.max(0, offset() - LIMIT))}>← Newer</button>
-          <button class="btn small" disabled={!sessions.latest?.has_more} onClick={() => setOffset(offset() + LIMIT)}>Older →</button>
+          <button class="btn small" disabled={!sessions()?.has_more} onClick={() => setOffset(offset() + LIMIT)}>Older →</button>
         </div>
       </div>
     </>

@@ -2,7 +2,7 @@
 // confirmation, password rules, sessions, rate limits, SMTP with a test send, redirect allow-list
 // and mail templates. A setting an environment variable pins is shown with the variable's name and
 // cannot be changed here.
-import { createMemo, createResource, createSignal, For, Match, Show, Switch } from 'solid-js'
+import { createMemo, createSignal, For, Match, Show, Switch } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
 import { ErrorBox } from '../components/error-box.tsx'
 import { PageHead } from '../components/shell.tsx'
@@ -10,6 +10,7 @@ import { toast } from '../components/toast.tsx'
 import type { ApiError } from '../lib/api.ts'
 import { formatDateTime } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
+import { apiLoad } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import { MailTemplates, type Templates } from './auth-templates.tsx'
 
@@ -48,11 +49,7 @@ const GROUPS: Array<[string, string]> = [
 const label = (name: string) => name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()).replace(/\burl(s?)\b/gi, 'URL$1').replace(/\bjwt\b/gi, 'JWT').replace(/\bsmtp\b/gi, 'SMTP').replace(/\botp\b/gi, 'OTP')
 
 export default function AuthSettings() {
-  const [answer, { mutate }] = createResource(async () => {
-    const result = await api.get<SettingsAnswer>('/admin/v1/auth/settings')
-    if (result.error) throw result.error
-    return result.data
-  })
+  const answer = apiLoad(() => api.get<SettingsAnswer>('/admin/v1/auth/settings'))
   const [draft, setDraft] = createStore<Record<string, unknown>>({})
   const [error, setError] = createSignal<ApiError | null>(null)
   const [saving, setSaving] = createSignal(false)
@@ -71,7 +68,7 @@ export default function AuthSettings() {
     setSaving(false)
     if (result.error) return setError(result.error)
     setError(null)
-    mutate(result.data)
+    answer.mutate(result.data)
     setDraft(reconcile({}))
     toast('ok', `Saved ${names.map(label).join(', ')}. In force now, no restart needed.`)
   }
@@ -89,8 +86,8 @@ export default function AuthSettings() {
         </button>
       </PageHead>
       <div class="page-body stack">
-        <Show when={answer.error}>
-          <ErrorBox error={answer.error} />
+        <Show when={answer.error()}>
+          <ErrorBox error={answer.error()!} />
         </Show>
         <Show when={error()}>
           <ErrorBox error={error()!} title="The settings were not saved" />

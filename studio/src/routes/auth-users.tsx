@@ -1,6 +1,6 @@
 // Auth users: search and page through them (GoTrue's admin API on /auth/v1), create one, and for
 // the chosen user confirm, ban or unban, send a password reset, delete; their sessions and mail.
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
@@ -10,6 +10,7 @@ import { toast, toastError } from '../components/toast.tsx'
 import type { ApiError } from '../lib/api.ts'
 import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
+import { apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { AuthSession, AuthUser, Mail } from '../stores/auth-types.ts'
 
@@ -23,16 +24,16 @@ export default function AuthUsers() {
   const [creating, setCreating] = createSignal(false)
   let searchInput!: HTMLInputElement
 
-  const [users] = createResource(
+  const users = apiResource(
     () => ({ filter: search().trim(), page: page(), version: version() }),
     async (q) => {
       const result = await api.get<{ users: AuthUser[] }>('/auth/v1/admin/users', { query: { page: q.page, per_page: PER_PAGE, filter: q.filter || undefined } })
-      if (result.error) throw result.error
-      return { users: result.data.users, total: Number(result.headers.get('x-total-count') ?? result.data.users.length) }
+      if (result.error) return result
+      return { data: { users: result.data.users, total: Number(result.headers.get('x-total-count') ?? result.data.users.length) }, error: null }
     },
   )
-  const list = () => users.latest?.users ?? []
-  const total = () => users.latest?.total ?? 0
+  const list = () => users()?.users ?? []
+  const total = () => users()?.total ?? 0
   const selected = () => list().find((u) => u.id === selectedId()) ?? null
   const reload = () => setVersion((v) => v + 1)
 
@@ -80,12 +81,12 @@ export default function AuthUsers() {
         </div>
         <div class={`inspector ${selected() ? 'with-detail' : ''}`}>
           <div class="grid-wrap">
-            <Show when={users.error}>
+            <Show when={users.error()}>
               <div style={{ padding: '12px 20px' }}>
-                <ErrorBox error={users.error} />
+                <ErrorBox error={users.error()!} />
               </div>
             </Show>
-            <table class="data clickable" aria-label="Users" style={{ opacity: users.loading ? 0.6 : 1 }}>
+            <table class="data clickable" aria-label="Users" style={{ opacity: users.loading() ? 0.6 : 1 }}>
               <thead>
                 <tr>
                   <th>Email</th>
@@ -113,7 +114,7 @@ export default function AuthUsers() {
                 </For>
               </tbody>
             </table>
-            <Show when={!users.loading && !list().length && !users.error}>
+            <Show when={!users.loading() && !list().length && !users.error()}>
               <div class="empty">
                 <strong>{search() ? `No user matches “${search()}”` : 'No users yet'}</strong>
               </div>
@@ -144,21 +145,13 @@ export function UserStatus(props: { user: AuthUser }) {
 function UserDetail(props: { user: AuthUser; onChanged: () => void; onDeleted: () => void; onClose: () => void }) {
   const [confirmDelete, setConfirmDelete] = createSignal(false)
   const [reading, setReading] = createSignal<Mail | null>(null)
-  const [mail, { refetch: refetchMail }] = createResource(
+  const mail = apiResource(
     () => props.user.id,
-    async (id) => {
-      const result = await api.get<{ mail: Mail[] }>('/admin/v1/auth/mail', { query: { user_id: id, limit: 20 } })
-      if (result.error) throw result.error
-      return result.data.mail
-    },
+    (id) => api.get<{ mail: Mail[] }>('/admin/v1/auth/mail', { query: { user_id: id, limit: 20 } }),
   )
-  const [sessions, { refetch: refetchSessions }] = createResource(
+  const sessions = apiResource(
     () => props.user.id,
-    async (id) => {
-      const result = await api.get<{ sessions: AuthSession[] }>('/admin/v1/auth/sessions', { query: { user_id: id } })
-      if (result.error) throw result.error
-      return result.data.sessions
-    },
+    (id) => api.get<{ sessions: AuthSession[] }>('/admin/v1/auth/sessions', { query: { user_id: id } }),
   )
   const update = async (body: Record<string, unknown>, done: string) => {
     const result = await api.put(`/auth/v1/admin/users/${props.user.id}`, body)
@@ -170,13 +163,13 @@ function UserDetail(props: { user: AuthUser; onChanged: () => void; onDeleted: (
     const result = await api.post<{ recipient: string }>(`/admin/v1/auth/users/${props.user.id}/recover`, {})
     if (result.error) return toastError(result.error, 'Reset not sent')
     toast('ok', `Password reset mail queued for ${result.data.recipient}.`)
-    void refetchMail()
+    mail.refetch()
   }
   const signOutAll = async () => {
     const result = await api.delete('/admin/v1/auth/sessions', { query: { user_id: props.user.id } })
     if (result.error) return toastError(result.error)
     toast('ok', 'Every session of this user ended.')
-    void refetchSessions()
+    sessions.refetch()
   }
   return (
     <aside class="detail" aria-label="User">
@@ -226,12 +219,12 @@ function UserDetail(props: { user: AuthUser; onChanged: () => void; onDeleted: (
         <div class="list-group row">
           <span class="grow">Mail</span>
         </div>
-        <Show when={mail.error}>
+        <Show when={mail.error()}>
           <div style={{ padding: '0 14px' }}>
-            <ErrorBox error={mail.error as ApiError} />
+            <ErrorBox error={mail.error()!} />
           </div>
         </Show>
-        <For each={mail() ?? []} fallback={<div class="muted" style={{ padding: '4px 14px 10px' }}>No mail sent to this user.</div>}>
+        <For each={mail()?.mail ?? []} fallback={<div class="muted" style={{ padding: '4px 14px 10px' }}>No mail sent to this user.</div>}>
           {(m) => (
             <button class="history-item" style={{ 'font-family': 'var(--font)' }} onClick={() => setReading(m)} data-mail-kind={m.kind}>
               <div class="row">
@@ -245,11 +238,11 @@ function UserDetail(props: { user: AuthUser; onChanged: () => void; onDeleted: (
 
         <div class="list-group row">
           <span class="grow">Sessions</span>
-          <Show when={(sessions() ?? []).length}>
+          <Show when={(sessions()?.sessions ?? []).length}>
             <button class="btn ghost small" onClick={() => void signOutAll()}>Sign out everywhere</button>
           </Show>
         </div>
-        <For each={sessions() ?? []} fallback={<div class="muted" style={{ padding: '4px 14px 10px' }}>No active sessions.</div>}>
+        <For each={sessions()?.sessions ?? []} fallback={<div class="muted" style={{ padding: '4px 14px 10px' }}>No active sessions.</div>}>
           {(s) => (
             <div style={{ padding: '6px 14px', 'border-bottom': '1px solid var(--border)' }}>
               <div class="ellipsis">{s.user_agent ?? 'unknown client'}</div>

@@ -1,11 +1,12 @@
 // API keys: the anon and service keys to copy, the JWT secret's fingerprint, and rotation with a
 // grace period during which tokens signed with the previous secret still pass.
-import { createResource, createSignal, For, Show } from 'solid-js'
+import { createSignal, For, Show } from 'solid-js'
 import { ConfirmDialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { toast, toastError } from '../components/toast.tsx'
 import { formatDateTime } from '../lib/format.ts'
+import { apiLoad } from '../lib/resource.ts'
 import { api, replaceToken, session } from '../lib/session.ts'
 
 interface KeysAnswer {
@@ -26,11 +27,7 @@ const GRACE: Array<[number, string]> = [
 ]
 
 export default function Keys() {
-  const [keys, { mutate }] = createResource(async () => {
-    const result = await api.get<KeysAnswer>('/admin/v1/keys')
-    if (result.error) throw result.error
-    return result.data
-  })
+  const keys = apiLoad(() => api.get<KeysAnswer>('/admin/v1/keys'))
   const [grace, setGrace] = createSignal(86400)
   const [confirming, setConfirming] = createSignal(false)
 
@@ -38,7 +35,7 @@ export default function Keys() {
     setConfirming(false)
     const result = await api.post<KeysAnswer>('/admin/v1/keys/rotate', { grace_seconds: grace() })
     if (result.error) return toastError(result.error, 'Rotation failed')
-    mutate(result.data)
+    keys.mutate(result.data)
     // The Studio's own key is one of the old ones: carry on with the new service key.
     if (session()?.kind === 'service_key') replaceToken(result.data.service_key)
     toast('ok', 'JWT secret rotated. Update your applications’ keys before the old ones expire.')
@@ -48,8 +45,8 @@ export default function Keys() {
     <>
       <PageHead title="API keys" />
       <div class="page-body stack" style={{ 'max-width': '980px' }}>
-        <Show when={keys.error}>
-          <ErrorBox error={keys.error} />
+        <Show when={keys.error()}>
+          <ErrorBox error={keys.error()!} />
         </Show>
         <Show when={keys()}>
           {(k) => (

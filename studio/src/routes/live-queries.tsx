@@ -1,7 +1,7 @@
 // Named live queries (pgr.define): their SQL, parameters, keys and figures; define and drop; and
 // "try it": a real subscription over /live/v1 showing the snapshot and the deltas as they arrive.
 import { applyChanges, type LiveChange, type LiveError, type LiveTransport } from '@pgstack/sdk'
-import { createResource, createSignal, For, onCleanup, Show } from 'solid-js'
+import { createSignal, For, onCleanup, Show } from 'solid-js'
 import { DataGrid, type GridColumn } from '../components/data-grid.tsx'
 import { ConfirmDialog, Dialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
@@ -11,6 +11,7 @@ import { toast, toastError } from '../components/toast.tsx'
 import type { ApiError } from '../lib/api.ts'
 import { formatCount, formatTime, stringifyValue } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
+import { apiLoad } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 
 interface LiveQuery {
@@ -31,11 +32,9 @@ interface LiveQuery {
 }
 
 export default function LiveQueries() {
-  const [list, { refetch }] = createResource(async () => {
-    const result = await api.get<{ live_queries: LiveQuery[] }>('/admin/v1/live-queries')
-    if (result.error) throw result.error
-    return result.data.live_queries
-  })
+  const queries = apiLoad(() => api.get<{ live_queries: LiveQuery[] }>('/admin/v1/live-queries'))
+  const list = () => queries()?.live_queries
+  const refetch = () => queries.refetch()
   const [selectedName, setSelectedName] = createSignal<string | null>(null)
   const [defining, setDefining] = createSignal(false)
   const [dropping, setDropping] = createSignal<LiveQuery | null>(null)
@@ -45,7 +44,7 @@ export default function LiveQueries() {
   return (
     <>
       <PageHead title="Live queries">
-        <button class="btn" onClick={() => void refetch()}>
+        <button class="btn" onClick={() => refetch()}>
           <Icon name="refresh" /> Refresh
         </button>
         <button class="btn primary" onClick={() => setDefining(true)} title="Define a live query (N)">
@@ -55,15 +54,15 @@ export default function LiveQueries() {
       <div class="page-body flush">
         <div class="split" style={{ 'grid-template-columns': '340px minmax(0, 1fr)' }}>
           <div class="list-pane" aria-label="Live queries">
-            <Show when={list.error}>
+            <Show when={queries.error()}>
               <div style={{ padding: '10px' }}>
-                <ErrorBox error={list.error} />
+                <ErrorBox error={queries.error()!} />
               </div>
             </Show>
             <For
               each={list() ?? []}
               fallback={
-                <Show when={!list.loading && !list.error}>
+                <Show when={!queries.loading() && !queries.error()}>
                   <div class="empty">
                     <strong>No live queries defined</strong>
                     <span>
@@ -98,7 +97,7 @@ export default function LiveQueries() {
           onClose={() => setDefining(false)}
           onDefined={(q) => {
             setDefining(false)
-            void refetch()
+            refetch()
             setSelectedName(q.name)
           }}
         />
@@ -117,7 +116,7 @@ export default function LiveQueries() {
               if (result.error) return toastError(result.error, 'Drop failed')
               toast('ok', `${q().name} dropped.`)
               setSelectedName(null)
-              void refetch()
+              refetch()
             }}
           />
         )}

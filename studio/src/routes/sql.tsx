@@ -1,6 +1,6 @@
 // The SQL editor: runs SQL as the service role through /admin/v1/sql, shows each statement's result
 // in a grid, marks an error where PostgreSQL says it is, and keeps a history in this browser.
-import { createMemo, createResource, createSignal, For, Match, Show, Switch } from 'solid-js'
+import { createMemo, createSignal, For, Match, Show, Switch } from 'solid-js'
 import { DataGrid, type GridColumn } from '../components/data-grid.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
@@ -9,6 +9,7 @@ import { SqlEditor, type SqlEditorApi } from '../components/sql-editor.tsx'
 import type { ApiError } from '../lib/api.ts'
 import { formatAgo, formatCount, formatMs } from '../lib/format.ts'
 import { keyLabel, useShortcuts } from '../lib/keyboard.ts'
+import { apiLoad } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import { clearHistory, DRAFT_KEY, history, remember } from '../stores/sql-history.ts'
 import type { TablesList } from '../stores/tables-types.ts'
@@ -57,12 +58,12 @@ export default function Sql() {
   const [selected, setSelected] = createSignal<number | null>(null)
 
   // Table and column names for completion; the editor works without them.
-  const [tables] = createResource(async () => {
+  const tables = apiLoad(async () => {
     const result = await api.get<TablesList>('/admin/v1/tables')
-    if (result.error) return {}
+    if (result.error) return result
     const schema: Record<string, string[]> = {}
     for (const t of result.data.tables) schema[t.schema === 'public' ? t.name : `${t.schema}.${t.name}`] = []
-    return schema
+    return { data: schema, error: null }
   })
 
   const run = async () => {

@@ -1,7 +1,7 @@
 // A table's rows through /rest/v1: filters, sorting (by PostgreSQL), pages of 100 with the total,
 // and insert / edit / delete of single rows picked by their primary key.
 import type { SortingState } from '@tanstack/solid-table'
-import { createEffect, createMemo, createResource, createSignal, For, on, Show } from 'solid-js'
+import { createEffect, createMemo, createSignal, For, on, Show } from 'solid-js'
 import { DataGrid, type GridColumn } from '../components/data-grid.tsx'
 import { ConfirmDialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
@@ -11,6 +11,7 @@ import { toast, toastError } from '../components/toast.tsx'
 import { formatCount, formatValue } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
 import { deleteRow, FILTER_OPS, insertRow, readRows, updateRow, type FilterOp, type RowFilter } from '../lib/rest-rows.ts'
+import { apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { TableDetail } from '../stores/tables-types.ts'
 
@@ -50,17 +51,15 @@ export function TableRows(props: { table: TableDetail; onChanged: () => void }) 
     offset: offset(),
     version: version(),
   }))
-  const [page] = createResource(
+  const page = apiResource(
     () => (props.table.exposed ? request() : false),
-    async (r) => {
+    (r) => {
       const order = r.order.length ? r.order : key().map((column) => ({ column, ascending: true }))
-      const result = await readRows(api, r, { filters: r.filters, order, offset: r.offset, limit: PAGE, exactCount: props.table.rows_exact })
-      if (result.error) throw result.error
-      return result.data
+      return readRows(api, r, { filters: r.filters, order, offset: r.offset, limit: PAGE, exactCount: props.table.rows_exact })
     },
   )
-  const rows = () => page.latest?.rows ?? []
-  const total = () => page.latest?.total ?? null
+  const rows = () => page()?.rows ?? []
+  const total = () => page()?.total ?? null
 
   const columns = createMemo<GridColumn[]>(() =>
     props.table.columns.map((c) => ({ id: c.name, header: c.name, sub: c.type, key: c.primary_key, width: widthFor(c.type, c.name) })),
@@ -183,16 +182,16 @@ export function TableRows(props: { table: TableDetail; onChanged: () => void }) 
             </div>
           </form>
         </Show>
-        <Show when={page.error}>
+        <Show when={page.error()}>
           <div style={{ padding: '12px 20px' }}>
-            <ErrorBox error={page.error} />
+            <ErrorBox error={page.error()!} />
           </div>
         </Show>
         <DataGrid
           label={`Rows of ${props.table.schema}.${props.table.name}`}
           columns={columns()}
           rows={rows()}
-          loading={page.loading}
+          loading={page.loading()}
           sorting={sorting()}
           onSort={(next) => {
             setSorting(next)
@@ -202,7 +201,7 @@ export function TableRows(props: { table: TableDetail; onChanged: () => void }) 
           onSelect={setSelected}
           onActivate={edit}
           empty={
-            <Show when={!page.loading && !page.error}>
+            <Show when={!page.loading() && !page.error()}>
               <div class="empty">
                 <strong>{filters().length ? 'No rows match the filters' : 'No rows yet'}</strong>
                 <Show when={editable() && !filters().length}>

@@ -1,12 +1,13 @@
 // Tables: every table and view with row counts, RLS and warnings in a list; the chosen one's rows
 // (browse, filter, sort, page, insert, edit, delete through /rest/v1), structure and policies.
 import { A, useNavigate, useParams } from '@solidjs/router'
-import { createMemo, createResource, createSignal, For, Match, Show, Switch } from 'solid-js'
+import { createMemo, createSignal, For, Match, Show, Switch } from 'solid-js'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { formatCount } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
+import { apiLoad, apiResource } from '../lib/resource.ts'
 import { api } from '../lib/session.ts'
 import type { TableDetail, TablesList, TableSummary } from '../stores/tables-types.ts'
 import { TableRows } from './table-rows.tsx'
@@ -17,21 +18,13 @@ type Tab = 'rows' | 'structure' | 'policies'
 export default function Tables() {
   const params = useParams<{ schema?: string; table?: string }>()
   const navigate = useNavigate()
-  const [list, { refetch: refetchList }] = createResource(async () => {
-    const result = await api.get<TablesList>('/admin/v1/tables')
-    if (result.error) throw result.error
-    return result.data
-  })
+  const list = apiLoad(() => api.get<TablesList>('/admin/v1/tables'))
   const [filter, setFilter] = createSignal('')
   const [tab, setTab] = createSignal<Tab>('rows')
   let filterInput!: HTMLInputElement
 
   const target = createMemo(() => (params.schema && params.table ? { schema: params.schema, table: params.table } : null))
-  const [detail, { refetch: refetchDetail }] = createResource(target, async (t) => {
-    const result = await api.get<TableDetail>(`/admin/v1/tables/${encodeURIComponent(t.schema)}/${encodeURIComponent(t.table)}`)
-    if (result.error) throw result.error
-    return result.data
-  })
+  const detail = apiResource(target, (t) => api.get<TableDetail>(`/admin/v1/tables/${encodeURIComponent(t.schema)}/${encodeURIComponent(t.table)}`))
 
   const groups = createMemo(() => {
     const needle = filter().trim().toLowerCase()
@@ -62,8 +55,8 @@ export default function Tables() {
   ])
 
   const refreshAll = () => {
-    void refetchList()
-    if (target()) void refetchDetail()
+    list.refetch()
+    if (target()) detail.refetch()
   }
 
   return (
@@ -89,9 +82,9 @@ export default function Tables() {
             <div style={{ padding: '10px 10px 4px' }}>
               <input ref={filterInput} type="search" placeholder="Find a table  (Ctrl+K)" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} style={{ width: '100%' }} aria-label="Find a table" />
             </div>
-            <Show when={list.error}>
+            <Show when={list.error()}>
               <div style={{ padding: '10px' }}>
-                <ErrorBox error={list.error} title="Could not list the tables" />
+                <ErrorBox error={list.error()!} title="Could not list the tables" />
               </div>
             </Show>
             <For each={groups()}>
@@ -137,16 +130,16 @@ export default function Tables() {
                   <span>Its rows, columns, keys and policies open here.</span>
                 </div>
               </Match>
-              <Match when={detail.error}>
+              <Match when={detail.error()}>
                 <div style={{ padding: '16px 20px' }}>
-                  <ErrorBox error={detail.error} />
+                  <ErrorBox error={detail.error()!} />
                 </div>
               </Match>
               <Match when={detail()}>
                 <TableHeader table={detail()!} tab={tab()} setTab={setTab} />
                 <Switch>
                   <Match when={tab() === 'rows'}>
-                    <TableRows table={detail()!} onChanged={() => void refetchList()} />
+                    <TableRows table={detail()!} onChanged={() => list.refetch()} />
                   </Match>
                   <Match when={tab() === 'structure'}>
                     <TableStructure table={detail()!} />
