@@ -17,6 +17,7 @@ import {
 } from '@pgstack/infra/testing'
 import { ensureChromium } from '@pgstack/infra/browser'
 import { applyMigrations, productMigrations } from '@pgstack/hub'
+import { ensureStudioBuilt } from '@pgstack/studio'
 
 const root = join(import.meta.dirname, '..')
 const PACKAGES = ['infra', 'common', 'hub', 'rest', 'auth', 'sdk', 'cli', 'studio', 'bench']
@@ -121,6 +122,9 @@ async function main(): Promise<void> {
       console.log((error as Error).message)
     }
   }
+  // The Studio's browser tests and `dev`'s test serve its build: make it once, before tap runs
+  // files in parallel (a no-op when the sources have not changed since the last build).
+  if (files.some((file) => file.startsWith('studio/') || file.startsWith('cli/'))) await ensureStudioBuilt({ log: (line) => console.log(line) })
   const run = await startTestCluster((line) => console.log(line))
   // A run stopped from outside (Ctrl-C, a timeout) still takes its throwaway cluster with it; the
   // signal may arrive twice (from the terminal and forwarded by npm), so repeats are ignored.

@@ -66,6 +66,11 @@ t.test('dev brings the stack up, prints the keys, and Ctrl-C stops everything', 
   t.equal(health.status, 'ok')
   t.match(health.postgres, /^\d+/)
   t.match(health.pg_reactive, /^\d+\.\d+/)
+  // The Studio is built when its sources changed and served beside the API, its URL printed.
+  t.match(run.output(), `Studio URL:   ${stack.url}/studio`)
+  const studio = await fetch(`${stack.url}/studio`)
+  t.equal(studio.status, 200, 'the Studio is served')
+  t.match(await studio.text(), /<title>pgStack Studio<\/title>/)
 
   const pid = postmasterPid(dir)
   run.child.kill('SIGINT')
