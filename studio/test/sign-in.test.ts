@@ -1,7 +1,7 @@
 // Signing in to the Studio as a user does: with the service key, or as an admin user with email and
 // password; nothing of the Studio shows without it, and the anon key or a non-admin is refused.
 import t from 'tap'
-import { launchBrowser } from './browser.ts'
+import { launchBrowser } from '@pgstack/infra/browser'
 import { openStudio, startStudioHub } from './studio-fixture.ts'
 
 t.setTimeout(180_000)

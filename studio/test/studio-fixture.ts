@@ -9,6 +9,8 @@ import { ensureStudioBuilt } from '@pgstack/studio'
 
 interface Teardown {
   teardown(fn: () => unknown): void
+  passing?(): boolean
+  name?: string
 }
 
 export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-output', 'studio')
@@ -37,8 +39,15 @@ export async function openStudio(
   options: { signIn?: boolean; colorScheme?: 'light' | 'dark' } = {},
 ): Promise<StudioPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: options.colorScheme ?? 'light' })
-  t.teardown(() => context.close())
   const page = await context.newPage()
+  // A failing test leaves a picture of what the page showed.
+  t.teardown(async () => {
+    if (t.passing && !t.passing()) {
+      mkdirSync(SCREENSHOT_DIR, { recursive: true })
+      await page.screenshot({ path: join(SCREENSHOT_DIR, `failed-${(t.name ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) }).catch(() => {})
+    }
+    await context.close()
+  })
   const errors: string[] = []
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`))
   page.on('console', (message) => {

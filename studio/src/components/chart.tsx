@@ -28,7 +28,7 @@ export function TimeChart(props: { data: Array<Array<number | null>>; version: n
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(props.minMax ?? 1, max * 1.15)] } },
       axes: [
-        { ...axis, space: 60 },
+        { ...axis, space: 70, values: (_u, splits) => splits.map((s) => new Date(s * 1000).toLocaleTimeString('en-GB', { hour12: false })) },
         { ...axis, size: 48, values: (_u, splits) => splits.map((v) => props.series[0]?.format?.(v) ?? String(v)) },
       ],
       series: [

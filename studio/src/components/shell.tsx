@@ -47,7 +47,6 @@ export function Shell(props: { children?: JSX.Element }) {
       .filter((item) => item.keys)
       .map((item) => ({ keys: item.keys!, description: `Go to ${item.label}`, run: () => navigate(item.href) })),
     { keys: '?', description: 'Keyboard shortcuts', run: () => setHelp(true) },
-    { keys: 'shift+?', description: 'Keyboard shortcuts', run: () => setHelp(true) },
   ])
   return (
     <div class="app">
@@ -123,7 +122,7 @@ export function Shell(props: { children?: JSX.Element }) {
 
 function dedupe<T extends { description: string; keys: string }>(list: T[]): T[] {
   const seen = new Set<string>()
-  return list.filter((s) => !s.keys.startsWith('shift+') && !seen.has(s.description + s.keys) && seen.add(s.description + s.keys))
+  return list.filter((s) => !seen.has(s.description + s.keys) && seen.add(s.description + s.keys))
 }
 
 /** The page's title bar; actions go on the right. */

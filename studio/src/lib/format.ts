@@ -12,13 +12,23 @@ export function toNumber(value: unknown): number {
   return 0
 }
 
+/**
+ * An object's own figures as numbers: a losslessly parsed message's counters and ids, its nested
+ * user data (parameters, claims, rows) left exact.
+ */
+export function withNumbers<T extends object>(value: T): T {
+  const out: Record<string, unknown> = { ...value }
+  for (const [name, field] of Object.entries(out)) if (isLosslessNumber(field)) out[name] = Number(field.value)
+  return out as T
+}
+
 export function formatCount(n: number | null | undefined): string {
   return n === null || n === undefined ? '—' : integer.format(n)
 }
 
 export function formatRate(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—'
-  return n >= 100 ? integer.format(Math.round(n)) : n.toFixed(1)
+  return n >= 100 || Number.isInteger(n) ? integer.format(Math.round(n)) : n.toFixed(1)
 }
 
 export function formatMs(ms: number | null | undefined): string {

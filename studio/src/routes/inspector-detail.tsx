@@ -74,12 +74,10 @@ export function ActorDetail(props: { row: ActorRow; store: InspectorStore; onClo
                     <li>
                       <span class="t-time">{formatTime(t.at)}</span>
                       <span class="t-mark" />
-                      <span>
+                      <span style={{ 'min-width': 0, 'padding-bottom': '6px' }}>
                         <strong>{t.to}</strong>
-                        <span class="muted">
-                          {' '}
-                          ← {t.from ?? 'start'} on <code>{t.event}</code>
-                        </span>
+                        <span class="muted"> from {t.from ?? 'start'}</span>
+                        <div class="faint mono" style={{ 'font-size': '11px', 'overflow-wrap': 'anywhere' }}>{t.event}</div>
                       </span>
                     </li>
                   )}

@@ -67,7 +67,7 @@ export default function Inspector() {
     { keys: 'escape', description: 'Close the actor’s detail', run: () => setSelected(null) },
   ])
 
-  const columns: VirtualColumn<ActorRow>[] = [
+  const allColumns: VirtualColumn<ActorRow>[] = [
     {
       id: 'state',
       header: 'State',
@@ -92,12 +92,14 @@ export default function Inspector() {
         </span>
       ),
     },
-    { id: 'context', header: 'Security context', width: 'minmax(120px, 220px)', cell: (r) => <span title={r.subject ?? r.role}>{r.role}{r.subject ? ` · ${r.subject}` : ''}</span> },
-    { id: 'subs', header: 'Subscribers', width: '96px', class: 'num', cell: (r) => formatCount(r.subscribers) },
+    { id: 'context', header: 'Security context', width: 'minmax(110px, 200px)', cell: (r) => <span title={r.subject ?? r.role}>{r.role}{r.subject ? ` · ${r.subject}` : ''}</span> },
+    { id: 'subs', header: 'Subscribers', width: '104px', class: 'num', cell: (r) => formatCount(r.subscribers) },
     { id: 'rate', header: 'Deltas/s', width: '84px', class: 'num', cell: (r) => formatRate(r.deltasPerSecond) },
     { id: 'seq', header: 'Last seq', width: '90px', class: 'num', cell: (r) => formatCount(r.lastSeq) },
     { id: 'lag', header: 'Lag', width: '84px', class: 'num', cell: (r) => formatMs(r.lagMs) },
   ]
+  // With the detail open the list keeps what fits at 1280 px; the rest is in the detail.
+  const columns = createMemo(() => (selectedRow() ? allColumns.filter((c) => c.id !== 'context' && c.id !== 'seq') : allColumns))
 
   return (
     <>
@@ -118,7 +120,7 @@ export default function Inspector() {
           <Stat label="Live subscriptions" value={formatCount(store.totals().subscriptions.live ?? 0)} />
           <Stat label="Sockets" value={formatCount(store.totals().sockets)} />
           <Stat label="Deltas (last second)" value={formatCount(lastPoint()?.deltas ?? 0)} />
-          <Stat label="Latency p50 / p99" value={lastPoint()?.p50 != null ? `${formatMs(lastPoint()!.p50)} / ${formatMs(lastPoint()!.p99)}` : '—'} />
+          <Stat label="Latency p50 / p99" value={lastPoint()?.p50 != null ? `${formatMs(lastPoint()!.p50).replace(' ms', '')} / ${formatMs(lastPoint()!.p99)}` : '—'} />
         </div>
         <div class="charts">
           <div class="chart">
@@ -127,7 +129,7 @@ export default function Inspector() {
           </div>
           <div class="chart">
             <div class="chart-title">
-              Commit → delivery latency <span class="faint">p50 and p99 per second</span>
+              {store.latencyFrom() === 'commit' ? 'Commit → delivery latency' : 'Notification → delivery latency'} <span class="faint">p50 and p99 per second</span>
             </div>
             <TimeChart
               data={[store.series[0], store.series[2], store.series[3]]}
@@ -161,7 +163,7 @@ export default function Inspector() {
                 </div>
               }
             >
-              <VirtualRows label="Live actors" rows={rows()} columns={columns} rowKey={(r) => r.id} selected={selected()} onSelect={(r) => setSelected(r.id)} ref={(api) => (list = api)} />
+              <VirtualRows label="Live actors" rows={rows()} columns={columns()} rowKey={(r) => r.id} selected={selected()} onSelect={(r) => setSelected(r.id)} ref={(api) => (list = api)} />
             </Show>
           </div>
           <Show when={selectedRow()}>

@@ -7,7 +7,7 @@ import { createSignal } from 'solid-js'
 import { createStore, reconcile } from 'solid-js/store'
 import { frameBatcher } from '../lib/frame-batch.ts'
 import type { IntrospectionSocket, SocketStatus, StreamMessage } from '../lib/introspection-socket.ts'
-import { toNumber } from '../lib/format.ts'
+import { toNumber, withNumbers } from '../lib/format.ts'
 import { api } from '../lib/session.ts'
 import type { Actor, ActorDetail, Feed, Point, RowEntry, Transition } from './inspector-types.ts'
 
@@ -84,6 +84,8 @@ export function createInspectorStore() {
   const [totals, setTotals] = createSignal<Totals>({ sockets: 0, listening: true, subscriptions: {} })
   const [list, setList] = createStore<{ rows: ActorRow[] }>({ rows: [] })
   const [lastAt, setLastAt] = createSignal<number | null>(null)
+  /** What the latency is measured from: the writer's commit, or the hub receiving the notification. */
+  const [latencyFrom, setLatencyFrom] = createSignal<'commit' | 'notification'>('notification')
   const [seriesVersion, setSeriesVersion] = createSignal(0)
   // uPlot's columns: seconds, deltas/s, latency p50, latency p99 (null: no delta that second)
   const series: [number[], number[], Array<number | null>, Array<number | null>] = [[], [], [], []]
@@ -116,6 +118,7 @@ export function createInspectorStore() {
 
   const applyIntrospection = (message: StreamMessage) => {
     if (message.full) {
+      setLatencyFrom(message.latency_from === 'commit' ? 'commit' : 'notification')
       actors.clear()
       feeds.clear()
       for (const s of series) s.length = 0
@@ -148,10 +151,11 @@ export function createInspectorStore() {
         const body = message as unknown as ActorDetail & { id: string }
         if (body.id !== watched()) return
         rowKeys = (body.rows ?? []).map((r) => r.key)
+        // The message was parsed losslessly for its rows: its figures become plain numbers again.
         setDetail({
-          actor: body.actor,
-          feed: body.feed,
-          timeline: body.timeline,
+          actor: withNumbers(body.actor),
+          feed: body.feed && withNumbers(body.feed),
+          timeline: body.timeline.map((t) => withNumbers(t)),
           deltas: body.deltas.map((d) => ({ seq: toNumber(d.seq), at: toNumber(d.at), ops: d.ops })).reverse(),
           rows: body.rows,
           rowsSeq: toNumber(body.rows_seq),
@@ -208,6 +212,7 @@ export function createInspectorStore() {
     totals,
     list,
     lastAt,
+    latencyFrom,
     seriesVersion,
     series,
     watched,
