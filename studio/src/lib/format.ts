@@ -17,7 +17,7 @@ export function toNumber(value: unknown): number {
  * user data (parameters, claims, rows) left exact.
  */
 export function withNumbers<T extends object>(value: T): T {
-  const out: Record<string, unknown> = { ...value }
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) }
   for (const [name, field] of Object.entries(out)) if (isLosslessNumber(field)) out[name] = Number(field.value)
   return out as T
 }
