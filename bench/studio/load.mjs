@@ -2,7 +2,7 @@
 // nor the browser's: `sockets` WebSockets holding `subscriptions` live subscriptions in all (spread
 // over the groups of `group_items`), and a writer updating `rate` random rows a second.
 // Driven over IPC: {type:'start'} → {ready} once every subscription has its snapshot;
-// {type:'stop'} → {result} and exit.
+// {type:'count'} → {count: {writes, deltas}} so far; {type:'stop'} → {result} and exit.
 import pg from 'pg'
 import WebSocket from 'ws'
 
@@ -45,7 +45,9 @@ process.on('message', async (message) => {
       writes++
       void db.query('UPDATE item SET n = n + 1 WHERE id = $1', [1 + Math.floor(Math.random() * cfg.rows)]).catch(() => {})
     }, 1000 / cfg.rate)
-    process.once('message', async () => {
+    process.on('message', async (next) => {
+      if (next.type === 'count') return process.send({ count: { writes, deltas } })
+      if (next.type !== 'stop') return
       clearInterval(timer)
       await db.end()
       for (const ws of sockets) ws.close()

@@ -47,10 +47,12 @@ try {
     JSON.stringify({ wsUrl: hub.url.replace(/^http/, 'ws'), token: anonKey, adminUrl, sockets: 10, subscriptions: ACTORS, groups: GROUPS, rows: ROWS, rate: RATE }),
   ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   cleanups.push(async () => load.exitCode === null && load.kill())
-  const answer = () => new Promise<Record<string, unknown>>((resolve) => load.once('message', resolve))
-  const ready = answer()
-  load.send({ type: 'start' })
-  await ready
+  const ask = (message: { type: string }) => {
+    const answered = new Promise<Record<string, unknown>>((resolve) => load.once('message', resolve))
+    load.send(message)
+    return answered
+  }
+  await ask({ type: 'start' })
 
   const browser = await launchBrowser()
   cleanups.push(() => browser.close())
@@ -73,14 +75,17 @@ try {
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
   const metrics = async () => Object.fromEntries(((await cdp.send('Performance.getMetrics')).metrics as Array<{ name: string; value: number }>).map((m) => [m.name, m.value]))
+  const countBefore = (await ask({ type: 'count' })).count as { writes: number; deltas: number }
   const before = await metrics()
-  const frameCount = () => page.evaluate(() => new Promise<number>((resolve) => {
-    // frames painted over one second, to show the page kept animating
-    let frames = 0
-    const start = performance.now()
-    const tick = () => (performance.now() - start < 1000 ? (frames++, requestAnimationFrame(tick)) : resolve(frames))
-    requestAnimationFrame(tick)
-  }))
+  // Frames painted over one second, to show the page kept animating. A string: tsx names the
+  // functions it compiles (__name), which the page does not have.
+  const frameCount = () =>
+    page.evaluate<number>(`new Promise((resolve) => {
+      let frames = 0
+      const start = performance.now()
+      const tick = () => (performance.now() - start < 1000 ? (frames++, requestAnimationFrame(tick)) : resolve(frames))
+      requestAnimationFrame(tick)
+    })`)
   const startedAt = Date.now()
   await new Promise((r) => setTimeout(r, SECONDS * 1000 - 1000))
   const fps = await frameCount()
@@ -91,10 +96,10 @@ try {
   const layout = (after.LayoutDuration! + after.RecalcStyleDuration! - before.LayoutDuration! - before.RecalcStyleDuration!) / wall
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)
   const shown = await page.locator('.stat', { hasText: 'Actors' }).locator('.value').textContent()
-  const stopped = answer()
-  load.send({ type: 'stop' })
-  const { result } = (await stopped) as { result: { writes: number; deltas: number } }
+  const countAfter = (await ask({ type: 'count' })).count as { writes: number; deltas: number }
   const seconds = (Date.now() - startedAt) / 1000
+  await ask({ type: 'stop' })
+  const result = { writes: countAfter.writes - countBefore.writes, deltas: countAfter.deltas - countBefore.deltas }
   const over50 = longTasks.filter((d) => d > 50)
   console.log(
     `studio inspector | ${shown} actors listed, ${GROUPS} feeds, ${(result.writes / seconds).toFixed(1)} writes/s, ${(result.deltas / seconds).toFixed(0)} delta deliveries/s to the subscribers | ` +
