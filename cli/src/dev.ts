@@ -1,10 +1,12 @@
 // `pgstack dev`: the whole stack on the embedded default — builds pg_reactive when needed,
-// starts the local cluster under .pgstack/, starts the server, prints the URLs and keys. Ctrl-C
-// stops everything; a PostgreSQL that dies underneath stops the stack with a clear message.
-import { join } from 'node:path'
+// starts the local cluster under .pgstack/ (or wherever clusterHome puts it), starts the server,
+// prints the URLs and keys. Ctrl-C stops everything; a PostgreSQL that dies underneath stops the
+// stack with a clear message.
 import {
+  clusterHome,
   ensureExtensionInstalled,
   findPgBinaries,
+  serverOsUser,
   startCluster,
   stopClusterSync,
   type RunningCluster,
@@ -43,10 +45,11 @@ export async function dev(projectDir: string): Promise<void> {
     if (!databaseUrl) {
       const bins = findPgBinaries()
       if (ensureExtensionInstalled(bins, say)) say('pg_reactive built and installed.')
+      const home = clusterHome(dir, serverOsUser(), say)
       cluster = await startCluster({
-        dataDir: join(dir, 'data'),
-        socketDir: join(dir, 'run'),
-        logFile: join(dir, 'postgres.log'),
+        dataDir: home.dataDir,
+        socketDir: home.socketDir,
+        logFile: home.logFile,
         superuserPassword: secrets.postgresPassword,
         preferredPort: DEFAULT_DB_PORT,
         preloadLibraries: ['pg_reactive'],

@@ -15,7 +15,7 @@ import {
 import { createServer } from 'node:net'
 import { dirname, join } from 'node:path'
 import { InfraError, findPgBinaries, type PgBinaries } from './pg-binaries.ts'
-import { asServerUser, giveTo, serverOsUser, type OsUser } from './os-user.ts'
+import { asServerUser, canReach, giveTo, serverOsUser, type OsUser } from './os-user.ts'
 
 export interface ClusterOptions {
   dataDir: string
@@ -156,10 +156,9 @@ function checkReachable(user: OsUser | undefined, ...dirs: string[]): void {
   if (!user) return
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true })
-    const probe = spawnSync('runuser', ['-u', user.name, '--', 'test', '-x', dir], { stdio: 'ignore' })
-    if (probe.status !== 0) {
+    if (!canReach(user, dir)) {
       throw new InfraError(
-        `PostgreSQL runs as the OS user "${user.name}", which cannot reach ${dir}: allow it through (e.g. \`chmod o+x\` on each parent directory) or keep the project somewhere it can reach.`,
+        `PostgreSQL runs as the OS user "${user.name}", which cannot reach ${dir}: allow it through (e.g. \`chmod o+x\` on each parent directory) or keep the cluster somewhere it can reach.`,
       )
     }
   }

@@ -10,4 +10,5 @@ export {
   type RunningCluster,
 } from './cluster.ts'
 export { isRoot, serverOsUser } from './os-user.ts'
+export { clusterHome, clustersDir, removeOrphanClusters, type ClusterHome } from './cluster-home.ts'
 export { startThrowawayCluster, type ThrowawayCluster } from './throwaway.ts'

@@ -1,6 +1,6 @@
 // PostgreSQL refuses to run as root. When we are root, the server runs as an unprivileged
 // OS user (PGSTACK_PG_OS_USER, default `postgres`) that owns the data and socket directories.
-import { execFileSync, type SpawnOptions } from 'node:child_process'
+import { execFileSync, spawnSync, type SpawnOptions } from 'node:child_process'
 import { chownSync } from 'node:fs'
 import { InfraError } from './pg-binaries.ts'
 
@@ -27,6 +27,11 @@ export function serverOsUser(): OsUser | undefined {
       `PostgreSQL cannot run as root and the OS user "${name}" does not exist: create it (\`useradd --system ${name}\`) or set PGSTACK_PG_OS_USER.`,
     )
   }
+}
+
+/** True when `user` can reach `dir` (search permission on it and on every parent). */
+export function canReach(user: OsUser, dir: string): boolean {
+  return spawnSync('runuser', ['-u', user.name, '--', 'test', '-x', dir], { stdio: 'ignore' }).status === 0
 }
 
 export function giveTo(user: OsUser | undefined, ...paths: string[]): void {
