@@ -85,12 +85,20 @@ async function buildStudio(stamp: string): Promise<void> {
   const staging = `${STUDIO_APP_DIR}.building-${process.pid}`
   rmSync(staging, { recursive: true, force: true })
   const { build } = await import('vite')
-  await build({
-    root: STUDIO_ROOT,
-    configFile: join(STUDIO_ROOT, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: staging, emptyOutDir: true },
-  })
+  // Vite sets NODE_ENV=production in the process that calls it when it is unset; that process is
+  // `npm test`'s (every test file would then get React's production build) or dev's: put it back.
+  const nodeEnv = process.env.NODE_ENV
+  try {
+    await build({
+      root: STUDIO_ROOT,
+      configFile: join(STUDIO_ROOT, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: staging, emptyOutDir: true },
+    })
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV
+    else process.env.NODE_ENV = nodeEnv
+  }
   await precompress(staging)
   writeFileSync(join(staging, STAMP_FILE), stamp)
   const previous = `${STUDIO_APP_DIR}.previous-${process.pid}`
