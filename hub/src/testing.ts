@@ -60,7 +60,9 @@ async function testKeys(jwtSecret: string) {
   }
 }
 
-export interface HubProcess extends Omit<TestHub, 'hub'> {
+export interface HubProcess extends Omit<TestHub, 'hub' | 'db'> {
+  /** The database it serves (a test database, or any with the two URLs, e.g. a bench's). */
+  db: Pick<TestDatabase, 'url' | 'adminUrl'>
   port: number
   /** Kills the process with SIGKILL, as a crash would: nothing is closed or unsubscribed. */
   kill(): Promise<void>
@@ -68,10 +70,10 @@ export interface HubProcess extends Omit<TestHub, 'hub'> {
   start(): Promise<void>
 }
 
-/** The hub's deployment entry (main.ts) in a child process over a test database; started once. */
+/** The hub's deployment entry (main.ts, from source) in a child process over a test database. */
 export async function startHubProcess(
   t: Teardown,
-  options: { env?: Record<string, string>; database?: TestDatabase } = {},
+  options: { env?: Record<string, string>; database?: Pick<TestDatabase, 'url' | 'adminUrl'> } = {},
 ): Promise<HubProcess> {
   const db = options.database ?? (await createTestDatabase(t))
   const jwtSecret = randomBytes(32).toString('base64url')
@@ -100,7 +102,12 @@ export async function startHubProcess(
     let output = ''
     const started = spawn(
       process.execPath,
-      ['--import', 'tsx', fileURLToPath(new URL('./main.ts', import.meta.url))],
+      [
+        '--conditions=@pgstack/source',
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('./main.ts', import.meta.url)),
+      ],
       {
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -57,6 +57,7 @@ export async function startProbe(
       process.execPath,
       [
         '--experimental-websocket',
+        '--conditions=@pgstack/source',
         '--no-warnings',
         '--import',
         'tsx',
