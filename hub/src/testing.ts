@@ -81,6 +81,9 @@ export async function startHubProcess(
   const url = `http://127.0.0.1:${port}`
   const env = {
     ...process.env,
+    // main.ts runs with production settings, which require the URLs mailed links point at
+    PGSTACK_AUTH_SITE_URL: url,
+    PGSTACK_AUTH_EXTERNAL_URL: `${url}/auth/v1`,
     ...options.env,
     DATABASE_URL: db.url,
     PGSTACK_ADMIN_DATABASE_URL: db.adminUrl,
