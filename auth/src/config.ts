@@ -1,5 +1,7 @@
 // The settings /auth/v1 runs with. The hub reads them from the environment (PGSTACK_AUTH_*, in
-// hub/src/config.ts, the one config place) and hands them over as this plain object.
+// hub/src/config.ts, the one config place) and from the settings the admin API stores, and hands
+// them over as this plain object (again through Auth.reconfigure when they change).
+import type { MailTemplates } from './mail-templates.ts'
 
 export type PasswordCharacterRule = 'letters_digits' | 'lower_upper_letters_digits' | 'lower_upper_letters_digits_symbols'
 
@@ -60,6 +62,8 @@ export interface AuthConfig {
   smtpUrl?: string
   smtpSender: string
   rateLimits: RateLimits
+  /** The project's own mails by kind; the built-in ones otherwise. */
+  mailTemplates?: MailTemplates
   /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
   trustForwardedFor: boolean
 }

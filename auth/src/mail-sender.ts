@@ -93,3 +93,32 @@ export function startMailSender(pool: pg.Pool, smtpUrl: string | undefined, send
     },
   }
 }
+
+/**
+ * Sends one message now over `smtpUrl` (the admin API's SMTP test) and records it in the outbox
+ * as kind `test`, sent or with the server's error (never retried). Resolves with the server's
+ * answer; rejects with its error.
+ */
+export async function sendTestMail(pool: pg.Pool, smtpUrl: string, sender: string, to: string): Promise<string> {
+  const transport = nodemailer.createTransport(smtpUrl)
+  const subject = 'pgStack SMTP test'
+  const text = `This is a test message from pgStack, sent to ${to} with the SMTP settings of your project.\n`
+  const html = `<p>This is a test message from pgStack, sent with the SMTP settings of your project.</p>\n`
+  try {
+    const info = await transport.sendMail({ from: sender, to, subject, text, html })
+    await inTransaction(pool, (db) =>
+      db.query(`INSERT INTO auth.mail_outbox (kind, recipient, subject, body_text, body_html, attempts, sent_at) VALUES ('test', $1, $2, $3, $4, 1, now())`, [to, subject, text, html]),
+    )
+    return String(info.response ?? '')
+  } catch (error) {
+    await inTransaction(pool, (db) =>
+      db.query(
+        `INSERT INTO auth.mail_outbox (kind, recipient, subject, body_text, body_html, attempts, last_error, next_attempt_at) VALUES ('test', $1, $2, $3, $4, 1, $5, 'infinity')`,
+        [to, subject, text, html, (error as Error).message.slice(0, 1000)],
+      ),
+    )
+    throw error
+  } finally {
+    transport.close()
+  }
+}

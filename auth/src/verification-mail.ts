@@ -58,14 +58,14 @@ export async function sendVerification(
   ctx: AuthContext,
   request: AuthRequest,
   input: VerificationInput & { kind: MailKind; newEmail?: string },
-): Promise<IssuedLink> {
+): Promise<IssuedLink & { mailId: string }> {
   const issued = await issueLink(db, ctx, request, input)
-  await enqueueMail(db, input.address, input.userId, {
-    kind: input.kind,
-    link: issued.link,
-    otp: issued.otp,
-    siteUrl: ctx.config.siteUrl,
-    newEmail: input.newEmail,
-  })
-  return issued
+  const mailId = await enqueueMail(
+    db,
+    input.address,
+    input.userId,
+    { kind: input.kind, link: issued.link, otp: issued.otp, siteUrl: ctx.config.siteUrl, newEmail: input.newEmail },
+    ctx.config.mailTemplates,
+  )
+  return { ...issued, mailId }
 }

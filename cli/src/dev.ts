@@ -11,7 +11,7 @@ import {
   stopClusterSync,
   type RunningCluster,
 } from '@pgstack/infra'
-import { loadConfig, signApiKeys, startHub, type Hub } from '@pgstack/hub'
+import { loadConfig, startHub, type Hub } from '@pgstack/hub'
 import { ensureStudioBuilt } from '@pgstack/studio'
 import { loadSecrets, stateDir, writeStackInfo } from './project-state.ts'
 
@@ -67,8 +67,9 @@ export async function dev(projectDir: string): Promise<void> {
     })
     // A Studio that fails to build must not keep the API down: say so and serve without it.
     await ensureStudioBuilt({ log: say }).catch((error: Error) => say(`The Studio did not build (${error.message}); /studio will say so.`))
-    hub = await startHub({ config, log: say })
-    const keys = await signApiKeys(config.jwtSecret, secrets.keysIssuedAt)
+    hub = await startHub({ config, log: say, apiKeysIssuedAt: secrets.keysIssuedAt })
+    // the current secret's keys: after a rotation (admin API) they are no longer the environment's
+    const keys = await hub.apiKeys()
     const stackFile = writeStackInfo(projectDir, {
       url: hub.url,
       databaseUrl: printableDbUrl!,

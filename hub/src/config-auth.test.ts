@@ -44,3 +44,8 @@ t.test('a wrong auth setting stops start-up naming the variable', async (t) => {
   }
   t.ok(new ConfigError('x') instanceof Error)
 })
+
+t.test('authEnv holds only the auth variables the environment set (they pin their settings)', async (t) => {
+  const { authEnv } = loadConfig({ ...base, PGSTACK_AUTH_PASSWORD_MIN_LENGTH: '12', PGSTACK_AUTH_AUTOCONFIRM: 'false', PORT: '9' })
+  t.same(authEnv, { PGSTACK_AUTH_PASSWORD_MIN_LENGTH: 12, PGSTACK_AUTH_AUTOCONFIRM: 'false' })
+})

@@ -48,6 +48,11 @@ export interface Config {
     replayDeltas: number
   }
   auth: AuthConfig
+  /**
+   * The PGSTACK_AUTH_* variables the environment set, as read (integers as numbers): they win over
+   * the settings stored in the database (the admin API shows them as pinned).
+   */
+  authEnv: Record<string, unknown>
 }
 
 export class ConfigError extends Error {
@@ -78,6 +83,8 @@ export function loadConfig(
     if (value === undefined || value === '') continue
     raw[key] = INTEGER_KEYS.has(key) && /^-?\d+$/.test(value.trim()) ? Number(value) : value
   }
+  // (Value.Default fills `raw` in place: take the variables that were set first)
+  const authEnv = Object.fromEntries(Object.entries(raw).filter(([key]) => key in AuthEnvSchema))
   const withDefaults = Value.Default(ConfigSchema, raw) as Record<string, unknown>
   const problems = [...Value.Errors(ConfigSchema, withDefaults)].map((error) => {
     const key = error.path.replace(/^\//, '')
@@ -109,5 +116,6 @@ export function loadConfig(
       replayDeltas: env2.PGSTACK_LIVE_REPLAY_DELTAS,
     },
     auth: authConfigFromEnv(env2, env2.PGSTACK_JWT_SECRET),
+    authEnv,
   }
 }

@@ -2,14 +2,13 @@
 // connection, one route table. It owns them all and closes them all.
 import pg from 'pg'
 import uWS from 'uWebSockets.js'
-import { createAuth } from '@pgstack/auth'
+import { createAuth, type Auth } from '@pgstack/auth'
 import { createRest } from '@pgstack/rest'
 import type { Config } from './config.ts'
 import { ApiError, TokenVerifier, internalError } from '@pgstack/common'
 import { ADMIN_PATH, createAdmin } from './admin/index.ts'
 import { notFound } from './errors.ts'
 import { healthHandler } from './health.ts'
-import { tokenKeys } from './jwt-keys.ts'
 import { errorResponse, hasBody, readBody, readRequest, writeResponse, type HttpResponse } from './http.ts'
 import { PgListener } from './listener.ts'
 import { verifyToken } from './live/auth.ts'
@@ -18,6 +17,8 @@ import { applyMigrations, productMigrations, type Migration } from './migrations
 import { matchRoute, type Route } from './routes.ts'
 import { studioHandler } from './studio.ts'
 import { STUDIO_APP_DIR } from '@pgstack/studio'
+import { RuntimeSettings, SETTINGS_CHANNEL } from './settings/runtime-settings.ts'
+import type { ApiKeys } from './keys.ts'
 
 export interface HubOptions {
   config: Config
@@ -26,6 +27,8 @@ export interface HubOptions {
   migrations?: Migration[]
   /** The built Studio served at /studio (default: @pgstack/studio's dist); null serves none. */
   studioDir?: string | null
+  /** Issue time (seconds) of the API keys signed with PGSTACK_JWT_SECRET (`dev` keeps one per project). */
+  apiKeysIssuedAt?: number
 }
 
 export interface Hub {
@@ -35,10 +38,12 @@ export interface Hub {
   listener: PgListener
   /** The live protocol's figures (what /metrics and the introspection stream show). */
   live: Pick<Live, 'stats'>
+  /** The anon and service keys, signed with the current secret (it changes with a rotation). */
+  apiKeys(): Promise<ApiKeys>
   close(): Promise<void>
 }
 
-export const LISTEN_CHANNELS = ['pgr', 'pgrst'] as const
+export const LISTEN_CHANNELS = ['pgr', 'pgrst', SETTINGS_CHANNEL] as const
 
 export async function startHub(options: HubOptions): Promise<Hub> {
   const { config } = options
@@ -60,13 +65,27 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await pool.end()
     throw error
   }
-  // The one verifier every API asks (rotation: verifier.setKeys).
-  const verifier = new TokenVerifier(tokenKeys(config.jwtSecret, config.auth.jwtPrivateKey))
-  const auth = await createAuth({ pool, config: config.auth, verifier, log }).catch(async (error) => {
+  // What may change while running (stored auth settings, rotated secrets), loaded before anything serves.
+  const settings = new RuntimeSettings(pool, config, log, options.apiKeysIssuedAt)
+  // The one verifier every API asks (rotation: settings → verifier.setKeys).
+  let verifier: TokenVerifier
+  let auth: Auth
+  try {
+    await settings.load()
+    verifier = new TokenVerifier(settings.verifierKeys())
+    auth = await createAuth({ pool, config: settings.authConfig(), verifier, log })
+  } catch (error) {
     await listener.stop()
     await pool.end()
     throw error
+  }
+  settings.attach(verifier, auth)
+  listener.on('notification', ({ channel, payload }) => {
+    if (channel !== SETTINGS_CHANNEL) return
+    if (payload === 'auth_settings' || payload === 'jwt_secrets') void settings.reload(payload).catch(() => {})
   })
+  // A reconnected LISTEN may have missed changes.
+  listener.on('connected', () => void settings.reload('all').catch(() => {}))
 
   const rest = createRest({ pool, schemas: config.restSchemas, verifier, log })
   listener.on('notification', ({ channel, payload }) => {
@@ -93,6 +112,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     signingSecret: () => verifier.signingSecret,
     introspection: live.introspection,
     exposedSchemas: config.restSchemas,
+    settings,
+    auth,
   })
   routes.push({ prefix: ADMIN_PATH, handler: admin.handler })
   app.any('/*', (res, req) => {
@@ -142,6 +163,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     pool,
     listener,
     live: { stats: live.stats },
+    apiKeys: () => settings.apiKeys(),
     close() {
       closing ??= (async () => {
         uWS.us_listen_socket_close(listenSocket)

@@ -149,3 +149,5 @@ export async function createTestDatabase(
     cluster: info,
   }
 }
+
+export { startFakeSmtp, type FakeSmtp } from './fake-smtp.ts'

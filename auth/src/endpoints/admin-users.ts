@@ -55,18 +55,23 @@ export async function listUsers(ctx: AuthContext, request: AuthRequest): Promise
   const params = queryParams(request)
   const page = Math.max(1, Number.parseInt(params.get('page') ?? '1', 10) || 1)
   const perPage = Math.min(1000, Math.max(1, Number.parseInt(params.get('per_page') ?? '50', 10) || 50))
+  // GoTrue's `filter`: a substring of the email or of user_metadata.full_name (LIKE characters taken literally)
+  const filter = params.get('filter') || null
+  const pattern = filter === null ? null : `%${filter.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  const matches = `($1::text IS NULL OR u.email ILIKE $1 OR u.raw_user_meta_data ->> 'full_name' ILIKE $1)`
   const { users, total } = await inTransaction(ctx.pool, async (db) => {
-    const count = await db.query<{ n: string }>('SELECT count(*) AS n FROM auth.users WHERE deleted_at IS NULL')
+    const count = await db.query<{ n: string }>(`SELECT count(*) AS n FROM auth.users u WHERE u.deleted_at IS NULL AND ${matches}`, [pattern])
     const { rows } = await db.query<UserRow>(
-      `${USER_SELECT} WHERE u.deleted_at IS NULL ORDER BY u.created_at, u.id LIMIT $1 OFFSET $2`,
-      [perPage, (page - 1) * perPage],
+      `${USER_SELECT} WHERE u.deleted_at IS NULL AND ${matches} ORDER BY u.created_at, u.id LIMIT $2 OFFSET $3`,
+      [pattern, perPage, (page - 1) * perPage],
     )
     return { users: rows, total: Number(count.rows[0]!.n) }
   })
   const lastPage = Math.max(1, Math.ceil(total / perPage))
   const links: string[] = []
-  if (page < lastPage) links.push(`</admin/users?page=${page + 1}&per_page=${perPage}>; rel="next"`)
-  links.push(`</admin/users?page=${lastPage}&per_page=${perPage}>; rel="last"`)
+  const also = filter === null ? '' : `&filter=${encodeURIComponent(filter)}`
+  if (page < lastPage) links.push(`</admin/users?page=${page + 1}&per_page=${perPage}${also}>; rel="next"`)
+  links.push(`</admin/users?page=${lastPage}&per_page=${perPage}${also}>; rel="last"`)
   return json(200, { users: users.map(userJson), aud: 'authenticated' }, { 'x-total-count': String(total), link: links.join(', ') })
 }
 

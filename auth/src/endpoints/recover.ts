@@ -7,7 +7,9 @@ import { badRequest } from '../errors.ts'
 import { clientIp, json, readBody, stringField, type AuthRequest, type AuthResponse } from '../http.ts'
 import { readPkceParams } from '../pkce.ts'
 import { requestedRedirect, enforceOtpMailLimits } from '../mail-request.ts'
-import { findUserByEmail, isBanned } from '../users.ts'
+import { findUserByEmail, findUserById, isBanned } from '../users.ts'
+import { pickRedirect } from '../redirect.ts'
+import { SERVICE_ACTOR } from '../audit.ts'
 import { validateEmail } from '../validate.ts'
 import { sendVerification } from '../verification-mail.ts'
 
@@ -39,4 +41,28 @@ export async function recover(ctx: AuthContext, request: AuthRequest): Promise<A
   })
   if (queued) ctx.mailQueued()
   return json(200, {})
+}
+
+/** The admin API's "send a reset": the same mail for a user named by id, without rate limits. */
+export async function sendRecoveryAsAdmin(
+  ctx: AuthContext,
+  request: AuthRequest,
+  userId: string,
+  redirectTo?: string,
+): Promise<{ mailId: string; recipient: string } | null> {
+  const target = pickRedirect(redirectTo ?? null, ctx.config.siteUrl, ctx.config.redirectUrls)
+  return inTransaction(ctx.pool, async (db) => {
+    const user = await findUserById(db, userId)
+    if (!user || !user.email || user.deleted_at || isBanned(user)) return null
+    const sent = await sendVerification(db, ctx, request, {
+      userId: user.id,
+      tokenType: 'recovery_token',
+      linkType: 'recovery',
+      kind: 'recovery',
+      address: user.email,
+      redirectTo: target,
+    })
+    await audit(db, clientIp(request, ctx.config.trustForwardedFor), SERVICE_ACTOR, 'user_recovery_requested', { user_id: user.id, user_email: user.email, provider: 'email' })
+    return { mailId: sent.mailId, recipient: user.email }
+  })
 }

@@ -3,8 +3,12 @@
 // and returns the route handler; it starts nothing long-lived of its own.
 import type { KeyObject } from 'node:crypto'
 import type pg from 'pg'
+import type { Auth } from '@pgstack/auth'
 import type { HttpHandler } from '../http.ts'
 import type { Introspection } from '../live/introspection.ts'
+import type { RuntimeSettings } from '../settings/runtime-settings.ts'
+import { authDataRoutes } from './auth-data.ts'
+import { settingsRoutes } from './settings-keys.ts'
 import type { VerifyToken } from './guard.ts'
 import { json } from './http.ts'
 import { liveQueryRoutes } from './live-queries.ts'
@@ -24,6 +28,9 @@ export interface AdminOptions {
   introspection: Introspection
   /** Schemas /rest/v1 exposes (their tables get the RLS warnings). */
   exposedSchemas: string[]
+  /** Stored auth settings and the JWT secrets (applied at once). */
+  settings: RuntimeSettings
+  auth: Auth
 }
 
 export interface Admin {
@@ -40,6 +47,8 @@ export function createAdmin(options: AdminOptions): Admin {
     ...tableRoutes({ pool: options.pool, exposedSchemas: options.exposedSchemas }),
     ...sqlRoutes(options),
     ...liveQueryRoutes(options),
+    ...authDataRoutes(options),
+    ...settingsRoutes(options),
   ]
   const endpoints = [
     { method: 'GET', path: '/' },

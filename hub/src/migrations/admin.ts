@@ -80,4 +80,10 @@ END
 $$;
 `,
   },
+  {
+    component: 'admin',
+    version: 2,
+    name: 'the API keys are dated by the first migration',
+    sql: `GRANT SELECT ON pgstack.migrations TO pgstack_admin;`,
+  },
 ]
