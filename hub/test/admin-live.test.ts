@@ -36,6 +36,7 @@ t.test('the introspection stream shows each actor with its feed, then only what 
   const feed = (full.feeds as FeedJson[]).find((f) => f.id === actor.feed)!
   t.match(feed, { query: 'all_todos', role: 'authenticated', subscribers: 1, last_seq: 0, rows: 1 })
   t.ok(Array.isArray(full.series), 'the series comes with the full message')
+  t.equal(full.latency_from, 'notification', 'and what the latency is measured from')
 
   // follow the actor: its detail, then the feed's own deltas
   const from = studio.messages.length

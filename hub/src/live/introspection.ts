@@ -245,7 +245,7 @@ export class Introspection {
 
   /** `{"type":"introspect"}`: the full message to this socket, then the diffs with everyone. */
   start(client: IntrospectionClient): void {
-    const { at, sockets, listening, subscriptions, actors, feeds, series } = this.snapshot()
+    const { at, latency_from, sockets, listening, subscriptions, actors, feeds, series } = this.snapshot()
     if (this.deps.numSubscribers(INTROSPECTION_TOPIC) === 0) {
       // the first reader: the next diff is against what it has now, not what an earlier reader had
       this.published.actors.clear()
@@ -253,7 +253,7 @@ export class Introspection {
       for (const record of this.actors.values()) this.published.actors.set(record.id, record.version)
       for (const feed of feeds) this.published.feeds.set(feed.id, JSON.stringify(feed))
     }
-    client.send(JSON.stringify({ type: 'introspection', at, full: true, sockets, listening, subscriptions, actors, removed: [], feeds, removed_feeds: [], point: series[series.length - 1] ?? null, series }))
+    client.send(JSON.stringify({ type: 'introspection', at, full: true, latency_from, sockets, listening, subscriptions, actors, removed: [], feeds, removed_feeds: [], point: series[series.length - 1] ?? null, series }))
     client.subscribeTopic(INTROSPECTION_TOPIC)
   }
 
