@@ -388,7 +388,7 @@ DECLARE
   f record;
   cur jsonb;
   ops jsonb;
-  kept jsonb;
+  size integer;
   payload text;
   n bigint;
   code text;
@@ -490,7 +490,7 @@ BEGIN
              coalesce(array_agg(t.id) FILTER (WHERE t.urgent), '{}') AS urgent
         FROM sorted t
        GROUP BY t.query_id, t.inc_key)
-    SELECT bt.*, q.sql, q.param_types, q.key, q.search_path,
+    SELECT bt.*, q.sql, q.param_types, q.key, q.search_path, q.ordered,
            CASE WHEN bt.inc_key IS NOT NULL THEN c.keys END AS keys,
            CASE WHEN bt.inc_key IS NOT NULL THEN c.keyset END AS keyset
       FROM batch bt JOIN pgr.live_query q ON q.id = bt.query_id
@@ -500,15 +500,17 @@ BEGIN
     evaluated := evaluated || b.ids;
     urgent := urgent || b.urgent;
     FOR f IN
-      SELECT e.feed_id, e.rows, e.error_code, e.error_message, r.seq, r.prev
+      SELECT e.feed_id, e.rows, e.error_code, e.error_message, r.seq, r.prev, r.role, r.claims_text, r.params
         FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
                              b.ids, b.roles, b.claims, b.params) e
         -- per feed by index, whatever the planner guesses the batch's size to be
-        CROSS JOIN LATERAL (SELECT x.seq, y.result AS prev FROM pgr.feed x JOIN pgr.feed_result y ON y.feed_id = x.id
+        CROSS JOIN LATERAL (SELECT x.seq, y.result AS prev, x.role, x.claims::text AS claims_text, x.params
+                              FROM pgr.feed x JOIN pgr.feed_result y ON y.feed_id = x.id
                              WHERE x.id = e.feed_id OFFSET 0) r
-       -- the rest are quiet: the same rows as stored, or no stored or fresh row with a changed key
+       -- the rest are quiet: the same rows (byte for byte, in the same order) as stored, or
+       -- no stored or fresh row with a changed key
        WHERE e.error_code IS NOT NULL
-          OR (b.inc_key IS NULL AND e.rows IS DISTINCT FROM r.prev)
+          OR (b.inc_key IS NULL AND NOT pgr._identical(e.rows, r.prev))
           OR (b.inc_key IS NOT NULL
               AND (e.rows <> '[]'::jsonb
                    OR EXISTS (SELECT FROM jsonb_array_elements(r.prev) o
@@ -520,32 +522,43 @@ BEGIN
           RAISE EXCEPTION USING ERRCODE = f.error_code, MESSAGE = f.error_message;
         END IF;
         cur := f.rows;
-        IF b.inc_key IS NULL THEN
-          ops := pgr.diff(f.prev, cur, b.key);
-        ELSE
-          -- the stored rows of the changed keys against their fresh rows
-          SELECT s.changed, s.kept INTO ops, kept FROM pgr._split(f.prev, b.inc_key, b.keyset) s;
-          ops := pgr.diff(ops, cur, b.key);
-          cur := kept || cur;
+        IF b.inc_key IS NOT NULL AND b.ordered = 'query' THEN
+          -- a changed key reached this feed, and where rows sort only the query can say:
+          -- evaluate it in full (the feeds no changed key reached stayed quiet above)
+          SELECT e.rows, e.error_code, e.error_message INTO cur, code, msg
+            FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, NULL, NULL, ARRAY[f.feed_id],
+                                 ARRAY[f.role], ARRAY[f.claims_text], ARRAY[f.params]) e;
+          IF code IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg;
+          END IF;
+        ELSIF b.inc_key IS NOT NULL THEN
+          -- no ORDER BY (the changed keys' rows take their old places, new ones go last), or
+          -- ordered by the integer key alone (merged by key)
+          cur := pgr._patch(f.prev, b.inc_key, b.keyset, cur, b.ordered);
         END IF;
-        -- no ops: counted with the quiet ones
+        ops := pgr.diff(f.prev, cur, b.key);
         IF jsonb_array_length(ops) > 0 THEN
           settled := settled || f.feed_id;
           n := f.seq + 1;
+          size := jsonb_array_length(cur);
           UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
           UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
                               deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
            WHERE id = f.feed_id;
-          payload := json_build_object('v', 1, 'kind', 'delta', 'feed', f.feed_id, 'seq', n,
-                                       'ops', ops)::text;
+          -- a fixed header a consumer reads without parsing the rows that follow it
+          payload := '{"v":2,"kind":"delta","feed":' || f.feed_id || ',"seq":' || n || ',"size":' || size
+                     || ',"ops":' || ops::text || '}';
           IF octet_length(payload) >= 8000 THEN
-            payload := json_build_object('v', 1, 'kind', 'ref', 'feed', f.feed_id, 'seq', n,
-                                         'count', jsonb_array_length(ops))::text;
-            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, false);
+            payload := '{"v":2,"kind":"ref","feed":' || f.feed_id || ',"seq":' || n || ',"size":' || size
+                       || ',"count":' || jsonb_array_length(ops) || '}';
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, size, inline) VALUES (f.feed_id, n, ops, size, false);
           ELSE
-            INSERT INTO pgr.delta_log (feed_id, seq, ops, inline) VALUES (f.feed_id, n, ops, true);
+            INSERT INTO pgr.delta_log (feed_id, seq, ops, size, inline) VALUES (f.feed_id, n, ops, size, true);
           END IF;
           PERFORM pg_notify('pgr', payload);
+        ELSIF NOT pgr._identical(f.prev, cur) THEN
+          -- the same text in other bytes: store it, so the next pass finds the feed quiet
+          UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
         END IF;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
@@ -553,8 +566,8 @@ BEGIN
         settled := settled || f.feed_id;
         UPDATE pgr.feed SET errors = errors + 1, last_error = msg, evaluated_at = clock_timestamp()
          WHERE id = f.feed_id;
-        PERFORM pg_notify('pgr', json_build_object('v', 1, 'kind', 'error', 'feed', f.feed_id, 'seq', f.seq,
-                                                   'code', code, 'message', msg)::text);
+        PERFORM pg_notify('pgr', '{"v":2,"kind":"error","feed":' || f.feed_id || ',"seq":' || f.seq
+                                 || ',"code":' || to_json(code)::text || ',"message":' || to_json(msg)::text || '}');
       END;
     END LOOP;
   END LOOP;
@@ -646,3 +659,151 @@ REVOKE EXECUTE ON FUNCTION pgr._route_analyze(text, regtype[], text, name, oid[]
                            pgr._topn_skip(int8, text, regtype[], text, oid, int8[], jsonb, int2, int4),
                            pgr._reroute(bigint[]), pgr._route_verify(), pgr._install_capture(oid),
                            pgr._resync_capture() FROM PUBLIC;
+
+-- ------------------------------------------------------------------ exact rows and positions
+-- (issue 12) A feed's stored rows are what PostgreSQL returned, in its order; pgr.diff (C,
+-- src/diff.c) emits deletes, then inserts and updates with the index each lands at, rows
+-- named by the JSON text of their key columns (keyless: a SHA-256 of the row's text). The
+-- NOTIFY payload is version 2: a fixed header, then the ops as jsonb text.
+
+-- NULL: no ORDER BY; 'key', 'key desc': by the integer incremental key alone (the incremental
+-- path merges by key); 'query': any other ORDER BY (evaluated in full once a changed key
+-- reaches the feed)
+ALTER TABLE pgr.live_query ADD COLUMN ordered text;
+-- the feed's row count after each delta (NULL for deltas logged before 0.2)
+ALTER TABLE pgr.delta_log ADD COLUMN size integer;
+
+DROP FUNCTION pgr._analyze(text, regtype[]);
+CREATE FUNCTION pgr._analyze(sql text, param_types regtype[],
+  OUT tables oid[], OUT param_types regtype[], OUT changes_alone boolean, OUT why text,
+  OUT key text[], OUT columns text[], OUT incremental_key text, OUT ordered text)
+  AS 'MODULE_PATHNAME', 'pgr_analyze' LANGUAGE C VOLATILE;
+
+-- live queries defined under 0.1: how they are ordered, read again (a query that no longer
+-- analyses, a table dropped meanwhile, is taken as ordered: evaluated in full, always right)
+DO $$
+DECLARE
+  q record;
+  path text := pg_catalog.current_setting('search_path');
+BEGIN
+  FOR q IN SELECT id, sql, param_types, search_path FROM pgr.live_query WHERE inc_key IS NOT NULL LOOP
+    BEGIN
+      PERFORM pg_catalog.set_config('search_path', q.search_path, true);
+      UPDATE pgr.live_query l SET ordered = (SELECT a.ordered FROM pgr._analyze(q.sql, q.param_types) a)
+       WHERE l.id = q.id;
+    EXCEPTION WHEN OTHERS THEN
+      UPDATE pgr.live_query l SET ordered = 'query' WHERE l.id = q.id;
+    END;
+  END LOOP;
+  PERFORM pg_catalog.set_config('search_path', path, true);
+END
+$$;
+
+DROP FUNCTION pgr._split(jsonb, text, jsonb);
+-- the stored rows with the fresh rows of the changed keys (keyset: an object of changed keys
+-- as text): in place and new keys last (ordered NULL), or merged by integer key ('key',
+-- 'key desc')
+CREATE FUNCTION pgr._patch(rows_ jsonb, key text, keyset jsonb, fresh jsonb, ordered text) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_patch' LANGUAGE C IMMUTABLE;
+
+DROP FUNCTION pgr._key(jsonb, text[]);
+-- The ops that turn prev into cur, both in the query's order: deletes, then inserts and
+-- updates at the index each lands at when applied in turn, so a consumer that splices
+-- ends with exactly cur. Rows are named by the JSON text of their key columns (keyless:
+-- a SHA-256 of the row's text), duplicates by a "#n" suffix. See src/diff.c.
+CREATE OR REPLACE FUNCTION pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_diff' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Apply ops to rows (the consumer's side of pgr.diff), for tests and replay.
+CREATE OR REPLACE FUNCTION pgr.apply(rows_ jsonb, ops jsonb, key text[] DEFAULT NULL) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_apply' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- Rows as a consumer's snapshot, each with the name ops call it by:
+-- [{"key": <name>, "row": <row>}, …], as text so the rows stay PostgreSQL's own text.
+CREATE FUNCTION pgr.entries(rows_ jsonb, key text[] DEFAULT NULL) RETURNS text
+  AS 'MODULE_PATHNAME', 'pgr_entries' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+-- The same bytes: stricter than jsonb's =, which holds 1.5 and 1.50 equal.
+CREATE FUNCTION pgr._identical(a jsonb, b jsonb) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgr_identical' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OR REPLACE FUNCTION pgr._define(name text, sql text, param_types regtype[], key_columns text[],
+                            refresh interval, adhoc boolean, caller_path text) RETURNS pgr.live_query
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  a record;
+  q pgr.live_query;
+BEGIN
+  IF refresh IS NOT NULL AND refresh < interval '10 milliseconds' THEN
+    RAISE EXCEPTION 'refresh interval must be at least 10 milliseconds'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Pass NULL for a live query that changes only with writes.';
+  END IF;
+  PERFORM pg_catalog.set_config('search_path', caller_path, true);
+  SELECT * INTO a FROM pgr._analyze(sql, param_types);
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog', true);
+  IF a.changes_alone AND refresh IS NULL THEN
+    RAISE EXCEPTION 'live query can change without a write: %', a.why
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'Give a refresh interval so it is re-evaluated on a timer as well as on writes.';
+  END IF;
+  IF key_columns IS NOT NULL AND NOT key_columns <@ a.columns THEN
+    RAISE EXCEPTION 'key columns % are not all output columns of the query', key_columns
+      USING ERRCODE = 'undefined_column',
+            HINT = 'Name key columns as they appear in the SELECT list.';
+  END IF;
+  IF cardinality(a.tables) = 0 AND refresh IS NULL THEN
+    RAISE EXCEPTION 'live query reads no table'
+      USING ERRCODE = 'feature_not_supported',
+            HINT = 'A query that reads no table never changes; give a refresh interval if it should be re-run.';
+  END IF;
+  IF (SELECT count(DISTINCT c) <> count(*) FROM unnest(a.columns) c) THEN
+    RAISE EXCEPTION 'live query has duplicate output column names'
+      USING ERRCODE = 'duplicate_column',
+            HINT = 'Alias the columns so every output column has its own name.';
+  END IF;
+  INSERT INTO pgr.live_query (name, sql, param_types, key, refresh, tables, columns, search_path,
+                              inc_key, ordered, adhoc)
+  VALUES (name, sql, a.param_types, coalesce(key_columns, a.key), refresh, a.tables, a.columns,
+          caller_path,
+          CASE WHEN refresh IS NULL AND (key_columns IS NULL OR key_columns = a.key)
+               THEN a.incremental_key END,
+          a.ordered, adhoc)
+  ON CONFLICT DO NOTHING
+  RETURNING * INTO q;
+  IF q.id IS NULL THEN
+    IF adhoc THEN
+      SELECT * INTO q FROM pgr.live_query l WHERE l.name = _define.name;
+    ELSE
+      RAISE EXCEPTION 'live query "%" already exists', name
+        USING ERRCODE = 'duplicate_object',
+              HINT = 'Call pgr.undefine() first, or choose another name.';
+    END IF;
+  END IF;
+  RETURN q;
+END
+$$;
+
+DROP FUNCTION pgr.changes(bigint, bigint);
+-- Deltas of a subscription after a sequence, for resume. Raises when the log no longer
+-- reaches back that far (SQLSTATE PR001): call pgr.resync() then.
+CREATE FUNCTION pgr.changes(subscription_id bigint, after_seq bigint)
+  RETURNS TABLE (seq bigint, ops jsonb, created_at timestamptz, size integer)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription := pgr._own(subscription_id);
+  cur bigint;
+  oldest bigint;
+BEGIN
+  SELECT f.seq INTO cur FROM pgr.feed f WHERE f.id = s.feed_id;
+  SELECT min(d.seq) INTO oldest FROM pgr.delta_log d WHERE d.feed_id = s.feed_id;
+  IF after_seq < cur AND (oldest IS NULL OR oldest > after_seq + 1) THEN
+    RAISE EXCEPTION 'deltas after sequence % are no longer in the log', after_seq
+      USING ERRCODE = 'PR001', HINT = 'Call pgr.resync() for the full current rows.';
+  END IF;
+  RETURN QUERY SELECT d.seq, d.ops, d.created_at, d.size FROM pgr.delta_log d
+    WHERE d.feed_id = s.feed_id AND d.seq > after_seq ORDER BY d.seq;
+END
+$$;

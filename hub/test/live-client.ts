@@ -29,18 +29,19 @@ export class LiveTestClient {
   onDelta?: (message: Message) => void
   closedWith: number | null = null
 
-  constructor(url: string, token?: string) {
+  /** `parse`: how frames are read (JSON.parse, or a lossless parser to see every digit). */
+  constructor(url: string, token?: string, parse: (text: string) => unknown = JSON.parse) {
     const base = url.replace(/^http/, 'ws')
     this.ws = new WebSocket(`${base}/live/v1${token ? `?apikey=${encodeURIComponent(token)}` : ''}`)
-    this.ws.on('message', (data) => this.receive(JSON.parse(String(data)) as Message))
+    this.ws.on('message', (data) => this.receive(parse(String(data)) as Message))
     this.ws.on('close', (code) => {
       this.closedWith = code
       this.wake()
     })
   }
 
-  static async open(url: string, token?: string): Promise<LiveTestClient> {
-    const client = new LiveTestClient(url, token)
+  static async open(url: string, token?: string, parse?: (text: string) => unknown): Promise<LiveTestClient> {
+    const client = new LiveTestClient(url, token, parse)
     await new Promise<void>((resolve, reject) => {
       client.ws.once('open', () => resolve())
       client.ws.once('error', reject)

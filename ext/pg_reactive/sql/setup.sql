@@ -1,11 +1,12 @@
 -- the extension loads and reports its library version
 SELECT pgr.library_version() ~ '^\d+\.\d+\.\d+$' AS has_version;
 SELECT extversion FROM pg_extension WHERE extname = 'pg_reactive';
--- helpers shared by the following tests: one row per op of a subscription's log
+-- helpers shared by the following tests: one row per op of a subscription's log (keys of
+-- keyless rows, a SHA-256, cut short)
 CREATE FUNCTION ops_of(sub bigint, after_seq bigint DEFAULT 0)
-  RETURNS TABLE (seq bigint, op text, row_ jsonb)
+  RETURNS TABLE (seq bigint, op text, key text, index int, row_ jsonb)
   LANGUAGE sql AS $$
-  SELECT c.seq, o->>'op', o->'row'
+  SELECT c.seq, o->>'op', left(o->>'key', 12), (o->>'index')::int, o->'row'
     FROM pgr.changes(sub, after_seq) c, jsonb_array_elements(c.ops) WITH ORDINALITY AS x(o, n)
    ORDER BY c.seq, n
 $$;

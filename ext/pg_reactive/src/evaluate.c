@@ -32,6 +32,7 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(pgr_analyze);
 PG_FUNCTION_INFO_V1(pgr_eval);
@@ -220,6 +221,35 @@ incremental_key(Query *query, List *key, List *relids)
 	return NULL;
 }
 
+/*
+ * How a query's rows are ordered, for the incremental path: NULL without ORDER BY;
+ * "key" / "key desc" when it orders by its integer incremental key alone with the
+ * type's own < or > (PostgreSQL's order is then integer order, which pgr._patch can
+ * merge by); "query" for anything else, which only an evaluation can place.
+ */
+static const char *
+order_kind(Query *query, const char *inc)
+{
+	SortGroupClause *sort;
+	TargetEntry *te;
+	TypeCacheEntry *type;
+
+	if (query->sortClause == NIL)
+		return NULL;
+	if (inc == NULL || list_length(query->sortClause) != 1)
+		return "query";
+	sort = linitial(query->sortClause);
+	te = get_sortgroupclause_tle(sort, query->targetList);
+	if (te->resjunk || te->resname == NULL || strcmp(te->resname, inc) != 0)
+		return "query";
+	type = lookup_type_cache(exprType((Node *) te->expr), TYPECACHE_LT_OPR | TYPECACHE_GT_OPR);
+	if (sort->sortop == type->lt_opr)
+		return "key";
+	if (sort->sortop == type->gt_opr)
+		return "key desc";
+	return "query";
+}
+
 static ArrayType *
 text_list_to_array(List *names)
 {
@@ -245,7 +275,7 @@ oid_array(Oid *oids, int n, Oid elemtype)
 /*
  * pgr._analyze(sql text, param_types regtype[]) ->
  *   (tables oid[], param_types regtype[], changes_alone bool, why text, key text[], columns text[],
- *    incremental_key text)
+ *    incremental_key text, ordered text)
  */
 Datum
 pgr_analyze(PG_FUNCTION_ARGS)
@@ -264,8 +294,8 @@ pgr_analyze(PG_FUNCTION_ARGS)
 	Oid		   *relids;
 	int			nrel = 0;
 	TupleDesc	tupdesc;
-	Datum		values[7];
-	bool		nulls[7] = {0};
+	Datum		values[8];
+	bool		nulls[8] = {0};
 	char	   *inc;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
@@ -357,6 +387,14 @@ pgr_analyze(PG_FUNCTION_ARGS)
 		values[6] = CStringGetTextDatum(inc);
 	else
 		nulls[6] = true;
+	{
+		const char *order = order_kind(query, inc);
+
+		if (order)
+			values[7] = CStringGetTextDatum(order);
+		else
+			nulls[7] = true;
+	}
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

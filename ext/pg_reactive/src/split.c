@@ -1,11 +1,14 @@
 /*
- * split.c — pgr._split(rows jsonb, key text, keyset jsonb, OUT changed jsonb, OUT kept jsonb)
+ * split.c — the incremental path's new rows, from the stored rows and the fresh rows of
+ * the changed keys.
  *
- * The incremental path patches a feed's stored rows: the rows whose key changed are
- * diffed against their fresh rows, the others are kept as they are. Splitting a stored
- * result in plpgsql (jsonb_array_elements and two filtered aggregates) cost more than
- * the diff itself; here it is one pass over the array. keyset is a jsonb object whose
- * keys are the changed keys as text, as pgr._process builds it.
+ * pgr._patch(rows, key, keyset, fresh, ordered): for a query without ORDER BY (whose
+ * order PostgreSQL leaves open) each changed key's fresh row takes its old place (or the
+ * row goes) and new keys go last; for a query ordered by its integer key alone, the fresh
+ * rows are merged in by key, which is PostgreSQL's own order for integers. (Any other
+ * ORDER BY is evaluated in full once a changed key reaches the feed: only PostgreSQL knows
+ * where such a row sorts.) keyset is a jsonb object whose keys are the changed keys as
+ * text, as pgr._process builds it. One pass over the stored rows.
  */
 #include "pg_reactive.h"
 
@@ -14,6 +17,7 @@
 #include "utils/numeric.h"
 
 PG_FUNCTION_INFO_V1(pgr_split);
+PG_FUNCTION_INFO_V1(pgr_patch);
 
 /* The text of a scalar jsonb value as ->> gives it; NULL for json null and containers. */
 static char *
@@ -39,6 +43,11 @@ scalar_text(JsonbValue *v, int *len)
 	}
 }
 
+/*
+ * pgr._split(rows, key, keyset) -> (changed, kept): 0.1's incremental step, which lost the
+ * order of ordered queries. 0.2 no longer calls it; it stays because 0.1's script, which a
+ * new install runs first, declares it.
+ */
 Datum
 pgr_split(PG_FUNCTION_ARGS)
 {
@@ -88,4 +97,157 @@ pgr_split(PG_FUNCTION_ARGS)
 	values[0] = JsonbPGetDatum(JsonbValueToJsonb(changed));
 	values[1] = JsonbPGetDatum(JsonbValueToJsonb(kept));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+typedef struct FreshRow
+{
+	char	   *key;
+	int			len;
+	JsonbValue	row;
+	bool		used;
+	int64		value;			/* merging: the key as an integer */
+} FreshRow;
+
+static int
+value_asc(const void *a, const void *b)
+{
+	int64		x = (*(FreshRow *const *) a)->value;
+	int64		y = (*(FreshRow *const *) b)->value;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static int
+value_desc(const void *a, const void *b)
+{
+	return value_asc(b, a);
+}
+
+static int
+fresh_cmp(const void *a, const void *b)
+{
+	const FreshRow *x = *(FreshRow *const *) a;
+	const FreshRow *y = *(FreshRow *const *) b;
+
+	if (x->len != y->len)
+		return x->len - y->len;
+	return memcmp(x->key, y->key, x->len);
+}
+
+/* The key field of a row object as ->> gives it, or NULL. */
+static char *
+row_key(JsonbValue *v, text *key, int *len)
+{
+	JsonbValue *field;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		return NULL;
+	field = getKeyJsonValueFromContainer(v->val.binary.data, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key), NULL);
+	return field ? scalar_text(field, len) : NULL;
+}
+
+/* The integer key of a row (the incremental key is an int2/int4/int8 primary key). */
+static int64
+int_key(JsonbValue *v, text *key)
+{
+	int			len;
+	char	   *s = row_key(v, key, &len);
+
+	if (s == NULL)
+		elog(ERROR, "pg_reactive: a stored row lacks its incremental key");
+	return pg_strtoint64(pnstrdup(s, len));
+}
+
+/*
+ * pgr._patch(rows jsonb, key text, keyset jsonb, fresh jsonb, ordered text) -> jsonb
+ *
+ * ordered NULL: no ORDER BY, the changed keys' fresh rows take their old places and new
+ * keys go last. 'key' / 'key desc': the query orders by its integer key alone, so the
+ * stored rows are in that order and the fresh rows are merged in by key.
+ */
+Datum
+pgr_patch(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *rows = PG_GETARG_JSONB_P(0);
+	text	   *key = PG_GETARG_TEXT_PP(1);
+	Jsonb	   *keyset = PG_GETARG_JSONB_P(2);
+	Jsonb	   *fresh = PG_GETARG_JSONB_P(3);
+	int			sign = PG_ARGISNULL(4) ? 0 : strcmp(text_to_cstring(PG_GETARG_TEXT_PP(4)), "key desc") == 0 ? -1 : 1;
+	int			nfresh = 0;
+	FreshRow   *found = palloc(sizeof(FreshRow) * Max((int) JB_ROOT_COUNT(fresh), 1));	/* query order */
+	FreshRow  **byKey = palloc(sizeof(FreshRow *) * Max((int) JB_ROOT_COUNT(fresh), 1));
+	JsonbParseState *state = NULL;
+	JsonbIterator *it;
+	JsonbValue	v;
+	JsonbIteratorToken token;
+	JsonbValue *result;
+	FreshRow  **merge = palloc(sizeof(FreshRow *) * Max((int) JB_ROOT_COUNT(fresh), 1));	/* key order */
+	int			next = 0;		/* merging: the next fresh row in merge */
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	if (!JB_ROOT_IS_ARRAY(rows) || JB_ROOT_IS_SCALAR(rows) || !JB_ROOT_IS_ARRAY(fresh) ||
+		JB_ROOT_IS_SCALAR(fresh) || !JB_ROOT_IS_OBJECT(keyset))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pgr._patch expects arrays of rows and an object of keys")));
+	it = JsonbIteratorInit(&fresh->root);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		int			len;
+		char	   *s;
+
+		if (token != WJB_ELEM || (s = row_key(&v, key, &len)) == NULL)
+			continue;
+		found[nfresh] = (FreshRow) {s, len, v, false, sign != 0 ? int_key(&v, key) : 0};
+		byKey[nfresh] = merge[nfresh] = &found[nfresh];
+		nfresh++;
+	}
+	qsort(byKey, nfresh, sizeof(FreshRow *), fresh_cmp);
+	if (sign != 0)
+		qsort(merge, nfresh, sizeof(FreshRow *), sign > 0 ? value_asc : value_desc);
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	it = JsonbIteratorInit(&rows->root);
+	while ((token = JsonbIteratorNext(&it, &v, true)) != WJB_DONE)
+	{
+		FreshRow	probe = {0};
+		FreshRow   *want = &probe;
+		FreshRow  **hit;
+
+		if (token != WJB_ELEM)
+			continue;
+		probe.key = row_key(&v, key, &probe.len);
+		if (probe.key != NULL && getKeyJsonValueFromContainer(&keyset->root, probe.key, probe.len, NULL) != NULL)
+		{
+			if (sign != 0)
+				continue;		/* merged in below with the fresh rows */
+			/* a changed key: its fresh row takes its place, or it is gone */
+			hit = bsearch(&want, byKey, nfresh, sizeof(FreshRow *), fresh_cmp);
+			if (hit != NULL && !(*hit)->used)
+			{
+				(*hit)->used = true;
+				(void) pushJsonbValue(&state, WJB_ELEM, &(*hit)->row);
+			}
+			continue;
+		}
+		if (sign != 0)
+		{
+			int64		here = int_key(&v, key);
+
+			while (next < nfresh && (sign > 0 ? merge[next]->value < here : merge[next]->value > here))
+				(void) pushJsonbValue(&state, WJB_ELEM, &merge[next++]->row);
+		}
+		(void) pushJsonbValue(&state, WJB_ELEM, &v);
+	}
+	if (sign != 0)
+		while (next < nfresh)
+			(void) pushJsonbValue(&state, WJB_ELEM, &merge[next++]->row);
+	else
+		/* new keys, in the order the query returned them */
+		for (int i = 0; i < nfresh; i++)
+			if (!found[i].used)
+				(void) pushJsonbValue(&state, WJB_ELEM, &found[i].row);
+	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
 }

@@ -12,7 +12,7 @@ export function liveRoutes(introspection: Introspection): AdminRoute[] {
       method: 'GET',
       path: '/live/actors/:id',
       handler: async ({ params }) => {
-        const body = introspection.actorDetail(params.id!)
+        const body = await introspection.actorDetail(params.id!)
         if (body === null) throw notFound(`no live actor ${JSON.stringify(params.id)}`)
         return json(200, body)
       },

@@ -1,17 +1,18 @@
 import t from 'tap'
 import { FeedRegistry } from './feed-registry.ts'
-import type { PgrClient } from './pgr.ts'
+import type { PgrClient, PgrDelta } from './pgr.ts'
 
-/** A pg_reactive stand-in: one feed (12) whose rows and sequence the test sets. */
+/** A pg_reactive stand-in: one feed (12) whose rows (as pgr.entries text) and sequence the test sets. */
 function fakePgr() {
   const calls: string[] = []
-  const state = { startedAt: 'A', seq: 0, rows: [{ id: 1 }] as Array<Record<string, unknown>>, log: [] as Array<{ seq: number; ops: never[] }> }
+  const state = { startedAt: 'A', seq: 0, entries: '[{"key":"[1]","row":{"id": 1}}]', log: [] as PgrDelta[] }
+  const snapshot = () => ({ seq: state.seq, size: (state.entries.match(/"key"/g) ?? []).length, entries: state.entries })
+  const subscribed = () => ({ subscriptionId: '5', feedId: '12', seq: state.seq, key: ['id'], snapshot: snapshot() })
   const pgr: PgrClient = {
-    lookup: async () => ({ sql: 'SELECT id FROM x ORDER BY id', columns: ['id'] }),
-    subscribe: async () => ({ subscriptionId: '5', feedId: '12', seq: state.seq, rows: state.rows, key: ['id'] }),
-    subscribeSql: async () => ({ subscriptionId: '5', feedId: '12', seq: state.seq, rows: state.rows, key: ['id'] }),
+    subscribe: async () => subscribed(),
+    subscribeSql: async () => subscribed(),
     changes: async () => (calls.push('changes'), state.log),
-    resync: async () => (calls.push('resync'), { seq: state.seq, rows: state.rows }),
+    resync: async () => (calls.push('resync'), snapshot()),
     sequence: async () => (calls.push('sequence'), state.seq),
     serverStartedAt: async () => state.startedAt,
     unsubscribe: async () => void calls.push('unsubscribe'),
@@ -33,6 +34,10 @@ function registryWith(pgr: PgrClient) {
   return { registry, published }
 }
 
+/** A delta payload as pg_reactive 2 sends it: the ops text goes out to clients unparsed. */
+const delta = (seq: number, ops: string) => `{"v":2,"kind":"delta","feed":12,"seq":${seq},"size":1,"ops":${ops}}`
+const insert = (id: string) => `[{"op": "insert", "key": "[${id}]", "row": {"id": ${id}}, "index": 0}]`
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 10))
 
 t.test('a LISTEN reconnect to the same server catches up from the log; a restarted server resyncs', async (t) => {
@@ -40,9 +45,9 @@ t.test('a LISTEN reconnect to the same server catches up from the log; a restart
   const { registry, published } = registryWith(pgr)
   await registry.noteServer()
   const feed = await registry.acquire({ key: 'k', query: 'q', params: [], role: 'anon', claims: {} })
-  registry.onNotification(JSON.stringify({ v: 1, kind: 'delta', feed: 12, seq: 1, ops: [{ op: 'insert', row: { id: 2 } }] }))
+  registry.onNotification(delta(1, insert('9007199254740993')))
   t.equal(feed.seq, 1)
-  t.equal(published.length, 1)
+  t.same(published, [['feed:12', `{"type":"delta","feed":12,"seq":1,"ops":${insert('9007199254740993')}}`]], 'the ops as PostgreSQL wrote them, every digit')
   state.seq = 1
 
   registry.onListenerBack()
@@ -53,16 +58,16 @@ t.test('a LISTEN reconnect to the same server catches up from the log; a restart
   calls.length = 0
   state.startedAt = 'B'
   state.seq = 0
-  state.rows = [{ id: 3 }]
+  state.entries = '[{"key":"[3]","row":{"id": 3}}]'
   registry.onListenerBack()
   await tick()
   t.same(calls, ['resync'])
   t.equal(feed.seq, 0)
-  t.match(published.at(-1)![1], /^\{"type":"snapshot","feed":12,"seq":0,"key":\["id"\],"rows":\[\{"key":"\[3\]"/)
-  // and the next delta, seq 1 again, is applied rather than taken for a duplicate
-  registry.onNotification(JSON.stringify({ v: 1, kind: 'delta', feed: 12, seq: 1, ops: [{ op: 'insert', row: { id: 4 } }] }))
+  t.equal(published.at(-1)![1], '{"type":"snapshot","feed":12,"seq":0,"key":["id"],"rows":[{"key":"[3]","row":{"id": 3}}]}')
+  // and the next delta, seq 1 again, is published rather than taken for a duplicate
+  registry.onNotification(delta(1, insert('4')))
   t.equal(feed.seq, 1)
-  t.same(JSON.parse(feed.snapshotJson()).map((e: { key: string }) => e.key), ['[3]', '[4]'])
+  t.equal(published.at(-1)![1], `{"type":"delta","feed":12,"seq":1,"ops":${insert('4')}}`)
   registry.release(feed)
   await tick()
   t.ok(calls.includes('unsubscribe'), 'the last holder gone: unsubscribed from pg_reactive')
@@ -73,12 +78,12 @@ t.test('a notification that arrives before its subscribe returns is not lost', a
   let release!: () => void
   const gate = new Promise<void>((resolve) => (release = resolve))
   const slow: PgrClient = { ...pgr, subscribe: async (...args) => (await gate, pgr.subscribe(...args)) }
-  const { registry } = registryWith(slow)
+  const { registry, published } = registryWith(slow)
   const acquiring = registry.acquire({ key: 'k', query: 'q', params: [], role: 'anon', claims: {} })
   await tick()
-  registry.onNotification(JSON.stringify({ v: 1, kind: 'delta', feed: 12, seq: 1, ops: [{ op: 'insert', row: { id: 2 } }] }))
+  registry.onNotification(delta(1, insert('2')))
   release()
   const feed = await acquiring
   t.equal(feed.seq, 1)
-  t.same(JSON.parse(feed.snapshotJson()).map((e: { key: string }) => e.key), ['[1]', '[2]'])
+  t.same(published, [['feed:12', `{"type":"delta","feed":12,"seq":1,"ops":${insert('2')}}`]])
 })

@@ -2,7 +2,8 @@
 // to its feed, keeps a feed a while after its last holder leaves (so a reconnecting client can
 // resume), and unsubscribes from pg_reactive when it goes. After the LISTEN connection comes
 // back, every feed catches up from the delta log.
-import { Feed, type FeedDeps, type FeedSpec, type PgrNotice } from './feed.ts'
+import { Feed, type FeedDeps, type FeedSpec } from './feed.ts'
+import { parsePgrNotice, type PgrNotice } from './pgr-notice.ts'
 
 /** Notifications kept for feeds being subscribed; a bound against a busy database's other feeds. */
 const MAX_EARLY = 10_000
@@ -112,14 +113,12 @@ export class FeedRegistry {
 
   onNotification(payload: string): void {
     const receivedAt = performance.now()
-    let notice: PgrNotice
-    try {
-      notice = JSON.parse(payload) as PgrNotice
-    } catch {
-      this.deps.log(`pgr notification is not JSON: ${payload.slice(0, 200)}`)
+    const notice = parsePgrNotice(payload)
+    if (!notice) {
+      this.deps.log(`pgr notification not understood (pg_reactive older than this hub?): ${payload.slice(0, 200)}`)
       return
     }
-    const feed = this.byId.get(Number(notice.feed))
+    const feed = this.byId.get(notice.feed)
     if (feed) {
       feed.handle(notice, receivedAt)
       return
@@ -127,9 +126,9 @@ export class FeedRegistry {
     if (this.starting > 0 && this.earlyCount < MAX_EARLY) {
       // (past the bound a later delta of the new feed shows the gap and is read from the log)
       this.earlyCount++
-      const list = this.early.get(Number(notice.feed)) ?? []
+      const list = this.early.get(notice.feed) ?? []
       list.push({ notice, receivedAt })
-      this.early.set(Number(notice.feed), list)
+      this.early.set(notice.feed, list)
     }
   }
 

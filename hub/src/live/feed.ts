@@ -1,13 +1,15 @@
-// One shared evaluation: a pg_reactive subscription for (query, params, role, claims), its rows in
-// the hub, its replay window, and its uWS topic. Each delta is applied, serialized and published
-// once, whatever the number of subscribers. Deltas are handled strictly in sequence: a gap or a
-// large delta is filled from pg_reactive's delta log; what the log no longer has is a resync.
+// One shared evaluation: a pg_reactive subscription for (query, params, role, claims), its replay
+// window and its uWS topic. Each delta is published once, whatever the number of subscribers, as
+// pg_reactive wrote it: its ops carry their positions (computed by PostgreSQL with the query's own
+// ORDER BY) and their rows as PostgreSQL's JSON text, so the hub neither sorts nor parses rows and
+// keeps none: a snapshot is the feed's stored rows, read from PostgreSQL. Deltas are handled
+// strictly in sequence: a gap or a large delta is filled from pg_reactive's delta log; what the log
+// no longer has is a resync.
 import type { ApiError } from '@pgstack/common'
 import { errorMessage } from './error-messages.ts'
 import { liveError, toApiError } from './errors.ts'
-import { parseOrder } from './order.ts'
-import type { PgrClient } from './pgr.ts'
-import { FeedRows, type PgrOp } from './rows.ts'
+import type { PgrNotice } from './pgr-notice.ts'
+import type { PgrClient, PgrSnapshot } from './pgr.ts'
 
 export interface FeedSpec {
   key: string
@@ -38,12 +40,6 @@ export interface FeedDeps {
   delivered?(feed: Feed, seq: number, receivedAt: number): void
 }
 
-/** A NOTIFY pgr payload, as pg_reactive 0.1 sends it. */
-export type PgrNotice =
-  | { v: 1; kind: 'delta'; feed: number; seq: number; ops: PgrOp[] }
-  | { v: 1; kind: 'ref'; feed: number; seq: number; count: number }
-  | { v: 1; kind: 'error'; feed: number; seq: number; code: string; message: string }
-
 export type FeedState = 'subscribing' | 'live' | 'resyncing' | 'closed'
 
 interface Queued {
@@ -67,12 +63,14 @@ export class Feed {
   deliveriesTotal = 0
   lastLagMs = 0
   lastError: ApiError | null = null
-  private rows!: FeedRows
   private seqNow = 0
+  private rowCount = 0
   private keyColumns: string[] | null = null
   private ring: Array<{ seq: number; message: string }> = []
   private ringBytes = 0
-  private snapshotCache: { seq: number; json: string } | null = null
+  /** The latest rows read from PostgreSQL; good for any client while its seq is not behind the feed's. */
+  private stored: PgrSnapshot | null = null
+  private reading: Promise<PgrSnapshot> | null = null
   private queue: Queued[] = []
   private filling = false
   private resyncPending = false
@@ -95,14 +93,13 @@ export class Feed {
   }
 
   get size(): number {
-    return this.rows?.size ?? 0
+    return this.rowCount
   }
 
   /** Subscribes in pg_reactive; resolves once the rows and the change feed are both in place. */
   async start(): Promise<void> {
     const { pgr } = this.deps
     const { sql } = this.spec
-    const info = sql ? { sql: sql.sql, columns: sql.columns } : await pgr.lookup(this.spec.query)
     const sub = sql
       ? await pgr.subscribeSql(sql.sql, this.spec.params, this.spec.role, this.spec.claims, sql.key)
       : await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims)
@@ -110,24 +107,48 @@ export class Feed {
     this.feedId = Number(sub.feedId)
     this.topic = `feed:${this.feedId}`
     this.keyColumns = sub.key
-    this.rows = new FeedRows(sub.key, parseOrder(info.sql, info.columns))
-    this.rows.reset(sub.rows)
+    this.stored = sub.snapshot
+    this.rowCount = sub.snapshot.size
     this.seqNow = sub.seq
     this.state = 'live'
   }
 
-  /** The rows as the snapshot message's `rows`, serialized once per sequence. */
-  snapshotJson(): string {
-    if (this.snapshotCache?.seq !== this.seqNow) {
-      this.snapshotCache = { seq: this.seqNow, json: JSON.stringify(this.rows.entries()) }
+  /**
+   * The rows for a snapshot message, at the feed's sequence or ahead of it: after a delta, the
+   * rows are read again from PostgreSQL (one read shared by every subscriber waiting for it). A
+   * client given rows ahead of the feed takes the deltas up to them for duplicates.
+   */
+  async snapshot(): Promise<PgrSnapshot> {
+    for (;;) {
+      const stored = this.stored
+      if (stored && stored.seq >= this.seqNow) return stored
+      if (!this.reading) {
+        this.reading = this.deps.pgr.resync(this.subscriptionId, this.keyColumns).finally(() => (this.reading = null))
+      }
+      const read = await this.reading
+      if (!this.stored || read.seq > this.stored.seq) this.stored = read
+      if (read.seq >= this.seqNow) return read
     }
-    return this.snapshotCache.json
   }
 
-  /** Delta messages after `seq`, or null when the replay window does not reach back that far. */
+  /** The rows last read from PostgreSQL, at their own sequence (which may trail the feed's). */
+  get storedRows(): PgrSnapshot | null {
+    return this.stored
+  }
+
+  /** The snapshot message for subscription `id` (or, without one, for every subscriber of the feed). */
+  snapshotMessage(snapshot: PgrSnapshot, id: string | null): string {
+    const to = id === null ? '' : `"id":${JSON.stringify(id)},`
+    return `{"type":"snapshot",${to}"feed":${this.feedId},"seq":${snapshot.seq},"key":${JSON.stringify(this.keyColumns)},"rows":${snapshot.entries}}`
+  }
+
+  /**
+   * Delta messages after `seq`, or null when the replay window does not reach back that far. A
+   * client ahead of the feed (its snapshot was read after deltas the hub has not published yet)
+   * needs none.
+   */
   replaySince(seq: number): string[] | null {
-    if (seq === this.seqNow) return []
-    if (seq > this.seqNow) return null
+    if (seq >= this.seqNow) return []
     const first = this.ring[0]
     if (!first || first.seq > seq + 1) return null
     return this.ring.filter((entry) => entry.seq > seq).map((entry) => entry.message)
@@ -146,7 +167,7 @@ export class Feed {
     }
     if (notice.seq <= this.seqNow) return
     if (notice.kind === 'delta' && notice.seq === this.seqNow + 1) {
-      this.publishDelta(notice.seq, notice.ops, receivedAt)
+      this.publishDelta(notice.seq, notice.size, notice.ops, receivedAt)
       return
     }
     // a gap (a lost notification) or a delta too large for NOTIFY: read it from the log
@@ -165,10 +186,11 @@ export class Feed {
     void this.fill(checkSequence)
   }
 
-  private publishDelta(seq: number, ops: PgrOp[], receivedAt: number): void {
-    const wire = this.rows.apply(ops)
+  /** `ops` is pg_reactive's text, already in the protocol's shape: it is sent as it came. */
+  private publishDelta(seq: number, size: number | null, ops: string, receivedAt: number): void {
     this.seqNow = seq
-    const message = JSON.stringify({ type: 'delta', feed: this.feedId, seq, ops: wire })
+    if (size !== null) this.rowCount = size
+    const message = `{"type":"delta","feed":${this.feedId},"seq":${seq},"ops":${ops}}`
     this.deps.publish(this.topic, message)
     this.deltasTotal++
     this.deliveriesTotal += this.deps.numSubscribers(this.topic)
@@ -197,7 +219,7 @@ export class Feed {
       for (const delta of deltas) {
         if (delta.seq <= this.seqNow) continue
         if (delta.seq !== this.seqNow + 1) throw Object.assign(new Error('hole in the delta log'), { code: 'PR001' })
-        this.publishDelta(delta.seq, delta.ops, startedAt)
+        this.publishDelta(delta.seq, delta.size, delta.ops, startedAt)
       }
       if (this.state === 'resyncing') this.state = 'live'
     } catch (error) {
@@ -244,16 +266,15 @@ export class Feed {
   /** Replaces the rows with the current result and tells every subscriber; false on failure. */
   private async resyncFromDatabase(): Promise<boolean> {
     try {
-      const { seq, rows } = await this.deps.pgr.resync(this.subscriptionId)
+      const snapshot = await this.deps.pgr.resync(this.subscriptionId, this.keyColumns)
       if (this.state === 'closed') return true
-      this.rows.reset(rows)
-      this.seqNow = seq
+      this.seqNow = snapshot.seq
+      this.rowCount = snapshot.size
+      this.stored = snapshot
       this.ring = []
       this.ringBytes = 0
-      this.snapshotCache = null
       this.state = 'live'
-      const message = `{"type":"snapshot","feed":${this.feedId},"seq":${seq},"key":${JSON.stringify(this.keyColumns)},"rows":${this.snapshotJson()}}`
-      this.deps.publish(this.topic, message)
+      this.deps.publish(this.topic, this.snapshotMessage(snapshot, null))
       return true
     } catch (error) {
       if ((error as { code?: string }).code === '42704') {

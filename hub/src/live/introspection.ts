@@ -298,39 +298,49 @@ export class Introspection {
   }
 
   /** GET /admin/v1/live/actors/{id}: the body as JSON text, or null for an unknown actor. */
-  actorDetail(actorId: string): string | null {
+  async actorDetail(actorId: string): Promise<string | null> {
     const record = this.actors.get(actorId) ?? this.closed.get(actorId)
-    return record ? `{${this.detailBody(record)}}` : null
+    if (!record) return null
+    // the rows as of the feed's sequence: the hub keeps none, they are read from PostgreSQL
+    if (record.feed && record.feed.feedId > 0 && record.feed.state !== 'closed') await record.feed.snapshot().catch(() => null)
+    return `{${this.detailBody(record)}}`
   }
 
   private detailBody(record: ActorRecord): string {
     const feed = record.feed && record.feed.feedId > 0 && record.feed.state !== 'closed' ? record.feed : null
     let rows = 'null'
     let omitted = 'null'
-    if (feed) {
-      const json = feed.snapshotJson()
-      if (json.length <= MAX_ROWS_JSON) rows = json
+    // the rows last read from PostgreSQL (the hub keeps none of its own), with their sequence
+    const stored = feed?.storedRows ?? null
+    if (stored) {
+      if (stored.entries.length <= MAX_ROWS_JSON) rows = stored.entries
       else omitted = '"too_large"'
     }
     return (
       `"actor":${JSON.stringify(actorSummary(record))},"feed":${feed ? JSON.stringify(feedSummary(feed, this.rate(feed))) : 'null'},` +
-      `"timeline":${JSON.stringify(record.timeline)},"deltas":${feed ? JSON.stringify(this.recentDeltas(feed)) : '[]'},` +
-      `"rows":${rows},"rows_seq":${feed ? feed.seq : 'null'},"rows_omitted":${omitted}`
+      `"timeline":${JSON.stringify(record.timeline)},"deltas":${feed ? this.recentDeltas(feed) : '[]'},` +
+      `"rows":${rows},"rows_seq":${stored ? stored.seq : 'null'},"rows_omitted":${omitted}`
     )
   }
 
-  /** The feed's last deltas that are still in its replay window, with the time each left. */
-  private recentDeltas(feed: Feed): Array<{ seq: number; at: number | null; ops: unknown }> {
+  /**
+   * The feed's last deltas that are still in its replay window, with the time each left, as JSON
+   * text: the ops are cut from the delta messages as PostgreSQL wrote them, never parsed.
+   */
+  private recentDeltas(feed: Feed): string {
     const times = new Map(this.track(feed).recent.map((entry) => [entry.seq, entry.at]))
     for (const back of [RECENT_DELTAS, 10, 5, 1]) {
       const messages = feed.replaySince(Math.max(0, feed.seq - back))
       if (messages === null) continue
-      return messages.map((message) => {
-        const delta = JSON.parse(message) as { seq: number; ops: unknown }
-        return { seq: delta.seq, at: times.get(delta.seq) ?? null, ops: delta.ops }
+      const deltas = messages.map((message) => {
+        // {"type":"delta","feed":F,"seq":S,"ops":OPS} as Feed writes it
+        const opsAt = message.indexOf(',"ops":')
+        const seq = Number(/"seq":(\d+)/.exec(message)![1])
+        return `{"seq":${seq},"at":${JSON.stringify(times.get(seq) ?? null)},"ops":${message.slice(opsAt + 7, -1)}}`
       })
+      return `[${deltas.join(',')}]`
     }
-    return []
+    return '[]'
   }
 
   private notifyWatchers(record: ActorRecord, transition: Transition, feedChanged: boolean): void {

@@ -3,34 +3,39 @@
 // every other error is the caller's to render.
 import type pg from 'pg'
 import { isTransient } from './errors.ts'
-import type { PgrOp } from './rows.ts'
-import type { Row } from './order.ts'
 
 export interface PgrSubscription {
   subscriptionId: string
   feedId: string
   seq: number
-  rows: Row[]
   key: string[] | null
+  snapshot: PgrSnapshot
 }
 
-export interface PgrQueryInfo {
-  sql: string
-  columns: string[]
+/** The rows of a feed at a sequence, as the protocol's snapshot `rows`: PostgreSQL's JSON text. */
+export interface PgrSnapshot {
+  seq: number
+  /** Row count. */
+  size: number
+  /** `[{"key": …, "row": …}, …]` in the query's order, from pgr.entries(). */
+  entries: string
 }
 
 export interface PgrDelta {
   seq: number
-  ops: PgrOp[]
+  /** The feed's row count after it; null for deltas pg_reactive 0.1 logged. */
+  size: number | null
+  /** PostgreSQL's JSON text of the positioned ops. */
+  ops: string
 }
 
 export interface PgrClient {
-  lookup(name: string): Promise<PgrQueryInfo>
   subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
   /** An ad hoc live query (pgr.subscribe_sql): a query-builder subscription compiled by rest. */
   subscribeSql(sql: string, params: unknown[], role: string, claims: Record<string, unknown>, key: string[] | null): Promise<PgrSubscription>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
-  resync(subscriptionId: string): Promise<{ seq: number; rows: Row[] }>
+  /** The feed's stored rows and their sequence, which may be ahead of the deltas the hub has seen. */
+  resync(subscriptionId: string, key: string[] | null): Promise<PgrSnapshot>
   /** When the PostgreSQL server started: a change means it restarted (and may have lost commits). */
   serverStartedAt(): Promise<string>
   /** The feed's sequence in PostgreSQL, or null when the subscription is gone. */
@@ -53,45 +58,61 @@ async function withRetry<T>(run: () => Promise<T>, alsoRetry: readonly string[] 
   }
 }
 
+/** What the hub reads of a subscribe: the rows as text with their names, never parsed. */
+const SUBSCRIBED =
+  's.subscription_id, s.feed_id, s.seq, s.key, jsonb_array_length(s.rows) AS size, pgr.entries(s.rows, s.key) AS entries'
+
+interface SubscribeRow {
+  subscription_id: string
+  feed_id: string
+  seq: string
+  key: string[] | null
+  size: number
+  entries: string
+}
+
+function subscription(r: SubscribeRow): PgrSubscription {
+  const seq = Number(r.seq)
+  return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq, key: r.key, snapshot: { seq, size: r.size, entries: r.entries } }
+}
+
 export function createPgrClient(pool: pg.Pool): PgrClient {
   const query = <R extends pg.QueryResultRow>(text: string, values: unknown[], alsoRetry: readonly string[] = []) =>
     withRetry(() => pool.query<R>(text, values), alsoRetry)
   return {
-    async lookup(name) {
-      // The ORDER BY lives only in the SQL text; an unknown name is left to subscribe to refuse.
-      const { rows } = await query<{ sql: string; columns: string[] }>('SELECT sql, columns FROM pgr.live_queries WHERE name = $1', [name])
-      return { sql: rows[0]?.sql ?? '', columns: rows[0]?.columns ?? [] }
-    },
     async subscribe(name, params, role, claims) {
-      const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(
-        'SELECT subscription_id, feed_id, seq, rows, key FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb)',
+      const { rows } = await query<SubscribeRow>(
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb) s`,
         [name, JSON.stringify(params), role, JSON.stringify(claims)],
         // Two first subscribes on one table race to install its capture trigger in pg_reactive
         // 0.1 (duplicate_object / unique_violation); the loser's retry finds it installed.
         SUBSCRIBE_RACES,
       )
-      const r = rows[0]!
-      return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq: Number(r.seq), rows: r.rows, key: r.key }
+      return subscription(rows[0]!)
     },
     async subscribeSql(sql, params, role, claims, key) {
-      const { rows } = await query<{ subscription_id: string; feed_id: string; seq: string; rows: Row[]; key: string[] | null }>(
-        'SELECT subscription_id, feed_id, seq, rows, key FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[])',
+      const { rows } = await query<SubscribeRow>(
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[]) s`,
         [sql, JSON.stringify(params), role, JSON.stringify(claims), key],
         SUBSCRIBE_RACES,
       )
-      const r = rows[0]!
-      return { subscriptionId: r.subscription_id, feedId: r.feed_id, seq: Number(r.seq), rows: r.rows, key: r.key }
+      return subscription(rows[0]!)
     },
     async changes(subscriptionId, afterSeq) {
-      const { rows } = await query<{ seq: string; ops: PgrOp[] }>(
-        'SELECT seq, ops FROM pgr.changes($1, $2) ORDER BY seq',
+      // ops as text: node-postgres would JSON.parse a jsonb column, and lose digits
+      const { rows } = await query<{ seq: string; size: number | null; ops: string }>(
+        'SELECT seq, size, ops::text AS ops FROM pgr.changes($1, $2) ORDER BY seq',
         [subscriptionId, afterSeq],
       )
-      return rows.map((r) => ({ seq: Number(r.seq), ops: r.ops }))
+      return rows.map((r) => ({ seq: Number(r.seq), size: r.size, ops: r.ops }))
     },
-    async resync(subscriptionId) {
-      const { rows } = await query<{ seq: string; rows: Row[] }>('SELECT seq, rows FROM pgr.resync($1)', [subscriptionId])
-      return { seq: Number(rows[0]!.seq), rows: rows[0]!.rows ?? [] }
+    async resync(subscriptionId, key) {
+      const { rows } = await query<{ seq: string; size: number; entries: string }>(
+        'SELECT r.seq, jsonb_array_length(r.rows) AS size, pgr.entries(r.rows, $2::text[]) AS entries FROM pgr.resync($1) r',
+        [subscriptionId, key],
+      )
+      const r = rows[0]!
+      return { seq: Number(r.seq), size: r.size, entries: r.entries }
     },
     async serverStartedAt() {
       const { rows } = await query<{ t: string }>('SELECT pg_postmaster_start_time()::text AS t', [])

@@ -17,7 +17,9 @@ function fixture() {
     key: ['id'],
     topic: 'feed:7',
     watchers: new Set(),
-    snapshotJson: () => '[]',
+    snapshot: async () => ({ seq: 3, size: 0, entries: '[]' }),
+    snapshotMessage: (snapshot: { seq: number; entries: string }, id: string | null) =>
+      `{"type":"snapshot",${id === null ? '' : `"id":${JSON.stringify(id)},`}"feed":7,"seq":${snapshot.seq},"key":["id"],"rows":${snapshot.entries}}`,
     replaySince: (seq: number) => (seq === 3 ? [] : null),
   } as unknown as Feed
   const port: SubscriptionPort = {

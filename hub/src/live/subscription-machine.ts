@@ -86,18 +86,21 @@ export const subscriptionMachine = setup({
         cancelled = true
       }
     }),
-    /** Sends the rows (or, resuming, only what the client missed); resolves with the client's seq. */
-    sendSnapshot: fromPromise<number, { context: SubscriptionContext; resume: boolean }>(async ({ input: { context, resume } }) => {
+    /**
+     * Sends the rows (or, resuming, only what the client missed); resolves with the client's seq,
+     * which may be ahead of the feed's when the rows were read after deltas still on their way.
+     */
+    sendSnapshot: fromPromise<number, { context: SubscriptionContext; resume: boolean }>(async ({ input: { context, resume }, signal }) => {
       const { feed, port, id } = context
       const r = context.resume
-      if (resume && r && feed && r.feed === feed.feedId && feed.replaySince(r.seq) !== null) {
+      if (resume && r && feed && r.feed === feed.feedId && r.seq <= feed.seq && feed.replaySince(r.seq) !== null) {
         port.send(`{"type":"resumed","id":${quote(id)},"feed":${feed.feedId},"seq":${r.seq}}`)
         return r.seq
       }
-      port.send(
-        `{"type":"snapshot","id":${quote(id)},"feed":${feed!.feedId},"seq":${feed!.seq},"key":${quote(feed!.key)},"rows":${feed!.snapshotJson()}}`,
-      )
-      return feed!.seq
+      const snapshot = await feed!.snapshot()
+      if (signal.aborted) return snapshot.seq
+      port.send(feed!.snapshotMessage(snapshot, id))
+      return snapshot.seq
     }),
     /** While live: the deltas published since the client's seq, then the feed's topic. */
     feedLink: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
@@ -109,7 +112,7 @@ export const subscriptionMachine = setup({
       }
       for (const message of missed) port.send(message)
       port.subscribeTopic(feed!.topic)
-      port.send(`{"type":"state","id":${quote(id)},"state":"live","seq":${feed!.seq}}`)
+      port.send(`{"type":"state","id":${quote(id)},"state":"live","seq":${Math.max(input.seq, feed!.seq)}}`)
       if (port.lagging) sendBack({ type: 'backpressure.high' })
       return () => port.unsubscribeTopic(feed!.topic)
     }),
