@@ -8,6 +8,7 @@ import TestRenderer, { act } from 'react-test-renderer'
 import { WebSocket } from 'ws'
 import { websocketTransport, type LiveQuery, type WebSocketConstructor } from '@pgstack/sdk/pgstack'
 import { useLiveQuery, type LiveQueryResult } from '@pgstack/sdk/react'
+import { parseExactJson } from '@pgstack/sdk/exact-json'
 import { startSdkStack } from './stack.ts'
 
 ;(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true
@@ -346,3 +347,30 @@ t.test(
     query.close()
   },
 )
+
+t.test('numbers past 2^53: plain JSON numbers as PostgREST clients get them, or every digit with parseExactJson', async (t) => {
+  await stack.sql(`CREATE TABLE ledger (id bigint PRIMARY KEY, amount numeric NOT NULL);
+    GRANT SELECT ON ledger TO anon;
+    INSERT INTO ledger VALUES (9007199254740992, 1.50), (9007199254740993, 12345678901234567890.5);
+    SELECT pgr.define('ledger', 'SELECT id, amount FROM ledger ORDER BY id')`)
+  const exact = stack.client({
+    live: { transport: websocketTransport({ WebSocket: WebSocket as unknown as WebSocketConstructor, parse: parseExactJson }) },
+  })
+  const plain = client()
+  const exactRows = exact.live<{ id: string; amount: string | number }>('ledger')
+  const plainRows = plain.live<{ id: number; amount: number }>('ledger')
+  t.teardown(() => {
+    exactRows.close()
+    plainRows.close()
+    exact.close()
+    plain.close()
+  })
+  await until(() => exactRows.rows.length === 2 && plainRows.rows.length === 2, 'both snapshots')
+  t.same(exactRows.rows, [{ id: '9007199254740992', amount: 1.5 }, { id: '9007199254740993', amount: '12345678901234567890.5' }])
+  t.equal(plainRows.rows.length, 2, 'two bigint keys one apart stay two rows')
+  await stack.sql('UPDATE ledger SET amount = 2 WHERE id = 9007199254740993')
+  await until(() => exactRows.rows[1]?.amount === 2, 'the update of the second key')
+  t.same(exactRows.rows, [{ id: '9007199254740992', amount: 1.5 }, { id: '9007199254740993', amount: 2 }], 'the update reached its own key')
+  await until(() => plainRows.rows[1]?.amount === 2, 'the update, plain')
+  t.equal(plainRows.rows[0]!.amount, 1.5, 'the other key untouched')
+})

@@ -29,6 +29,12 @@ export interface WebSocketTransportOptions {
   reconnect?: { minMs?: number; maxMs?: number }
   /** An attempt not welcomed by the server within this time (10,000 ms) is abandoned and retried. */
   connectTimeoutMs?: number
+  /**
+   * How frames are read. Default `JSON.parse`: numbers as PostgREST clients get them (past 2^53
+   * or past a double's digits, rounded). `parseExactJson` from `@pgstack/sdk/exact-json` keeps
+   * those as their exact decimal text instead.
+   */
+  parse?: (text: string) => unknown
 }
 
 interface Subscription {
@@ -43,6 +49,7 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
   return ({ url, getToken }) => {
     const Socket =
       options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    const parse = options.parse ?? JSON.parse
     const subscriptions = new Map<string, Subscription>()
     let connection: ReconnectingSocket | null = null
     let welcomed = false
@@ -174,7 +181,7 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
           message: (data) => {
             let message: ServerMessage
             try {
-              message = JSON.parse(data) as ServerMessage
+              message = parse(data) as ServerMessage
             } catch {
               return // not the protocol; nothing to act on
             }
