@@ -8,6 +8,13 @@ import { parsePgrNotice, type PgrNotice } from './pgr-notice.ts'
 /** Notifications kept for feeds being subscribed; a bound against a busy database's other feeds. */
 const MAX_EARLY = 10_000
 
+/** A hold on a feed: the feed lives (or lingers) until every lease on it is released. */
+export interface FeedLease {
+  readonly feed: Feed
+  /** Gives the hold back; a second call does nothing. */
+  release(): void
+}
+
 interface Entry {
   feed: Feed
   ready: Promise<Feed>
@@ -35,17 +42,27 @@ export class FeedRegistry {
     return [...this.byKey.values()].map((entry) => entry.feed)
   }
 
-  /** The feed for `spec`, started if needed, held until `release`. */
-  async acquire(spec: FeedSpec): Promise<Feed> {
+  /** A lease on the feed for `spec`, started if needed; the feed is held until the lease is released. */
+  async acquire(spec: FeedSpec): Promise<FeedLease> {
     let entry = this.byKey.get(spec.key)
     if (!entry) entry = this.create(spec)
     clearTimeout(entry.linger)
-    entry.feed.holders++
+    const { feed } = entry
+    feed.holders++
     try {
-      return await entry.ready
+      await entry.ready
     } catch (error) {
-      entry.feed.holders--
+      feed.holders--
       throw error
+    }
+    let released = false
+    return {
+      feed,
+      release: () => {
+        if (released) return
+        released = true
+        this.release(feed)
+      },
     }
   }
 
@@ -77,7 +94,7 @@ export class FeedRegistry {
     return entry
   }
 
-  release(feed: Feed): void {
+  private release(feed: Feed): void {
     feed.holders--
     if (feed.holders > 0 || feed.state === 'closed') return
     const entry = this.byKey.get(feed.spec.key)

@@ -36,6 +36,8 @@ export interface FeedDeps {
   log(line: string): void
   replayDeltas: number
   replayBytes: number
+  /** Wait before a failed catch-up or resync is tried again (default 1 s). */
+  retryMs?: number
   /** Told of every delta once it left for the sockets (the introspection's figures). */
   delivered?(feed: Feed, seq: number, receivedAt: number): void
 }
@@ -47,6 +49,20 @@ interface Queued {
   receivedAt: number
 }
 
+/** Catching up: read the log; check the sequence, then read; replace the rows. Weakest first. */
+type Job = 'read' | 'check' | 'resync'
+const JOBS: readonly Job[] = ['read', 'check', 'resync']
+
+/** What a catch-up job came to; Feed.run acts on it. */
+type Outcome =
+  | { kind: 'done' }
+  /** The log no longer reaches back (or the feed went back in sequence): a resync is right. */
+  | { kind: 'logGone' }
+  /** The subscription or its live query is gone in pg_reactive. */
+  | { kind: 'lost'; message: string }
+  /** PostgreSQL could not answer (a dropped connection, a restart): try again later. */
+  | { kind: 'failed'; message: string }
+
 /** Told when the pg_reactive subscription is gone (query dropped, feed removed). */
 export interface FeedWatcher {
   send(event: { type: 'feed.lost'; error: ApiError }): void
@@ -57,7 +73,7 @@ export class Feed {
   subscriptionId = ''
   feedId = 0
   topic = ''
-  /** Subscription actors holding this feed; at zero the registry lets it linger, then closes it. */
+  /** Leases held on this feed (counted by the registry); at zero it lingers, then closes. */
   holders = 0
   deltasTotal = 0
   deliveriesTotal = 0
@@ -72,8 +88,9 @@ export class Feed {
   private stored: PgrSnapshot | null = null
   private reading: Promise<PgrSnapshot> | null = null
   private queue: Queued[] = []
-  private filling = false
-  private resyncPending = false
+  /** The catch-up job running, and the one to run after it. */
+  private job: Job | null = null
+  private next: Job | null = null
   private retryTimer: NodeJS.Timeout | undefined
   /** A Set, not an EventEmitter: thousands of subscribers come and go in O(1) each. */
   readonly watchers = new Set<FeedWatcher>()
@@ -156,7 +173,7 @@ export class Feed {
 
   handle(notice: PgrNotice, receivedAt = performance.now()): void {
     if (this.state === 'closed') return
-    if (this.filling) {
+    if (this.job) {
       this.queue.push({ notice, receivedAt })
       return
     }
@@ -172,18 +189,22 @@ export class Feed {
     }
     // a gap (a lost notification) or a delta too large for NOTIFY: read it from the log
     this.queue.push({ notice, receivedAt })
-    void this.fill()
+    this.request('read')
   }
 
   /**
-   * Brings the rows up to date from the log after notifications may have been missed. After a
+   * Brings the feed up to date from the log after notifications may have been missed. After a
    * reconnect the sequence is checked first: pg_reactive commits without waiting for WAL flush,
    * so a PostgreSQL crash can take the feed back to an earlier sequence than the hub has seen;
    * then only a full resync is right.
    */
   catchUp(checkSequence = false): void {
-    if (this.state === 'closed' || this.filling) return
-    void this.fill(checkSequence)
+    this.request(checkSequence ? 'check' : 'read')
+  }
+
+  /** Replaces the rows with PostgreSQL's, whatever the sequences say (after a server restart). */
+  resync(): void {
+    this.request('resync')
   }
 
   /** `ops` is pg_reactive's text, already in the protocol's shape: it is sent as it came. */
@@ -203,108 +224,91 @@ export class Feed {
     }
   }
 
-  private async fill(checkSequence = false): Promise<void> {
-    this.filling = true
-    const startedAt = performance.now()
-    let again = false
-    try {
-      if (checkSequence) {
-        const current = await this.deps.pgr.sequence(this.subscriptionId)
-        if (this.state === 'closed') return
-        if (current === null) throw Object.assign(new Error(`subscription ${this.subscriptionId} does not exist`), { code: '42704' })
-        if (current < this.seqNow) throw Object.assign(new Error('feed went back in sequence'), { code: 'PR001' })
-      }
-      const deltas = await this.deps.pgr.changes(this.subscriptionId, this.seqNow)
-      if (this.state === 'closed') return
-      for (const delta of deltas) {
-        if (delta.seq <= this.seqNow) continue
-        if (delta.seq !== this.seqNow + 1) throw Object.assign(new Error('hole in the delta log'), { code: 'PR001' })
-        this.publishDelta(delta.seq, delta.size, delta.ops, startedAt)
-      }
-      if (this.state === 'resyncing') this.state = 'live'
-    } catch (error) {
-      const code = (error as { code?: string }).code
-      if (code === 'PR001') {
-        again = !(await this.resyncFromDatabase())
-      } else if (code === '42704') {
-        this.lose(liveError('queryDropped', `live query "${this.spec.query}" was dropped`, (error as Error).message, 'Subscribe again once it is defined.'))
-        return
-      } else {
-        this.deps.log(`live feed ${this.feedId}: catching up failed: ${(error as Error).message}`)
-        again = true
-      }
-    } finally {
-      this.filling = false
-    }
+  /** One catch-up job at a time; one asked for meanwhile runs next (the strongest of them). */
+  private request(job: Job): void {
     if (this.state === 'closed') return
-    if (again) {
-      this.state = 'resyncing'
-      clearTimeout(this.retryTimer)
-      this.retryTimer = setTimeout(() => this.catchUp(true), 1_000)
+    if (this.job) {
+      if (this.next === null || JOBS.indexOf(job) > JOBS.indexOf(this.next)) this.next = job
       return
     }
-    this.drainQueue()
+    void this.run(job)
   }
 
-  private drainQueue(): void {
-    if (this.resyncPending) {
-      this.resyncPending = false
-      this.resync()
-      return
+  /** Runs a job and acts on its outcome: the only place that retries, resyncs or gives up. */
+  private async run(job: Job): Promise<void> {
+    clearTimeout(this.retryTimer)
+    this.job = job
+    const outcome = job === 'resync' ? await this.reload() : await this.readLog(job === 'check')
+    this.job = null
+    if (this.state === 'closed') return
+    switch (outcome.kind) {
+      case 'done':
+        break
+      case 'logGone':
+        return this.run('resync')
+      case 'lost':
+        return this.lose(liveError('queryDropped', `live query "${this.spec.query}" was dropped`, outcome.message, 'Subscribe again once it is defined.'))
+      case 'failed':
+        this.deps.log(`live feed ${this.feedId}: ${job === 'resync' ? 'resync' : 'catching up'} failed: ${outcome.message}`)
+        this.state = 'resyncing'
+        this.retryTimer = setTimeout(() => this.request(job === 'resync' ? 'resync' : 'check'), this.deps.retryMs ?? 1_000)
+        return
     }
+    const next = this.next
+    this.next = null
+    if (next) return this.run(next)
     const queued = this.queue
     this.queue = []
     for (let i = 0; i < queued.length; i++) {
       this.handle(queued[i]!.notice, queued[i]!.receivedAt)
-      if (this.filling) {
+      if (this.job) {
         this.queue.push(...queued.slice(i + 1))
         break
       }
     }
   }
 
-  /** Replaces the rows with the current result and tells every subscriber; false on failure. */
-  private async resyncFromDatabase(): Promise<boolean> {
+  /** The deltas after the feed's sequence, from pg_reactive's log, published in order. */
+  private async readLog(checkSequence: boolean): Promise<Outcome> {
+    const startedAt = performance.now()
     try {
-      const snapshot = await this.deps.pgr.resync(this.subscriptionId, this.keyColumns)
-      if (this.state === 'closed') return true
-      this.seqNow = snapshot.seq
-      this.rowCount = snapshot.size
-      this.stored = snapshot
-      this.ring = []
-      this.ringBytes = 0
-      this.state = 'live'
-      this.deps.publish(this.topic, this.snapshotMessage(snapshot, null))
-      return true
-    } catch (error) {
-      if ((error as { code?: string }).code === '42704') {
-        this.lose(liveError('queryDropped', `live query "${this.spec.query}" was dropped`, (error as Error).message, 'Subscribe again once it is defined.'))
-        return true
+      if (checkSequence) {
+        const current = await this.deps.pgr.sequence(this.subscriptionId)
+        if (current === null) return { kind: 'lost', message: `subscription ${this.subscriptionId} does not exist` }
+        if (current < this.seqNow) return { kind: 'logGone' } // the feed went back: PostgreSQL lost commits
       }
-      this.deps.log(`live feed ${this.feedId}: resync failed: ${(error as Error).message}`)
-      return false
+      const deltas = await this.deps.pgr.changes(this.subscriptionId, this.seqNow)
+      if (this.state === 'closed') return { kind: 'done' }
+      for (const delta of deltas) {
+        if (delta.seq <= this.seqNow) continue
+        if (delta.seq !== this.seqNow + 1) return { kind: 'logGone' } // a hole in the log
+        this.publishDelta(delta.seq, delta.size, delta.ops, startedAt)
+      }
+      if (this.state === 'resyncing') this.state = 'live'
+      return { kind: 'done' }
+    } catch (error) {
+      return outcomeOf(error)
     }
   }
 
-  /** Replaces the rows with PostgreSQL's, whatever the sequences say (after a server restart). */
-  resync(): void {
-    if (this.state === 'closed') return
-    if (this.filling) {
-      this.resyncPending = true
-      return
+  /** Replaces the rows with the feed's current ones and tells every subscriber. */
+  private async reload(): Promise<Outcome> {
+    let snapshot: PgrSnapshot
+    try {
+      snapshot = await this.deps.pgr.resync(this.subscriptionId, this.keyColumns)
+    } catch (error) {
+      const outcome = outcomeOf(error)
+      return outcome.kind === 'logGone' ? { kind: 'failed', message: (error as Error).message } : outcome
     }
-    this.filling = true
-    void this.resyncFromDatabase().then((ok) => {
-      this.filling = false
-      if (this.state === 'closed') return
-      if (!ok) {
-        this.state = 'resyncing'
-        clearTimeout(this.retryTimer)
-        this.retryTimer = setTimeout(() => this.resync(), 1_000)
-        return
-      }
-      this.drainQueue()
-    })
+    if (this.state === 'closed') return { kind: 'done' }
+    this.seqNow = snapshot.seq
+    this.rowCount = snapshot.size
+    this.stored = snapshot
+    this.ring = []
+    this.ringBytes = 0
+    this.state = 'live'
+    this.deps.publish(this.topic, this.snapshotMessage(snapshot, null))
+    return { kind: 'done' }
   }
 
   markResyncing(): void {
@@ -324,6 +328,13 @@ export class Feed {
     this.queue = []
     this.ring = []
   }
+}
+
+function outcomeOf(error: unknown): Outcome {
+  const { code, message } = error as { code?: string; message?: string }
+  if (code === 'PR001') return { kind: 'logGone' }
+  if (code === '42704') return { kind: 'lost', message: message ?? 'subscription does not exist' }
+  return { kind: 'failed', message: message ?? String(error) }
 }
 
 function liveErrorOf(notice: PgrNotice & { kind: 'error' }): ApiError {

@@ -7,7 +7,7 @@ import { stateName, subscriptionMachine, type SubscriptionContext, type Subscrip
 
 const security = (sub: string): SecurityContext => ({ role: 'authenticated', claims: { sub }, expiresAt: null, key: sub })
 
-function fixture() {
+function fixture(resume?: { feed: number; seq: number }) {
   const sent: string[] = []
   const topics: string[] = []
   let released = 0
@@ -23,17 +23,21 @@ function fixture() {
     replaySince: (seq: number) => (seq === 3 ? [] : null),
   } as unknown as Feed
   const port: SubscriptionPort = {
-    registry: { release: () => void released++ } as unknown as FeedRegistry,
+    registry: {} as FeedRegistry,
     lagging: false,
     send: (m) => void sent.push(m),
     subscribeTopic: (topic) => void topics.push(topic),
     unsubscribeTopic: (topic) => void topics.splice(topics.indexOf(topic), 1),
   }
-  // the registry is faked away: acquiring answers at once with the feed
+  // the registry is faked away: acquiring answers at once with a lease on the feed
   const machine = subscriptionMachine.provide({
-    actors: { acquireFeed: fromCallback<SubscriptionEvent, SubscriptionContext>(({ sendBack }) => void sendBack({ type: 'feed.acquired', feed })) },
+    actors: {
+      acquireFeed: fromCallback<SubscriptionEvent, SubscriptionContext>(({ sendBack }) =>
+        void sendBack({ type: 'feed.acquired', lease: { feed, release: () => void released++ } }),
+      ),
+    },
   })
-  const actor = createActor(machine, { input: { id: 's1', query: 'q', params: [], security: security('ann'), resume: null, port } })
+  const actor = createActor(machine, { input: { id: 's1', query: 'q', params: [], security: security('ann'), resume: resume ?? null, port } })
   return { actor, sent, topics, released: () => released }
 }
 
@@ -89,4 +93,20 @@ t.test('a refreshed token of the same user changes nothing; another user re-auth
   t.equal(released(), 1)
   t.equal(stateName(actor.getSnapshot().value), 'live')
   t.equal(sent.filter((m) => m.includes('"type":"snapshot"')).length, 2)
+})
+
+t.test('resume is decided by a guard: the same feed with its missed deltas still in the window resumes, anything else snapshots', async (t) => {
+  const resumed = fixture({ feed: 7, seq: 3 })
+  resumed.actor.start()
+  await settle()
+  t.equal(stateName(resumed.actor.getSnapshot().value), 'live')
+  t.same(resumed.sent, ['{"type":"resumed","id":"s1","feed":7,"seq":3}', '{"type":"state","id":"s1","state":"live","seq":3}'])
+
+  for (const resume of [{ feed: 8, seq: 3 }, { feed: 7, seq: 1 }]) {
+    const other = fixture(resume)
+    other.actor.start()
+    await settle()
+    t.match(other.sent[0], /^\{"type":"snapshot","id":"s1"/, `resume ${JSON.stringify(resume)}: a snapshot`)
+    t.equal(stateName(other.actor.getSnapshot().value), 'live')
+  }
 })

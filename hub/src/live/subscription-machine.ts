@@ -1,14 +1,15 @@
 // One client subscription's lifecycle as an xstate v5 machine: authorizing → snapshotting → live
 // ⇄ lagging → resyncing → live, ending in closed. It never sees a delta: deltas go to its feed's
 // topic once for all subscribers; the actor only decides when this socket is on that topic.
-import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { assign, fromCallback, fromPromise, setup, type DoneActorEvent } from 'xstate'
 import { TokenRejected, rejectedAsPostgrest, type ApiError } from '@pgstack/common'
 import type { SecurityContext } from './auth.ts'
 import { closedMessage, errorMessage } from './error-messages.ts'
 import { toApiError } from './errors.ts'
 import type { CompiledSql, Feed, FeedSpec } from './feed.ts'
-import type { FeedRegistry } from './feed-registry.ts'
+import type { FeedLease, FeedRegistry } from './feed-registry.ts'
 import { canonicalJson } from './canonical.ts'
+import type { PgrSnapshot } from './pgr.ts'
 
 /** What a subscription may do with its socket; implemented by the socket's session. */
 export interface SubscriptionPort {
@@ -31,6 +32,8 @@ export interface SubscriptionInput {
 }
 
 export interface SubscriptionContext extends SubscriptionInput {
+  /** The hold on the feed while attached; released on leaving `attached`. */
+  lease: FeedLease | null
   feed: Feed | null
   /** The sequence the client is at, as far as this actor knows. */
   seq: number
@@ -40,10 +43,9 @@ export interface SubscriptionContext extends SubscriptionInput {
 }
 
 export type SubscriptionEvent =
-  | { type: 'feed.acquired'; feed: Feed }
+  | { type: 'feed.acquired'; lease: FeedLease }
   | { type: 'feed.failed'; error: unknown }
   | { type: 'feed.lost'; error: ApiError }
-  | { type: 'delta.gap' }
   | { type: 'backpressure.high' }
   | { type: 'backpressure.drained' }
   | { type: 'token.refreshed'; security: SecurityContext }
@@ -54,6 +56,8 @@ export type SubscriptionEvent =
 export type SubscriptionStateName = 'authorizing' | 'snapshotting' | 'live' | 'lagging' | 'resyncing' | 'closed'
 
 const quote = JSON.stringify
+/** The rows readSnapshot resolved with (its done event is not in the machine's event union). */
+const snapshotOf = (event: unknown) => (event as DoneActorEvent<PgrSnapshot>).output
 
 export const subscriptionMachine = setup({
   types: {
@@ -63,12 +67,11 @@ export const subscriptionMachine = setup({
   },
   actors: {
     /**
-     * Holds the feed for (query, params, role, claims). A callback, not a promise, so that a feed
-     * acquired after the actor moved on (token changed, socket closed) is released, not leaked.
+     * Leases the feed for (query, params, role, claims). A callback, not a promise, so that a
+     * lease granted after the actor moved on (token changed, socket closed) is released, not leaked.
      */
     acquireFeed: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       let cancelled = false
-      const { registry } = input.port
       const spec: FeedSpec = {
         // a builder feed is identified by its SQL: equal texts share one feed, whatever the label
         key: canonicalJson([input.sql ? { sql: input.sql.sql, key: input.sql.key } : input.query, input.params, input.security.role, input.security.claims]),
@@ -78,38 +81,21 @@ export const subscriptionMachine = setup({
         claims: input.security.claims,
       }
       if (input.sql) spec.sql = input.sql
-      registry.acquire(spec).then(
-        (feed) => (cancelled ? registry.release(feed) : sendBack({ type: 'feed.acquired', feed })),
+      input.port.registry.acquire(spec).then(
+        (lease) => (cancelled ? lease.release() : sendBack({ type: 'feed.acquired', lease })),
         (error: unknown) => cancelled || sendBack({ type: 'feed.failed', error }),
       )
       return () => {
         cancelled = true
       }
     }),
-    /**
-     * Sends the rows (or, resuming, only what the client missed); resolves with the client's seq,
-     * which may be ahead of the feed's when the rows were read after deltas still on their way.
-     */
-    sendSnapshot: fromPromise<number, { context: SubscriptionContext; resume: boolean }>(async ({ input: { context, resume }, signal }) => {
-      const { feed, port, id } = context
-      const r = context.resume
-      if (resume && r && feed && r.feed === feed.feedId && r.seq <= feed.seq && feed.replaySince(r.seq) !== null) {
-        port.send(`{"type":"resumed","id":${quote(id)},"feed":${feed.feedId},"seq":${r.seq}}`)
-        return r.seq
-      }
-      const snapshot = await feed!.snapshot()
-      if (signal.aborted) return snapshot.seq
-      port.send(feed!.snapshotMessage(snapshot, id))
-      return snapshot.seq
-    }),
+    /** The feed's rows, at its sequence or ahead of it (read from PostgreSQL when needed). */
+    readSnapshot: fromPromise<PgrSnapshot, Feed>(({ input }) => input.snapshot()),
     /** While live: the deltas published since the client's seq, then the feed's topic. */
     feedLink: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       const { feed, port, id } = input
       const missed = feed!.replaySince(input.seq)
-      if (missed === null) {
-        sendBack({ type: 'delta.gap' })
-        return () => {}
-      }
+      if (missed === null) return () => {} // the guard on `live` has already sent the actor to resync
       for (const message of missed) port.send(message)
       port.subscribeTopic(feed!.topic)
       port.send(`{"type":"state","id":${quote(id)},"state":"live","seq":${Math.max(input.seq, feed!.seq)}}`)
@@ -120,16 +106,23 @@ export const subscriptionMachine = setup({
   guards: {
     contextChanged: ({ context, event }) =>
       event.type === 'token.refreshed' && event.security.key !== context.security.key,
+    /** The client resumes this very feed, and every delta it missed is still in the replay window. */
+    canResume: ({ context: { resume, feed } }) =>
+      resume !== null && feed !== null && resume.feed === feed.feedId && resume.seq <= feed.seq && feed.replaySince(resume.seq) !== null,
+    /** The deltas since the client's seq are no longer in the replay window. */
+    replayGone: ({ context }) => context.feed!.replaySince(context.seq) === null,
   },
   actions: {
     watchFeed: ({ context, self }) => context.feed?.watchers.add(self),
-    releaseFeed: assign(({ context, self }) => {
-      if (context.feed) {
-        context.feed.watchers.delete(self)
-        context.port.registry.release(context.feed)
-      }
-      return { feed: null }
-    }),
+    releaseFeed: ({ context, self }) => {
+      context.feed?.watchers.delete(self)
+      context.lease?.release()
+    },
+    /** After readSnapshot: the rows to the client, and their sequence as the client's. */
+    sendSnapshot: ({ context, event }) => context.port.send(context.feed!.snapshotMessage(snapshotOf(event), context.id)),
+    takeSnapshotSeq: assign({ seq: ({ event }) => snapshotOf(event).seq }),
+    sendResumed: ({ context: { port, id, feed, resume } }) =>
+      port.send(`{"type":"resumed","id":${quote(id)},"feed":${feed!.feedId},"seq":${resume!.seq}}`),
     announce: ({ context }, state: 'lagging' | 'resyncing') =>
       context.port.send(`{"type":"state","id":${quote(context.id)},"state":"${state}"}`),
     announceClosed: ({ context }) => {
@@ -141,7 +134,7 @@ export const subscriptionMachine = setup({
   },
 }).createMachine({
   id: 'subscription',
-  context: ({ input }) => ({ ...input, feed: null, seq: 0, error: null, silent: false }),
+  context: ({ input }) => ({ ...input, lease: null, feed: null, seq: 0, error: null, silent: false }),
   initial: 'authorizing',
   on: {
     'client.unsubscribed': { target: '.closed' },
@@ -166,27 +159,35 @@ export const subscriptionMachine = setup({
     authorizing: {
       invoke: { src: 'acquireFeed', input: ({ context }) => context },
       on: {
-        'feed.acquired': { target: 'attached', actions: assign({ feed: ({ event }) => event.feed }) },
+        'feed.acquired': { target: 'attached', actions: assign({ lease: ({ event }) => event.lease, feed: ({ event }) => event.lease.feed }) },
         'feed.failed': { target: 'closed', actions: assign({ error: ({ event }) => toApiError(event.error) }) },
       },
     },
     attached: {
       entry: 'watchFeed',
-      exit: 'releaseFeed',
+      exit: ['releaseFeed', assign({ lease: null, feed: null })],
       on: { 'feed.lost': { target: 'authorizing', actions: assign({ resume: null }) } },
-      initial: 'snapshotting',
+      initial: 'opening',
       states: {
+        /** Resume when the feed can replay what the client missed; a snapshot otherwise. */
+        opening: {
+          always: [
+            { guard: 'canResume', target: 'live', actions: ['sendResumed', assign({ seq: ({ context }) => context.resume!.seq, resume: null })] },
+            { target: 'snapshotting' },
+          ],
+        },
         snapshotting: {
           invoke: {
-            src: 'sendSnapshot',
-            input: ({ context }) => ({ context, resume: true }),
-            onDone: { target: 'live', actions: assign({ seq: ({ event }) => event.output, resume: null }) },
+            src: 'readSnapshot',
+            input: ({ context }) => context.feed!,
+            onDone: { target: 'live', actions: ['sendSnapshot', 'takeSnapshotSeq', assign({ resume: null })] },
             onError: { target: '#subscription.closed', actions: assign({ error: ({ event }) => toApiError(event.error) }) },
           },
         },
         live: {
+          always: { guard: 'replayGone', target: 'resyncing' },
           invoke: { src: 'feedLink', input: ({ context }) => context },
-          on: { 'backpressure.high': 'lagging', 'delta.gap': 'resyncing' },
+          on: { 'backpressure.high': 'lagging' },
         },
         lagging: {
           entry: { type: 'announce', params: 'lagging' },
@@ -195,9 +196,9 @@ export const subscriptionMachine = setup({
         resyncing: {
           entry: { type: 'announce', params: 'resyncing' },
           invoke: {
-            src: 'sendSnapshot',
-            input: ({ context }) => ({ context, resume: false }),
-            onDone: { target: 'live', actions: assign({ seq: ({ event }) => event.output }) },
+            src: 'readSnapshot',
+            input: ({ context }) => context.feed!,
+            onDone: { target: 'live', actions: ['sendSnapshot', 'takeSnapshotSeq'] },
             onError: { target: '#subscription.closed', actions: assign({ error: ({ event }) => toApiError(event.error) }) },
           },
           on: { 'backpressure.high': 'lagging' },
