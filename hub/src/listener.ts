@@ -45,9 +45,20 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
     })
     client.on('error', (error) => this.lost(client, error))
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')))
-    await client.connect()
-    for (const channel of this.channels) {
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+    try {
+      await client.connect()
+      for (const channel of this.channels) {
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
+      }
+    } catch (error) {
+      // this connection is ours until it is this.client: a failed one is ended here, not leaked
+      await client.end().catch(() => {})
+      throw error
+    }
+    if (this.stopped) {
+      // stop() came while this (re)connect was under way: stay stopped
+      await client.end().catch(() => {})
+      return
     }
     this.client = client
     this.attempt = 0
