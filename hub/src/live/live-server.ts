@@ -1,6 +1,7 @@
 // Mounts the live protocol on the hub's uWS app: the /live/v1 WebSocket route, the feed registry
 // fed by the one LISTEN connection, heartbeats, the backpressure sweep, introspection and the
-// Prometheus metrics route. It owns its timers and sessions and ends them in close().
+// Prometheus metrics route (its figures are live-stats.ts's). It owns its timers and sessions
+// and ends them in close().
 import type pg from 'pg'
 import uWS from 'uWebSockets.js'
 import type { Config } from '../config.ts'
@@ -8,11 +9,11 @@ import type { TokenVerifier } from '@pgstack/common'
 import type { PgListener } from '../listener.ts'
 import type { Route } from '../routes.ts'
 import { FeedRegistry } from './feed-registry.ts'
+import { LiveStatsCollector } from './live-stats.ts'
 import { metricsHandler, type LiveStats } from './metrics.ts'
 import { createPgrClient } from './pgr.ts'
 import { Introspection } from './introspection.ts'
 import { HEARTBEAT_TOPIC, LiveSession, type LiveReadCompiler, type SocketData } from './session.ts'
-import type { SubscriptionStateName } from './subscription-machine.ts'
 
 export const LIVE_PATH = '/live/v1'
 
@@ -53,18 +54,13 @@ export function mountLive(
   void registry.noteServer().catch((error: Error) => log(`live: pg_postmaster_start_time() failed: ${error.message}`))
   const sessions = new Set<LiveSession>()
   let closed = false
-  const subscriptionCounts = () => {
-    const counts: Record<SubscriptionStateName, number> = { authorizing: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0 }
-    for (const session of sessions) session.countStates(counts)
-    return counts
-  }
+  const figures = new LiveStatsCollector(sessions, registry, () => listener.connected)
   const introspection = new Introspection({
     feeds: () => registry.feeds(),
     publish: (topic, message) => void (closed || app.publish(topic, message, false, false)),
     numSubscribers: (topic) => (closed ? 0 : app.numSubscribers(topic)),
-    hub: () => ({ sockets: sessions.size, listening: listener.connected, subscriptions: subscriptionCounts() }),
+    hub: () => ({ sockets: sessions.size, listening: listener.connected, subscriptions: figures.subscriptionCounts() }),
   })
-  let lagEventsClosed = 0
 
   const onNotification = ({ channel, payload }: { channel: string; payload: string }) => {
     if (channel === 'pgr') registry.onNotification(payload)
@@ -117,7 +113,7 @@ export function mountLive(
     close: (ws) => {
       const session = ws.getUserData().session
       if (!session) return
-      lagEventsClosed += session.lagEvents
+      figures.socketClosed(session)
       sessions.delete(session)
       session.onClose()
     },
@@ -132,37 +128,7 @@ export function mountLive(
     for (const session of sessions) if (session.subscriptionCount > 0) session.checkBackpressure()
   }, 500)
 
-  const rates = new Map<object, { total: number; at: number; rate: number }>()
-  const stats = (): LiveStats => {
-    const subscriptions = subscriptionCounts()
-    let lagEvents = lagEventsClosed
-    for (const session of sessions) lagEvents += session.lagEvents
-    const now = performance.now()
-    const feeds = registry.feeds().map((feed) => {
-      const previous = rates.get(feed)
-      let rate = previous?.rate ?? 0
-      if (!previous || now - previous.at >= 900) {
-        rate = previous ? ((feed.deltasTotal - previous.total) * 1000) / (now - previous.at) : 0
-        rates.set(feed, { total: feed.deltasTotal, at: now, rate })
-      }
-      return {
-        id: feed.feedId,
-        query: feed.spec.query,
-        params: feed.spec.params,
-        role: feed.spec.role,
-        state: feed.state,
-        subscribers: feed.holders,
-        rows: feed.size,
-        deltas_per_second: Math.round(rate * 100) / 100,
-        deltas_total: feed.deltasTotal,
-        deliveries_total: feed.deliveriesTotal,
-        last_seq: feed.seq,
-        lag_ms: Math.round(feed.lastLagMs * 1000) / 1000,
-      }
-    })
-    for (const key of rates.keys()) if (!registry.feeds().includes(key as never)) rates.delete(key)
-    return { sockets: sessions.size, subscriptions, feeds, lagEvents, listening: listener.connected }
-  }
+  const stats = (): LiveStats => figures.stats()
   for (const timer of [heartbeat, sweep]) timer.unref()
 
   return {
