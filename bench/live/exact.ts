@@ -3,7 +3,7 @@
 // keys past 2^53, 25-digit numerics, joins, GROUP BY, LIMIT with ties, DISTINCT ON, windows, CTEs,
 // UNION ALL, RLS per user, random transactions with rollbacks, a resuming client — for SEEDS
 // seeds of ROUNDS rounds. Prints every mismatch and one summary line; exits 1 on any mismatch.
-// Run: node --import tsx bench/live/exact.ts   Env: SEEDS (default 5), ROUNDS (default 12),
+// Run: node --conditions=@pgstack/source --import tsx bench/live/exact.ts   Env: SEEDS (default 5), ROUNDS (default 12),
 // TRANSACTIONS (per writer per round, default 25), LIVE_SEED (replay one seed).
 import { loadavg } from 'node:os'
 import { SignJWT } from 'jose'

@@ -3,7 +3,7 @@ import pg from 'pg'
 import { startTestHub } from '@pgstack/hub/testing'
 import { runExactScenario } from './live-exact-scenario.ts'
 
-// A few fixed seeds here; `node --import tsx bench/live/exact.ts` runs longer (LIVE_SEED replays one).
+// A few fixed seeds here; `node --conditions=@pgstack/source --import tsx bench/live/exact.ts` runs longer (LIVE_SEED replays one).
 const SEEDS = process.env.LIVE_SEED ? [Number(process.env.LIVE_SEED)] : [11, 12, 13]
 
 for (const seed of SEEDS) {
