@@ -1,13 +1,15 @@
 // `npm start` as an operator runs it: the compiled server (built first when its build is stale)
 // against DATABASE_URL with production defaults — /health answers, a sign-up must be confirmed
-// before it can sign in, the mailed link points at the external URL — and what production
-// refuses (a dev secret, missing URLs, a Node whose uWebSockets.js binary cannot load here) stops
-// it with one line.
+// before it can sign in, the mailed link points at the external URL; the same entry as the server
+// image stages it (no sources, production dependencies only); and what production refuses (a dev
+// secret, missing URLs, a Node whose uWebSockets.js binary cannot load here) stops it with one line.
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { statSync, utimesSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import pg from 'pg'
 import { createTestDatabase, nodeBinary, userCommand, userEnv } from '@pgstack/infra/testing'
 import { signApiKeys } from '@pgstack/hub'
@@ -26,10 +28,10 @@ interface Run {
 }
 
 /** Runs in a process group of its own, as a terminal or a service manager starts it. */
-function run(command: string, args: string[], env: Record<string, string>): Run {
+function run(command: string, args: string[], env: Record<string, string>, cwd = root): Run {
   let stdout = ''
   let stderr = ''
-  const child = spawn(...userCommand(command, args), { cwd: root, env: { ...userEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  const child = spawn(...userCommand(command, args), { cwd, env: { ...userEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   child.stdout!.on('data', (chunk) => (stdout += chunk))
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
@@ -120,6 +122,32 @@ t.test('npm start builds a stale server, answers /health and refuses an unconfir
   // SIGTERM to the group (a service manager stopping it; Ctrl-C sends SIGINT the same way).
   signalGroup(started, 'SIGTERM')
   t.ok(await groupGone(started, 30_000), 'SIGTERM stops npm and the server')
+})
+
+t.test('the server image, staged without Docker, runs with no sources, no TypeScript and no tsx', async (t) => {
+  // infra/server.Dockerfile's runtime stage: scripts/stage-server.mjs, then npm ci --omit=dev.
+  // The build is current: the first test's npm start made it.
+  const db = await createTestDatabase(t)
+  const staged = mkdtempSync(join(tmpdir(), 'pgstack-server-image-'))
+  t.teardown(() => rmSync(staged, { recursive: true, force: true }))
+  const exec = (file: string, args: string[], cwd: string) =>
+    promisify(execFile)(...userCommand(file, args), { cwd, env: userEnv(), encoding: 'utf8' })
+  await exec(process.execPath, [join(root, 'scripts', 'stage-server.mjs'), staged], root)
+  await exec('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], staged)
+  for (const absent of ['hub/src', 'hub/tsconfig.build.json', 'node_modules/typescript', 'node_modules/tsx', 'node_modules/vite']) {
+    t.notOk(existsSync(join(staged, absent)), `no ${absent}`)
+  }
+
+  const started = run(process.execPath, ['scripts/start.mjs'], productionEnv(db), staged)
+  t.teardown(() => signalGroup(started, 'SIGKILL'))
+  const url = await listening(started)
+  t.notMatch(started.stdout(), /Building/, 'nothing to build, nothing built')
+  t.equal((await fetch(`${url}/health`)).status, 200)
+  const studio = await fetch(`${url}/studio/`)
+  t.equal(studio.status, 200, 'the Studio is served from its staged build')
+  t.match(await studio.text(), /<html/i)
+  signalGroup(started, 'SIGTERM')
+  t.ok(await groupGone(started, 30_000))
 })
 
 t.test('production refuses a dev secret and missing URLs, in one line', async (t) => {
