@@ -17,6 +17,8 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ minLength: 1, default: '127.0.0.1', description: 'an address to listen on' }),
   PGSTACK_DB_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 1000, default: 20, description: 'an integer from 1 to 1000' }),
   PGSTACK_MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 10 * 1024 * 1024, description: 'an integer ≥ 1024' }),
+  /** How long a stop signal waits for connections and PostgreSQL clients to close before exiting anyway. */
+  PGSTACK_SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000, description: 'an integer ≥ 0 (milliseconds)' }),
   PGSTACK_REST_SCHEMAS: Type.String({ pattern: '^\\s*[^,\\s]+(\\s*,\\s*[^,\\s]+)*\\s*$', default: 'public', description: 'a comma-separated list of schema names' }),
   /** Live protocol: bytes a socket may buffer; past half of it its subscriptions lag and resync. */
   PGSTACK_LIVE_MAX_BUFFER_BYTES: Type.Integer({ minimum: 4096, default: 1024 * 1024, description: 'an integer ≥ 4096' }),
@@ -39,6 +41,7 @@ export interface Config {
   host: string
   poolSize: number
   maxBodyBytes: number
+  shutdownTimeoutMs: number
   restSchemas: string[]
   live: {
     maxBufferBytes: number
@@ -66,7 +69,7 @@ const LIVE_INTEGER_KEYS = [
   'PGSTACK_LIVE_MAX_SUBSCRIPTIONS',
   'PGSTACK_LIVE_REPLAY_DELTAS',
 ]
-const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', ...LIVE_INTEGER_KEYS, ...AUTH_INTEGER_KEYS])
+const INTEGER_KEYS = new Set(['PORT', 'PGSTACK_DB_POOL_SIZE', 'PGSTACK_MAX_BODY_BYTES', 'PGSTACK_SHUTDOWN_TIMEOUT_MS', ...LIVE_INTEGER_KEYS, ...AUTH_INTEGER_KEYS])
 
 /**
  * Reads and validates the configuration; throws ConfigError naming every wrong variable.
@@ -107,6 +110,7 @@ export function loadConfig(
     host: env2.HOST,
     poolSize: env2.PGSTACK_DB_POOL_SIZE,
     maxBodyBytes: env2.PGSTACK_MAX_BODY_BYTES,
+    shutdownTimeoutMs: env2.PGSTACK_SHUTDOWN_TIMEOUT_MS,
     restSchemas: env2.PGSTACK_REST_SCHEMAS.split(',').map((s) => s.trim()),
     live: {
       maxBufferBytes: env2.PGSTACK_LIVE_MAX_BUFFER_BYTES,
