@@ -92,8 +92,13 @@ t.test('a refused subscription is an error state with the server error', async (
 })
 
 t.test('without a WebSocket implementation, live queries fail with one clear error', async (t) => {
-  if ((globalThis as { WebSocket?: unknown }).WebSocket)
-    return t.pass('this runtime has a WebSocket')
+  // Whatever this runtime has (Node 22+ and browsers have a global WebSocket), take it away.
+  const had = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket')
+  delete (globalThis as { WebSocket?: unknown }).WebSocket
+  t.teardown(() => {
+    if (had) Object.defineProperty(globalThis, 'WebSocket', had)
+  })
+  t.equal((globalThis as { WebSocket?: unknown }).WebSocket, undefined)
   const client = createLiveClient({ url: 'ws://hub', getToken: async () => null })
   const query = client.live('active_todos')
   await new Promise((resolve) => setTimeout(resolve, 0))
