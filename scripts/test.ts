@@ -1,19 +1,19 @@
 // `npm test`: builds pg_reactive when needed, starts one throwaway cluster for the whole run,
 // migrates a template database that each test file clones, runs every tap test file and the
 // extension's pg_regress suite against that cluster, and ends with one line `N passed, M failed`.
-import { spawn, spawnSync } from 'node:child_process'
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import pg from 'pg'
 import { countTap, type Counts } from './tap-counts.ts'
 import { existsSync } from 'node:fs'
-import { EXTENSION_SOURCE_DIR, findPgBinaries } from '@pgstack/infra'
+import { EXTENSION_SOURCE_DIR, ensureExtensionInstalled, findPgBinaries, serverOsUser } from '@pgstack/infra'
 import {
   TEMPLATE_DATABASE,
   TEST_CLUSTER_ENV,
   clusterUrls,
   startTestCluster,
-  type TestClusterInfo,
 } from '@pgstack/infra/testing'
 import { ensureChromium } from '@pgstack/infra/browser'
 import { applyMigrations, productMigrations } from '@pgstack/hub'
@@ -78,31 +78,43 @@ function runTap(files: string[], env: NodeJS.ProcessEnv): Promise<Counts> {
   })
 }
 
-/** pg_regress through PGXS's installcheck; counts its per-test ok/FAILED lines. */
-function runRegress(info: TestClusterInfo): Counts {
+/** The extension's pg_regress and isolation tests, as its Makefile lists them. */
+function regressTests(): number {
+  const makefile = readFileSync(join(EXTENSION_SOURCE_DIR, 'Makefile'), 'utf8')
+  const list = (name: string) => (new RegExp(`^${name}\\s*=(.*)$`, 'm').exec(makefile)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).length
+  return Math.max(1, list('REGRESS') + list('ISOLATION'))
+}
+
+/**
+ * pg_regress through PGXS's installcheck, which starts its own temporary instance (the
+ * extension's Makefile) — it needs no cluster of ours. It runs in a copy of the test files in a
+ * temp dir, as the server's OS user when we are root (PostgreSQL refuses root); the copy is kept
+ * when something failed, for its regression.diffs. Counts the per-test ok/FAILED lines.
+ */
+function runRegress(): Counts {
   const bins = findPgBinaries()
   if (!existsSync(join(bins.includedirServer, 'postgres.h'))) {
-    console.log('Skipping pg_regress: the PostgreSQL server headers (PGXS) are not installed here.')
-    return { passed: 0, failed: 0 }
+    // Never a green line for a suite that did not run: each of its tests counts as failed.
+    const tests = regressTests()
+    console.log(`not ok - pg_regress did not run: the PostgreSQL server headers (PGXS) are not installed here (install postgresql-server-dev-${bins.major}); its ${tests} tests count as failed.`)
+    return { passed: 0, failed: tests }
   }
-  const result = spawnSync(
-    'make',
-    ['-C', EXTENSION_SOURCE_DIR, `PG_CONFIG=${bins.pgConfig}`, 'with_llvm=no', 'installcheck'],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        PGHOST: info.socketDir ?? info.host,
-        PGPORT: String(info.port),
-        PGUSER: 'postgres',
-        PGPASSWORD: info.password,
-      },
-    },
-  )
+  ensureExtensionInstalled(bins, (line) => console.log(line))
+  const dir = mkdtempSync(join(tmpdir(), 'pgstack-regress-'))
+  for (const entry of readdirSync(EXTENSION_SOURCE_DIR)) {
+    if (/^(Makefile|regress\.conf|sql|expected|specs)$|\.(control|sql)$/.test(entry)) cpSync(join(EXTENSION_SOURCE_DIR, entry), join(dir, entry), { recursive: true })
+  }
+  const user = serverOsUser()
+  if (user) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, dir])
+  const make = ['make', '-C', dir, `PG_CONFIG=${bins.pgConfig}`, 'with_llvm=no', 'installcheck']
+  const [file, ...args] = user ? ['runuser', '-u', user.name, '--', ...make] : make
+  const result = spawnSync(file!, args, { encoding: 'utf8' })
   const output = `${result.stdout}${result.stderr}`
   process.stdout.write(output)
   const passed = (output.match(/^(ok|test) .*\.\.\. ok|^ok +\d+ /gm) ?? []).length
   const failed = (output.match(/\.\.\. FAILED|^not ok +\d+ /gm) ?? []).length
+  if (result.status === 0 && failed === 0) rmSync(dir, { recursive: true, force: true })
+  else console.log(`pg_regress's files are kept in ${dir}`)
   if (result.status !== 0 && failed === 0) return { passed, failed: 1 }
   return { passed, failed }
 }
@@ -153,7 +165,7 @@ async function main(): Promise<void> {
       counts.failed += tap.failed
     }
     if (!requested.length) {
-      const regress = runRegress(run.info)
+      const regress = runRegress()
       counts.passed += regress.passed
       counts.failed += regress.failed
     }
