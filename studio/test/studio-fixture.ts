@@ -1,7 +1,7 @@
 // What the Studio's browser tests share: a hub over a fresh database serving the current Studio
 // build, a page of headless Chromium signed in to it, and screenshots kept under the test output
 // (test-output/studio/, one PNG per page). Test files launch the browser themselves.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestHub, type TestHub } from '@pgstack/hub/testing'
@@ -41,10 +41,13 @@ export async function openStudio(
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: options.colorScheme ?? 'light' })
   const page = await context.newPage()
   // A failing test leaves a picture of what the page showed.
+  const failedShot = join(SCREENSHOT_DIR, `failed-${(t.name ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`)
   t.teardown(async () => {
     if (t.passing && !t.passing()) {
       mkdirSync(SCREENSHOT_DIR, { recursive: true })
-      await page.screenshot({ path: join(SCREENSHOT_DIR, `failed-${(t.name ?? 'test').replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`) }).catch(() => {})
+      await page.screenshot({ path: failedShot }).catch(() => {})
+    } else {
+      rmSync(failedShot, { force: true }) // an earlier run's failure is history
     }
     await context.close()
   })

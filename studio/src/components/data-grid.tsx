@@ -3,7 +3,7 @@
 // is the caller's (PostgreSQL orders rows, never this grid). Keyboard: ↑/↓ select, Enter opens.
 import { createSolidTable, getCoreRowModel, type ColumnDef, type SortingState } from '@tanstack/solid-table'
 import { createVirtualizer } from '@tanstack/solid-virtual'
-import { createEffect, createMemo, For, Show, type JSX } from 'solid-js'
+import { createEffect, createMemo, For, Show, untrack, type JSX } from 'solid-js'
 import { formatValue } from '../lib/format.ts'
 
 export interface GridColumn {
@@ -40,18 +40,21 @@ export function DataGrid(props: {
   const cellOf = (row: GridRow, column: GridColumn, index: number) =>
     props.cellOf ? props.cellOf(row, column, index) : Array.isArray(row) ? row[index] : (row as Record<string, unknown>)[column.id]
 
-  const columnDefs = createMemo<ColumnDef<GridRow>[]>(() =>
-    props.columns.map((column, index) => ({
+  // Widths are set when the columns change (from the rows there are then), never while rows
+  // arrive, so a live grid does not shift under the reader.
+  const columnDefs = createMemo<ColumnDef<GridRow>[]>(() => {
+    const sample = untrack(() => props.rows.slice(0, 50))
+    return props.columns.map((column, index) => ({
       id: column.id,
       header: column.header,
       accessorFn: (row: GridRow) => cellOf(row, column, index),
       enableSorting: column.sortable !== false && !!props.onSort,
-      size: column.width ?? Math.min(320, Math.max(90, column.header.length * 9 + 40)),
+      size: column.width ?? fitWidth(column, sample.map((row) => cellOf(row, column, index))),
       minSize: 60,
       maxSize: 1200,
       meta: column,
-    })),
-  )
+    }))
+  })
   const table = createSolidTable({
     get data() {
       return props.rows
@@ -61,6 +64,8 @@ export function DataGrid(props: {
     },
     getCoreRowModel: getCoreRowModel(),
     manualSorting: true,
+    // ascending, then descending, then unsorted, whatever the column's type
+    sortDescFirst: false,
     enableMultiSort: true,
     isMultiSortEvent: (event) => (event as MouseEvent).shiftKey,
     enableColumnResizing: true,
@@ -194,6 +199,12 @@ export function DataGrid(props: {
       <Show when={!props.rows.length && props.empty}>{props.empty}</Show>
     </div>
   )
+}
+
+/** Room for the header and the longest of the sampled values (about 8 px a character at 13 px). */
+function fitWidth(column: GridColumn, values: unknown[]): number {
+  const longest = Math.max(column.header.length + (column.key ? 5 : 0), (column.sub ?? '').length * 0.85, ...values.map((v) => Math.min(60, formatValue(v).length)))
+  return Math.round(Math.min(460, Math.max(80, longest * 8.2 + 36)))
 }
 
 function cellTitle(value: unknown): string | undefined {

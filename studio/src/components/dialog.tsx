@@ -1,5 +1,5 @@
 // A modal on the native <dialog>: focus is trapped and Esc closes it, for free and for keyboards.
-import { onMount, type JSX } from 'solid-js'
+import { createUniqueId, onMount, type JSX } from 'solid-js'
 import { Icon } from './icons.tsx'
 
 export function Dialog(props: {
@@ -11,12 +11,14 @@ export function Dialog(props: {
   label?: string
 }) {
   let ref!: HTMLDialogElement
+  const titleId = createUniqueId()
   onMount(() => ref.showModal())
   return (
     <dialog
       ref={ref}
       class={props.wide ? 'wide' : ''}
       aria-label={props.label}
+      aria-labelledby={props.label ? undefined : titleId}
       onCancel={(event) => {
         event.preventDefault()
         props.onClose()
@@ -24,7 +26,7 @@ export function Dialog(props: {
       onClick={(event) => event.target === ref && props.onClose()}
     >
       <header>
-        <h2 class="grow">{props.title}</h2>
+        <h2 class="grow" id={titleId}>{props.title}</h2>
         <button class="btn ghost icon" aria-label="Close" onClick={() => props.onClose()}>
           <Icon name="close" />
         </button>

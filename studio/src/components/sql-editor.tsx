@@ -5,6 +5,7 @@ import { setDiagnostics } from '@codemirror/lint'
 import { Compartment, EditorSelection, Prec } from '@codemirror/state'
 import { oneDark } from '@codemirror/theme-one-dark'
 import { EditorView, keymap } from '@codemirror/view'
+import { closeCompletion } from '@codemirror/autocomplete'
 import { basicSetup } from 'codemirror'
 import { createEffect, on, onCleanup, onMount } from 'solid-js'
 import { theme } from '../lib/theme.ts'
@@ -50,6 +51,7 @@ export function SqlEditor(props: { initial: string; schema?: Record<string, stri
     props.ref({
       text: () => view!.state.doc.toString(),
       runnable: () => {
+        closeCompletion(view!)
         const range = view!.state.selection.main
         if (range.empty) return { text: view!.state.doc.toString(), from: 0 }
         return { text: view!.state.sliceDoc(range.from, range.to), from: range.from }

@@ -47,6 +47,10 @@ export function ActorDetail(props: { row: ActorRow; store: InspectorStore; onClo
         <dd class="num" style={{ 'text-align': 'left' }}>
           {formatCount(props.row.lastSeq)} · lag {formatMs(props.row.lagMs)}
         </dd>
+        <Show when={detail.feed?.sql}>
+          <dt>Compiled SQL</dt>
+          <dd class="mono" style={{ 'font-size': '11.5px' }}>{detail.feed!.sql}</dd>
+        </Show>
         <Show when={detail.feed?.last_error}>
           <dt>Last error</dt>
           <dd class="error-text">{detail.feed!.last_error!.message}</dd>

@@ -111,10 +111,11 @@ export default function LiveQueries() {
             body={<p>The live query and its feeds are dropped; its {q().subscriptions} subscriber(s) are told it no longer exists.</p>}
             onClose={() => setDropping(null)}
             onConfirm={async () => {
+              const name = q().name // read before the dialog closes: q() ends with it
               setDropping(null)
-              const result = await api.delete(`/admin/v1/live-queries/${encodeURIComponent(q().name)}`)
+              const result = await api.delete(`/admin/v1/live-queries/${encodeURIComponent(name)}`)
               if (result.error) return toastError(result.error, 'Drop failed')
-              toast('ok', `${q().name} dropped.`)
+              toast('ok', `${name} dropped.`)
               setSelectedName(null)
               refetch()
             }}

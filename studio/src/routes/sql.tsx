@@ -95,7 +95,7 @@ export default function Sql() {
   useShortcuts([{ keys: 'mod+enter', description: 'Run the SQL (or the selection)', run: () => void run(), inFields: true }])
 
   const current = createMemo(() => answer()?.results[resultIndex()] ?? null)
-  const columns = createMemo<GridColumn[]>(() => (current()?.columns ?? []).map((c, i) => ({ id: `${i}`, header: c.name, sub: c.type, sortable: false, width: Math.min(320, Math.max(100, c.name.length * 9 + 40)) })))
+  const columns = createMemo<GridColumn[]>(() => (current()?.columns ?? []).map((c, i) => ({ id: `${i}`, header: c.name, sub: c.type, sortable: false })))
 
   return (
     <>
@@ -187,7 +187,7 @@ export default function Sql() {
                       <span class="muted ellipsis grow">{entry.summary}</span>
                       <span class="faint nowrap">{formatAgo(entry.at)}</span>
                     </div>
-                    {entry.query.trim().slice(0, 300)}
+                    <div class="clamp">{entry.query.trim().slice(0, 300)}</div>
                   </button>
                 )}
               </For>

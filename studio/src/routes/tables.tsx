@@ -78,7 +78,7 @@ export default function Tables() {
       </PageHead>
       <div class="page-body flush">
         <div class="split">
-          <div class="list-pane" aria-label="Tables and views">
+          <nav class="list-pane" aria-label="Tables and views">
             <div style={{ padding: '10px 10px 4px' }}>
               <input ref={filterInput} type="search" placeholder="Find a table  (Ctrl+K)" value={filter()} onInput={(e) => setFilter(e.currentTarget.value)} style={{ width: '100%' }} aria-label="Find a table" />
             </div>
@@ -100,7 +100,7 @@ export default function Tables() {
                     {(t) => (
                       <A class="list-item" classList={{ active: t.schema === params.schema && t.name === params.table }} href={`/tables/${encodeURIComponent(t.schema)}/${encodeURIComponent(t.name)}`} title={t.warnings.map((w) => w.message).join('\n')}>
                         <Show when={t.warnings.some((w) => w.severity === 'error')} fallback={<Icon name={t.kind === 'view' || t.kind === 'materialized_view' ? 'list' : 'table'} style={{ width: '14px', height: '14px', color: 'var(--faint)', flex: 'none' }} />}>
-                          <Icon name="alert" style={{ width: '14px', height: '14px', color: 'var(--danger)', flex: 'none' }} aria-label="warning" />
+                          <Icon name="alert" style={{ width: '14px', height: '14px', color: 'var(--danger)', flex: 'none' }} role="img" aria-hidden="false" aria-label="warning" />
                         </Show>
                         <span class="ellipsis grow">{t.name}</span>
                         <Show when={t.kind === 'table' || t.kind === 'partitioned_table'}>
@@ -121,7 +121,7 @@ export default function Tables() {
                 <span>Create one in the <A href="/sql">SQL editor</A>.</span>
               </div>
             </Show>
-          </div>
+          </nav>
           <div style={{ display: 'flex', 'flex-direction': 'column', 'min-height': 0, 'min-width': 0 }}>
             <Switch>
               <Match when={!target()}>

@@ -3,6 +3,8 @@ export interface Actor {
   id: string
   socket: number
   subscription: string
+  /** A query-builder subscription as the client sent it. */
+  rest: { relation: string; schema: string | null; query: string } | null
   state: string
   state_since: number
   feed: number | null
@@ -22,6 +24,8 @@ export interface LiveErrorBody {
 export interface Feed {
   id: number
   query: string
+  /** A query-builder feed's compiled SQL. */
+  sql: string | null
   params: unknown[]
   role: string
   claims: Record<string, unknown>
