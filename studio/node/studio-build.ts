@@ -3,9 +3,9 @@
 // replaces dist in one rename, so a running hub never serves half a build. It must not be
 // imported by the hub at run time (it loads Vite); the hub only needs STUDIO_APP_DIR.
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { brotliCompress, constants, gzip } from 'node:zlib'
 import { STUDIO_APP_DIR, STUDIO_ROOT } from './studio-paths.ts'
@@ -23,19 +23,38 @@ function listFiles(path: string): string[] {
     .flatMap((entry) => listFiles(join(path, entry.name)))
 }
 
+/** The source folders of the workspace packages the Studio bundles (e.g. @pgstack/sdk). */
+function workspaceSources(names: string[]): string[] {
+  const found: string[] = []
+  for (const name of names.filter((n) => n.startsWith('@pgstack/'))) {
+    for (let dir = STUDIO_ROOT; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name)
+      if (existsSync(candidate)) {
+        found.push(join(realpathSync(candidate), 'src'))
+        break
+      }
+      if (dirname(dir) === dir) break
+    }
+  }
+  return found
+}
+
 /**
- * What the build depends on: every source file's bytes and the installed versions of the Studio's
- * dependencies (a `npm install` of a new Vite or Solid rebuilds too). Not the lockfile as a whole:
- * colleagues change it for unrelated packages all the time.
+ * What the build depends on: every source file's bytes (the Studio's and those of the workspace
+ * packages it bundles) and the installed versions of its other dependencies (a `npm install` of a
+ * new Vite or Solid rebuilds too). Not the lockfile as a whole: colleagues change it for unrelated
+ * packages all the time.
  */
 export function studioSourceStamp(): string {
   const hash = createHash('sha256')
-  for (const file of SOURCES.flatMap((source) => listFiles(join(STUDIO_ROOT, source))).sort()) {
+  const manifest = JSON.parse(readFileSync(join(STUDIO_ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
+  const dependencies = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).sort()
+  const files = [...SOURCES.map((source) => join(STUDIO_ROOT, source)), ...workspaceSources(dependencies)].flatMap((path) => listFiles(path))
+  for (const file of files.sort()) {
     hash.update(relative(STUDIO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0')
   }
-  const manifest = JSON.parse(readFileSync(join(STUDIO_ROOT, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
   const require = createRequire(join(STUDIO_ROOT, 'package.json'))
-  for (const name of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies }).sort()) {
+  for (const name of dependencies.filter((n) => !n.startsWith('@pgstack/'))) {
     let version = 'missing'
     try {
       version = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version

@@ -26,7 +26,10 @@ export function SqlEditor(props: { initial: string; schema?: Record<string, stri
   let view: EditorView | undefined
   const themeSlot = new Compartment()
   const languageSlot = new Compartment()
-  const lightTheme = EditorView.theme({ '&': { backgroundColor: 'var(--panel)', color: 'var(--text)' }, '.cm-gutters': { backgroundColor: 'var(--panel-2)', color: 'var(--faint)', borderRight: '1px solid var(--border)' } })
+  // The page's own surfaces behind either highlighting, so the editor sits in the page.
+  const surfaces = { '&': { backgroundColor: 'var(--panel)', color: 'var(--text)' }, '.cm-gutters': { backgroundColor: 'var(--panel-2)', color: 'var(--faint)', borderRight: '1px solid var(--border)' } }
+  const lightTheme = EditorView.theme(surfaces)
+  const darkTheme = [oneDark, EditorView.theme(surfaces, { dark: true })]
   const language = () => sql({ dialect: PostgreSQL, schema: props.schema ?? {}, upperCaseKeywords: false })
 
   onMount(() => {
@@ -37,7 +40,7 @@ export function SqlEditor(props: { initial: string; schema?: Record<string, stri
         Prec.highest(keymap.of([{ key: 'Mod-Enter', run: () => (props.onRun(), true) }])),
         basicSetup,
         languageSlot.of(language()),
-        themeSlot.of(theme() === 'dark' ? oneDark : lightTheme),
+        themeSlot.of(theme() === 'dark' ? darkTheme : lightTheme),
         EditorView.lineWrapping,
         EditorView.contentAttributes.of({ 'aria-label': 'SQL' }),
         EditorView.updateListener.of((update) => {
@@ -71,7 +74,7 @@ export function SqlEditor(props: { initial: string; schema?: Record<string, stri
     })
     view.focus()
   })
-  createEffect(on(theme, (t) => view?.dispatch({ effects: themeSlot.reconfigure(t === 'dark' ? oneDark : lightTheme) }), { defer: true }))
+  createEffect(on(theme, (t) => view?.dispatch({ effects: themeSlot.reconfigure(t === 'dark' ? darkTheme : lightTheme) }), { defer: true }))
   createEffect(on(() => props.schema, () => view?.dispatch({ effects: languageSlot.reconfigure(language()) }), { defer: true }))
   onCleanup(() => view?.destroy())
 
