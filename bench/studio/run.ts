@@ -95,6 +95,9 @@ try {
   const script = (after.ScriptDuration! - before.ScriptDuration!) / wall
   const layout = (after.LayoutDuration! + after.RecalcStyleDuration! - before.LayoutDuration! - before.RecalcStyleDuration!) / wall
   const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)
+  // The store's own measure of applying each frame's stream messages (reconcile + render).
+  const applies = (await page.evaluate(() => performance.getEntriesByName('studio:inspector-apply').map((e) => e.duration))).sort((a, b) => a - b)
+  const applyAt = (q: number) => applies[Math.min(applies.length - 1, Math.floor(q * applies.length))] ?? 0
   const shown = await page.locator('.stat', { hasText: 'Actors' }).locator('.value').textContent()
   const countAfter = (await ask({ type: 'count' })).count as { writes: number; deltas: number }
   const seconds = (Date.now() - startedAt) / 1000
@@ -105,6 +108,7 @@ try {
     `studio inspector | ${shown} actors listed, ${GROUPS} feeds, ${(result.writes / seconds).toFixed(1)} writes/s, ${(result.deltas / seconds).toFixed(0)} delta deliveries/s to the subscribers | ` +
       `Chromium main thread ${(busy * 100).toFixed(1)}% busy over ${wall.toFixed(1)} s (script ${(script * 100).toFixed(1)}%, style+layout ${(layout * 100).toFixed(1)}%) | ` +
       `long tasks: ${longTasks.length} (${over50.length} over 50 ms; longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms) | ${fps} frames in the last second | ` +
+      `stream applied in ${applies.length} frames: p50 ${applyAt(0.5).toFixed(1)} ms, p99 ${applyAt(0.99).toFixed(1)} ms, max ${(applies[applies.length - 1] ?? 0).toFixed(1)} ms | ` +
       `load avg ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
   )
   console.log(`  target: ${TARGET}`)

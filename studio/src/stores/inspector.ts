@@ -197,7 +197,7 @@ export function createInspectorStore() {
     }
   }
 
-  const batcher = frameBatcher<StreamMessage>((messages) => {
+  const batcher = frameBatcher<StreamMessage>('studio:inspector-apply', (messages) => {
     // Introspection messages are diffs: every one applies, in order, but the list is rebuilt once.
     for (const message of messages) {
       if (message.type === 'introspection') applyIntrospection(message)
