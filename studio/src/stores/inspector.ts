@@ -116,6 +116,34 @@ export function createInspectorStore() {
     series[3].push(point.latency_ms?.p99 ?? null)
   }
 
+  /** Where each actor's row is in the list, and which actors read each feed. */
+  const rowAt = new Map<string, number>()
+  const readers = new Map<number, Set<string>>()
+
+  /** The whole list again, oldest actor first: on the first message and when actors come or go. */
+  const rebuildList = () => {
+    const ordered = [...actors.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1))
+    rowAt.clear()
+    readers.clear()
+    ordered.forEach((actor, index) => {
+      rowAt.set(actor.id, index)
+      if (actor.feed !== null) {
+        const set = readers.get(actor.feed) ?? new Set<string>()
+        set.add(actor.id)
+        readers.set(actor.feed, set)
+      }
+    })
+    setList('rows', reconcile(ordered.map((a) => joinRow(a, a.feed === null ? undefined : feeds.get(a.feed))), { key: 'id', merge: true }))
+  }
+
+  /** One row's values again; the store writes only those that changed. */
+  const refreshRow = (id: string) => {
+    const index = rowAt.get(id)
+    const actor = actors.get(id)
+    if (index === undefined || !actor) return
+    setList('rows', index, joinRow(actor, actor.feed === null ? undefined : feeds.get(actor.feed)))
+  }
+
   const applyIntrospection = (message: StreamMessage) => {
     if (message.full) {
       setLatencyFrom(message.latency_from === 'commit' ? 'commit' : 'notification')
@@ -124,16 +152,27 @@ export function createInspectorStore() {
       for (const s of series) s.length = 0
       for (const point of (message.series as Point[] | undefined) ?? []) addPoint(point)
     }
-    for (const feed of (message.feeds as Feed[] | undefined) ?? []) feeds.set(feed.id, feed)
+    const changedFeeds = (message.feeds as Feed[] | undefined) ?? []
+    const changedActors = (message.actors as Actor[] | undefined) ?? []
+    const removed = (message.removed as string[] | undefined) ?? []
+    for (const feed of changedFeeds) feeds.set(feed.id, feed)
     for (const id of (message.removed_feeds as number[] | undefined) ?? []) feeds.delete(id)
-    for (const actor of (message.actors as Actor[] | undefined) ?? []) actors.set(actor.id, actor)
-    for (const id of (message.removed as string[] | undefined) ?? []) actors.delete(id)
+    let membership = message.full === true || removed.length > 0
+    for (const actor of changedActors) {
+      const before = actors.get(actor.id)
+      if (!before || before.feed !== actor.feed) membership = true
+      actors.set(actor.id, actor)
+    }
+    for (const id of removed) actors.delete(id)
     if (message.point) addPoint(message.point as Point)
     if (series[0].length > SERIES_POINTS) for (const s of series) s.splice(0, s.length - SERIES_POINTS)
     setSeriesVersion((v) => v + 1)
-    // Oldest first: a new actor goes to the end, nothing above it moves.
-    const rows = [...actors.values()].sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : 1)).map((a) => joinRow(a, a.feed === null ? undefined : feeds.get(a.feed)))
-    setList('rows', reconcile(rows, { key: 'id', merge: true }))
+    // A second's diff usually changes figures only: touch those rows, not the whole list.
+    if (membership) rebuildList()
+    else {
+      for (const actor of changedActors) refreshRow(actor.id)
+      for (const feed of changedFeeds) for (const id of readers.get(feed.id) ?? []) refreshRow(id)
+    }
     setTotals({ sockets: toNumber(message.sockets), listening: message.listening !== false, subscriptions: (message.subscriptions as Record<string, number>) ?? {} })
     setLastAt(toNumber(message.at) || Date.now())
     const current = watched()
