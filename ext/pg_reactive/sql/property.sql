@@ -49,20 +49,7 @@ CALL scramble(300);
 SELECT pgr.wait_idle();
 
 -- replay the log onto the initial rows and compare with a fresh evaluation: as multisets,
--- and (for queries whose ORDER BY leaves no ties) as text, order and every byte
-CREATE FUNCTION same_multiset(a jsonb, b jsonb) RETURNS boolean LANGUAGE sql AS $$
-  SELECT NOT EXISTS (SELECT jsonb_array_elements(a) EXCEPT ALL SELECT jsonb_array_elements(b))
-     AND NOT EXISTS (SELECT jsonb_array_elements(b) EXCEPT ALL SELECT jsonb_array_elements(a))
-$$;
-CREATE FUNCTION replay(sub bigint, rows_ jsonb, key text[]) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-  d record;
-BEGIN
-  FOR d IN SELECT * FROM pgr.changes(sub, 0) ORDER BY seq LOOP
-    rows_ := pgr.apply(rows_, d.ops, key);
-  END LOOP;
-  RETURN rows_;
-END $$;
+-- and (for queries whose ORDER BY leaves no ties) as text, order and every byte (setup.sql's helpers)
 SELECT s.query, s.params, s.key,
        same_multiset(replay(s.sub, s.rows, s.key),
                      pgr._eval((SELECT sql FROM pgr.live_query WHERE name = s.query),
@@ -87,4 +74,3 @@ SELECT pgr.unsubscribe(sub) FROM start ORDER BY sub;
 SELECT pgr.undefine(q) FROM unnest(ARRAY['p_keyed', 'p_multiset', 'p_agg', 'p_ordered', 'p_by_key', 'p_hidden', 'p_ties']) q;
 DROP TABLE p, start;
 DROP PROCEDURE scramble(int);
-DROP FUNCTION replay(bigint, jsonb, text[]), same_multiset(jsonb, jsonb);

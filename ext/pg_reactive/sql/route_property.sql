@@ -90,10 +90,6 @@ SELECT q.name, e.relation, e.path
 SELECT q.name, e.path, e.detail LIKE 'a change that sorts after%' AS skips
   FROM pgr.live_query q, pgr.explain(q.name) e WHERE e.path = 'top-N' ORDER BY q.name;
 
-CREATE FUNCTION same_multiset(a jsonb, b jsonb) RETURNS boolean LANGUAGE sql AS $$
-  SELECT NOT EXISTS (SELECT jsonb_array_elements(a) EXCEPT ALL SELECT jsonb_array_elements(b))
-     AND NOT EXISTS (SELECT jsonb_array_elements(b) EXCEPT ALL SELECT jsonb_array_elements(a))
-$$;
 -- a fresh evaluation of a feed, as its role with its claims
 CREATE FUNCTION fresh(feed bigint) RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
@@ -206,15 +202,6 @@ CALL scramble(10, 122);
 SELECT what, count(DISTINCT step) AS steps, count(*) AS checks, count(*) FILTER (WHERE NOT ok) AS mismatches
   FROM checks GROUP BY what ORDER BY what;
 -- the log replayed onto each subscriber's first rows gives its current rows
-CREATE FUNCTION replay(sub bigint, rows_ jsonb, key text[]) RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-  d record;
-BEGIN
-  FOR d IN SELECT * FROM pgr.changes(sub, 0) ORDER BY seq LOOP
-    rows_ := pgr.apply(rows_, d.ops, key);
-  END LOOP;
-  RETURN rows_;
-END $$;
 SELECT count(*) AS subscribers,
        bool_and(same_multiset(replay(s.sub, s.start_rows, s.key), fresh((SELECT x.feed_id FROM pgr.subscription x WHERE x.id = s.sub)))) AS replays_match
   FROM subs s;
@@ -231,6 +218,5 @@ SELECT pgr.wait_idle();
 DROP TABLE pr, owners, subs, expect, checks;
 DROP SEQUENCE pr_seq;
 DROP PROCEDURE scramble(int, int), check_feeds(int, text);
-DROP FUNCTION use_policy(text), claimed_owner(), claims_of(int), same_multiset(jsonb, jsonb), fresh(bigint),
-              replay(bigint, jsonb, text[]);
+DROP FUNCTION use_policy(text), claimed_owner(), claims_of(int), fresh(bigint);
 RESET client_min_messages;

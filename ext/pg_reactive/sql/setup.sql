@@ -13,6 +13,21 @@ $$;
 -- the first subscription of a named live query
 CREATE FUNCTION sub_of(query text) RETURNS bigint
   LANGUAGE sql AS $$ SELECT min(id) FROM pgr.subscriptions s WHERE s.query = sub_of.query $$;
+-- two jsonb arrays hold the same rows, in any order
+CREATE FUNCTION same_multiset(a jsonb, b jsonb) RETURNS boolean LANGUAGE sql AS $$
+  SELECT NOT EXISTS (SELECT jsonb_array_elements(a) EXCEPT ALL SELECT jsonb_array_elements(b))
+     AND NOT EXISTS (SELECT jsonb_array_elements(b) EXCEPT ALL SELECT jsonb_array_elements(a))
+$$;
+-- a subscription's rows at seq 0 with every logged delta applied
+CREATE FUNCTION replay(sub bigint, rows_ jsonb, key text[]) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  d record;
+BEGIN
+  FOR d IN SELECT * FROM pgr.changes(sub, 0) ORDER BY seq LOOP
+    rows_ := pgr.apply(rows_, d.ops, key);
+  END LOOP;
+  RETURN rows_;
+END $$;
 -- cluster-wide roles used by the RLS tests; created once, reused by later runs
 DO $$
 BEGIN

@@ -19,7 +19,6 @@
 
 #include <ctype.h>
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -34,7 +33,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(pgr_eval_batch);
@@ -316,6 +314,29 @@ run_one(Batch *b, int i)
 	b->out[i].rows = keep_rows(b, rows);
 }
 
+/* Feeds [from, to) of a batch, run as one group or one by one, allocating in scratch. */
+typedef struct FeedRun
+{
+	Batch	   *b;
+	int			from;
+	int			to;
+	bool		grouped;
+	MemoryContext scratch;
+} FeedRun;
+
+static void
+run_feeds(void *arg)
+{
+	FeedRun    *run = arg;
+
+	MemoryContextSwitchTo(run->scratch);
+	if (run->grouped)
+		run_group(run->b, run->from, run->to);
+	else
+		for (int i = run->from; i < run->to; i++)
+			run_one(run->b, i);
+}
+
 /*
  * Run feeds [from, to) in a subtransaction: as one group when they may be
  * multiplexed, otherwise one by one. Returns false, with nothing recorded, when
@@ -324,38 +345,15 @@ run_one(Batch *b, int i)
 static bool
 try_run(Batch *b, int from, int to, bool grouped, ErrorData **error)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
 	/* the run's garbage (query text, parameter arrays, the rows before keep_rows) goes with it */
-	MemoryContext scratch = AllocSetContextCreate(oldcontext, "pg_reactive feed run", ALLOCSET_DEFAULT_SIZES);
-	volatile bool ok = true;
+	FeedRun		run = {b, from, to, grouped,
+		AllocSetContextCreate(CurrentMemoryContext, "pg_reactive feed run", ALLOCSET_DEFAULT_SIZES)};
+	ErrorData  *raised = pgr_run_in_subxact(run_feeds, &run, b->keep);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(scratch);
-	PG_TRY();
-	{
-		if (grouped)
-			run_group(b, from, to);
-		else
-			for (int i = from; i < to; i++)
-				run_one(b, i);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(b->keep);
-		*error = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		ok = false;
-	}
-	PG_END_TRY();
-	MemoryContextDelete(scratch);
-	return ok;
+	MemoryContextDelete(run.scratch);
+	if (raised)
+		*error = raised;
+	return raised == NULL;
 }
 
 static void

@@ -403,8 +403,13 @@ pgr_analyze(PG_FUNCTION_ARGS)
 char *
 pgr_jsonb_element_text(Jsonb *params, int i)
 {
-	JsonbValue *v = getIthJsonbValueFromContainer(&params->root, i);
+	return pgr_jsonb_value_text(getIthJsonbValueFromContainer(&params->root, i));
+}
 
+/* A jsonb value as the text ->> gives: strings unquoted, containers as JSON; NULL for json null. */
+char *
+pgr_jsonb_value_text(JsonbValue *v)
+{
 	if (v == NULL || v->type == jbvNull)
 		return NULL;
 	switch (v->type)

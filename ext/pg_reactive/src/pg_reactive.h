@@ -108,6 +108,12 @@ extern Datum pgr_eval(PG_FUNCTION_ARGS);
 extern SPIPlanPtr pgr_eval_plan_get(const char *query, int ntypes, Oid *types);
 /* Element i of a jsonb parameter array as its type's text input; NULL for json null. */
 extern char *pgr_jsonb_element_text(Jsonb *params, int i);
+/* A jsonb value as the text ->> gives (containers as JSON text); NULL for json null. */
+extern char *pgr_jsonb_value_text(JsonbValue *v);
+
+/* ---------------------------------------------------------------- subxact.c */
+/* Run work(arg) in a subtransaction; NULL when it finished, else its error (copied into errcxt). */
+extern ErrorData *pgr_run_in_subxact(void (*work) (void *arg), void *arg, MemoryContext errcxt);
 
 /* ---------------------------------------------------------------- quiet.c */
 extern bool pgr_quiet_pending(void);

@@ -20,7 +20,6 @@
 
 #include "access/hash.h"
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_proc.h"
@@ -43,7 +42,6 @@
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
@@ -419,6 +417,22 @@ oids_of(Datum array, Oid elemtype, int *n)
 	return oids;
 }
 
+typedef struct Analysis
+{
+	QueryDef   *q;
+	Oid			roleid;
+	PgrTableRoute *routes;
+} Analysis;
+
+static void
+run_analysis(void *arg)
+{
+	Analysis   *a = arg;
+
+	a->routes = analyze_routes(a->q->sql, a->q->ntypes, a->q->types, a->q->search_path, a->roleid,
+							   a->q->ntables, a->q->tables);
+}
+
 /*
  * The analysis in a subtransaction: a query that no longer parses (a dropped
  * column) is routed to every feed, and its error reaches the feeds through
@@ -427,34 +441,13 @@ oids_of(Datum array, Oid elemtype, int *n)
 static PgrTableRoute *
 try_analyze(QueryDef *q, Oid roleid, char **why)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	PgrTableRoute *volatile routes = NULL;
+	Analysis	a = {q, roleid, NULL};
+	ErrorData  *error = pgr_run_in_subxact(run_analysis, &a, CurrentMemoryContext);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		routes = analyze_routes(q->sql, q->ntypes, q->types, q->search_path, roleid, q->ntables, q->tables);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *error;
-
-		MemoryContextSwitchTo(oldcontext);
-		error = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		*why = psprintf("the query cannot be analysed: %s", error->message);
-		routes = NULL;
-	}
-	PG_END_TRY();
-	return routes;
+	if (error == NULL)
+		return a.routes;
+	*why = psprintf("the query cannot be analysed: %s", error->message);
+	return NULL;
 }
 
 /*
@@ -546,34 +539,33 @@ route_hash(PgrTableRoute *route, ParamListInfo params, const char *claims, uint3
 	return !isnull;
 }
 
-/* route_hash() in a subtransaction: an error (a claim that is not a number) leaves the table unrouted. */
+typedef struct Hashing
+{
+	PgrTableRoute *route;
+	ParamListInfo params;
+	const char *claims;
+	uint32		hash;
+	bool		found;
+} Hashing;
+
+static void
+run_hashing(void *arg)
+{
+	Hashing    *h = arg;
+
+	h->found = route_hash(h->route, h->params, h->claims, &h->hash);
+}
+
+/* route_hash() in a subtransaction: 1, 0 for NULL, -1 when it raised (a claim that is not a number: unrouted). */
 static int
 try_route_hash(PgrTableRoute *route, ParamListInfo params, const char *claims, uint32 *hash)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
-	volatile int result;
+	Hashing		h = {route, params, claims, 0, false};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(oldcontext);
-	PG_TRY();
-	{
-		result = route_hash(route, params, claims, hash) ? 1 : 0;
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcontext);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-		result = -1;
-	}
-	PG_END_TRY();
-	return result;
+	if (pgr_run_in_subxact(run_hashing, &h, CurrentMemoryContext) != NULL)
+		return -1;
+	*hash = h.hash;
+	return h.found ? 1 : 0;
 }
 
 static void

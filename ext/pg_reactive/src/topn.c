@@ -15,7 +15,6 @@
 #include "pg_reactive.h"
 
 #include "access/nbtree.h"
-#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
@@ -36,7 +35,6 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/resowner.h"
 #include "utils/typcache.h"
 
 PG_FUNCTION_INFO_V1(pgr_topn);
@@ -239,46 +237,48 @@ analyze_topn(TopN *spec, Query *query)
 	}
 }
 
+typedef struct SpecBuild
+{
+	TopN	   *spec;
+	const char *sql;
+	int			ntypes;
+	Oid		   *types;
+	const char *search_path;
+} SpecBuild;
+
+static void
+run_spec_build(void *arg)
+{
+	SpecBuild  *a = arg;
+	int			level = NewGUCNestLevel();
+	List	   *raw;
+	List	   *queries = NIL;
+	MemoryContext old = MemoryContextSwitchTo(a->spec->cxt);
+
+	(void) set_config_option("search_path", a->search_path, PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	raw = pg_parse_query(a->sql);
+	if (list_length(raw) == 1)
+		queries = pg_analyze_and_rewrite_fixedparams(linitial(raw), a->sql, a->types, a->ntypes, NULL);
+	AtEOXact_GUC(true, level);
+	if (list_length(queries) == 1)
+		analyze_topn(a->spec, linitial(queries));
+	else
+		a->spec->why = "not a single query";
+	MemoryContextSwitchTo(old);
+}
+
 /* Parse sql with search_path (in a subtransaction: a query that no longer parses is just not top-N). */
 static void
 build_spec(TopN *spec, const char *sql, int ntypes, Oid *types, const char *search_path)
 {
-	MemoryContext oldcontext = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	SpecBuild	a = {spec, sql, ntypes, types, search_path};
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(spec->cxt);
-	PG_TRY();
+	if (pgr_run_in_subxact(run_spec_build, &a, CurrentMemoryContext) != NULL)
 	{
-		int			level = NewGUCNestLevel();
-		List	   *raw;
-		List	   *queries = NIL;
-
-		(void) set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION,
-								 GUC_ACTION_SAVE, true, 0, false);
-		raw = pg_parse_query(sql);
-		if (list_length(raw) == 1)
-			queries = pg_analyze_and_rewrite_fixedparams(linitial(raw), sql, types, ntypes, NULL);
-		AtEOXact_GUC(true, level);
-		if (list_length(queries) == 1)
-			analyze_topn(spec, linitial(queries));
-		else
-			spec->why = "not a single query";
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(oldcontext);
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(oldcontext);
-		CurrentResourceOwner = oldowner;
 		spec->ok = false;
 		spec->why = "the query cannot be analysed";
 	}
-	PG_END_TRY();
 }
 
 static Oid *
@@ -324,23 +324,6 @@ spec_of(int64 query_id, text *sql, ArrayType *param_types, text *search_path)
 		build_spec(spec, text_to_cstring(sql), ntypes, types, text_to_cstring(search_path));
 	}
 	return spec;
-}
-
-/* The text of a scalar jsonb value; NULL for json null (and containers). */
-static char *
-scalar_text(JsonbValue *v)
-{
-	switch (v->type)
-	{
-		case jbvString:
-			return pnstrdup(v->val.string.val, v->val.string.len);
-		case jbvNumeric:
-			return DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-		case jbvBool:
-			return pstrdup(v->val.boolean ? "true" : "false");
-		default:
-			return NULL;
-	}
 }
 
 static JsonbValue *
@@ -533,7 +516,7 @@ pgr_topn_skip(PG_FUNCTION_ARGS)
 	{
 		JsonbValue *row = getIthJsonbValueFromContainer(&prev->root, i);
 		JsonbValue *k = field_of(row, spec->key_name);
-		char	   *s = k ? scalar_text(k) : NULL;
+		char	   *s = k ? pgr_jsonb_value_text(k) : NULL;
 		int64		key;
 
 		if (s == NULL)
@@ -554,7 +537,7 @@ pgr_topn_skip(PG_FUNCTION_ARGS)
 
 		if (v == NULL)
 			PG_RETURN_BOOL(false);
-		s = scalar_text(v);
+		s = pgr_jsonb_value_text(v);
 		last_null[i] = s == NULL;
 		if (s == NULL && v->type != jbvNull)
 			PG_RETURN_BOOL(false);
