@@ -137,6 +137,25 @@ typedef struct PgrTableRoute
 	char	   *why;			/* the condition, or why there is none */
 } PgrTableRoute;
 
+/* A live query as the catalog holds it: what analysis needs. */
+typedef struct PgrQueryDef
+{
+	char	   *sql;
+	int			ntypes;
+	Oid		   *types;
+	char	   *search_path;
+	int			ntables;
+	Oid		   *tables;
+} PgrQueryDef;
+
+/* Columns first .. first+3 of an SPI row: sql, param_types, search_path, tables. */
+extern void pgr_query_def_read(PgrQueryDef *q, HeapTuple tuple, TupleDesc desc, int first);
+/* Each table's route for roleid, or NULL with *why when the query cannot be analysed. */
+extern PgrTableRoute *pgr_routes_try_analyze(PgrQueryDef *q, Oid roleid, char **why);
+/* A fingerprint of a query's routes: when it changes, its feeds' hashes are stale. */
+extern char *pgr_routes_signature(PgrTableRoute *routes, int ntables);
+
+/* ---------------------------------------------------------------- route_feed.c */
 /* Bumped by every catalog change the worker sees that may move routes or top-N specs. */
 extern uint64 pgr_catalog_generation;
 /* Watch policies, functions and roles (worker only). */
