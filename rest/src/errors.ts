@@ -24,6 +24,8 @@ export const errors = {
   contentType: (type: string) => new ApiError(415, 'PGRST107', `Content-Type not acceptable: ${type}`),
   notEmbedded: (resource: string) =>
     new ApiError(400, 'PGRST108', `'${resource}' is not an embedded resource in this request`, null, `Verify that '${resource}' is included in the 'select' query parameter.`),
+  limitWithoutOrder: () =>
+    new ApiError(400, 'PGRST109', "A 'limit' was applied without an explicit 'order'", null, "Apply an 'order' using unique column(s)"),
   gucHeaders: () =>
     new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value'),
   gucStatus: () => new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code'),

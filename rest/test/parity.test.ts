@@ -220,3 +220,14 @@ t.test('GET calls: a value without an operator is an argument; unknown arguments
   res = await api.fetch('/rpc/item_range', { method: 'POST', headers: { ...json, Range: '1-1' }, body: '{"lo":2,"hi":4}' })
   t.equal((await res.json()).length, 3, 'POST calls ignore the Range header')
 })
+
+t.test('limited updates and deletes need an order (PGRST109); offset applies; Range does not', async (t) => {
+  let res = await api.fetch('/langs?limit=1', { method: 'DELETE' })
+  t.equal(res.status, 400)
+  t.same(await res.json(), { code: 'PGRST109', message: "A 'limit' was applied without an explicit 'order'", details: null, hint: "Apply an 'order' using unique column(s)" })
+  await api.fetch('/langs', { method: 'POST', headers: json, body: '[{"name":"L1","rank":101},{"name":"L2","rank":102},{"name":"L3","rank":103}]' })
+  res = await api.fetch('/langs?rank=gt.100&order=rank&limit=1&offset=1', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation' }, body: '{"rank":200}' })
+  t.same(await res.json(), [{ name: 'L2', rank: 200 }], 'the second row by rank')
+  res = await api.fetch('/langs?rank=gt.100', { method: 'DELETE', headers: { Range: '0-0', Prefer: 'count=exact' } })
+  t.equal(res.headers.get('content-range'), '*/3', 'the Range header does not limit a delete')
+})

@@ -129,6 +129,30 @@ t.test('large results stream and stay correct', async (t) => {
   t.equal(csv.split('\n').length, 12001)
 })
 
+t.test('fuzz: no batch produces a 500', async (t) => {
+  const op = fc.record({
+    method: fc.constantFrom('GET', 'POST', 'PATCH', 'DELETE', 'PUT', 'XX'),
+    path: fc.constantFrom('/items?id=eq.1', '/items?id=eq.{{0.0.id}}', '/books?select=count()', '/nope', '/rpc/add?a=1&b=2', '/items?select={{x}}', '/items?qty=eq.{{0.0.qty}}'),
+    headers: fc.constantFrom({}, { Prefer: 'return=representation' }, { Accept: 'text/csv' }, { Accept: 'application/vnd.pgrst.object+json' }),
+    body: fc.oneof(fc.constant(undefined), fc.constant({ id: 7777, name: 'fuzz' }), fc.constant({ qty: '{{0.0.qty}}' }), fc.jsonValue({ maxDepth: 2 })),
+  })
+  let requests = 0
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 3 }), async (ops) => {
+      requests++
+      const res = await api.fetch('/', { method: 'POST', headers: { 'Content-Type': 'application/json', Prefer: 'tx=rollback' }, body: JSON.stringify({ operations: ops }) })
+      const text = await res.text()
+      if (res.status >= 500) throw new Error(`${JSON.stringify(ops)} → ${res.status} ${text}`)
+      if (res.status >= 400) {
+        const body = JSON.parse(text) as Record<string, unknown>
+        if (!('code' in body && 'message' in body && 'details' in body && 'hint' in body)) throw new Error(`bad error shape ${text}`)
+      }
+    }),
+    { numRuns: 80 },
+  )
+  t.ok(requests >= 80, `${requests} random batches, none a 500`)
+})
+
 t.test('fuzz: no query string produces a 500', async (t) => {
   const word = fc.constantFrom('id', 'name', 'qty', 'during', 'nope', 'books', 'authors', 'meta', '"q"', 'a b', '')
   const op = fc.constantFrom('eq', 'neq', 'gt', 'like', 'ilike', 'in', 'is', 'cs', 'ov', 'fts', 'sl', 'adj', 'isdistinct', 'match', 'xx', 'not.eq', 'eq(any)', 'like(all)', 'fts(english)')
@@ -140,7 +164,8 @@ t.test('fuzz: no query string produces a 500', async (t) => {
     fc.string({ maxLength: 30 }).map((s) => `or=${encodeURIComponent(s)}`),
     fc.tuple(word, fc.string({ maxLength: 20 })).map(([w, s]) => `${encodeURIComponent(w)}=${encodeURIComponent(s)}`),
     fc.string({ maxLength: 10 }).map((s) => `limit=${encodeURIComponent(s)}`),
-    fc.constantFrom('select=*,books(*)', 'select=id,authors!inner(*)', 'books.id=eq.1', 'select=...authors(*)', 'or=(id.eq.1,and(id.gt.0))', 'select=meta->a->>b'),
+    fc.constantFrom('select=*,books(*)', 'select=id,authors!inner(*)', 'books.id=eq.1', 'select=...authors(*)', 'or=(id.eq.1,and(id.gt.0))', 'select=meta->a->>b',
+      'select=count()', 'select=author_id,n:count()', 'select=price.sum()::text,year', 'select=id,books!author_id(year)&order=books(year).desc', 'select=id,authors!author_id(name)&or=(authors.name.eq.x,id.eq.1)', 'select=qty.avg(),name&order=qty', 'select=...authors!author_id(id.sum())'),
   )
   const query = fc.array(fc.oneof(filter, special), { maxLength: 4 }).map((parts) => parts.join('&'))
   const table = fc.constantFrom('items', 'books', 'authors', 'rpc/add', 'rpc/books_after', 'nope')

@@ -5,7 +5,7 @@ import { parseCsv } from '../request/parse-csv.ts'
 import type { ApiRequest, NodeParams } from '../request/types.ts'
 import type { SchemaCache, Table } from '../schema-cache.ts'
 import { checkAllNodesUsed, checkColumn, planFilters, planNode, planOrder } from './plan-read.ts'
-import { DELETE_PREFERENCES, INSERT_PREFERENCES, PLAIN_INSERT_PREFERENCES, PUT_PREFERENCES, UPDATE_PREFERENCES, rootRange, shapeOf } from './shape.ts'
+import { DELETE_PREFERENCES, INSERT_PREFERENCES, PLAIN_INSERT_PREFERENCES, PUT_PREFERENCES, UPDATE_PREFERENCES, shapeOf } from './shape.ts'
 import type { MutatePlan, ReadNode } from './types.ts'
 
 export function parseJsonBody(req: ApiRequest): unknown {
@@ -97,8 +97,12 @@ export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): M
   plan.kind = req.method === 'PATCH' ? 'update' : 'delete'
   plan.filters = planFilters(table, root.filters)
   plan.order = planOrder(node, root.order, [])
-  const range = rootRange(req)
-  if (range.limit !== undefined) plan.limit = range.limit
+  // A limited update or delete needs an order to be deterministic (PostgREST's PGRST109).
+  if (root.limit !== undefined) {
+    if (!plan.order.length) throw errors.limitWithoutOrder()
+    plan.limit = root.limit
+    if (root.offset) plan.offset = root.offset
+  }
   if (req.method === 'PATCH') {
     const body = parseJsonBody(req)
     if (!isObject(body)) throw errors.invalidBody('Empty or invalid json')

@@ -133,6 +133,7 @@ export interface MutatePlan extends Shape {
   filters: PlanFilter[]
   order: PlanOrder[]
   limit?: number
+  offset?: number
   conflict?: { columns: string[]; action: 'merge' | 'ignore' }
   /** PUT: the primary key the URL names ([column, value] pairs); body rows with another key are not written. */
   putKey?: [string, string][]

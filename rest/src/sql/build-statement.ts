@@ -122,7 +122,7 @@ function mutation(plan: MutatePlan, params: Params): string {
     const innerWhere = plan.filters.map((f) => buildFilter(f, inner, params, NO_EMBEDS))
     const order = plan.order.map((o) => `${inner}.${quoteIdent(o.column)}${o.direction === 'desc' ? ' DESC' : ''}${o.nulls ? (o.nulls === 'first' ? ' NULLS FIRST' : ' NULLS LAST') : ''}`)
     where.push(
-      `${target}.ctid = ANY(ARRAY(SELECT ${inner}.ctid FROM ${target} AS ${inner}${innerWhere.length ? ` WHERE ${innerWhere.join(' AND ')}` : ''}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${params.bind(plan.limit)}))`,
+      `${target}.ctid = ANY(ARRAY(SELECT ${inner}.ctid FROM ${target} AS ${inner}${innerWhere.length ? ` WHERE ${innerWhere.join(' AND ')}` : ''}${order.length ? ` ORDER BY ${order.join(', ')}` : ''} LIMIT ${params.bind(plan.limit)}${plan.offset ? ` OFFSET ${params.bind(plan.offset)}` : ''}))`,
     )
   }
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
