@@ -9,6 +9,9 @@ import { outputNames } from './sql/build-read.ts'
 const JSON_TYPE = 'application/json; charset=utf-8'
 const OBJECT_TYPE = 'application/vnd.pgrst.object+json; charset=utf-8'
 const CSV_TYPE = 'text/csv; charset=utf-8'
+// With nulls stripped PostgREST names the media type it honoured, parameter included.
+const STRIPPED_ARRAY_TYPE = 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8'
+const STRIPPED_OBJECT_TYPE = 'application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8'
 
 /** Checks that must hold before commit: range bounds, singular, max-affected, PUT's one row. */
 export function inspector(plan: Plan): (page: number, total: number | null) => void {
@@ -43,7 +46,9 @@ function csvHeader(plan: Plan): string {
 }
 
 function mediaType(plan: Plan): string {
-  return plan.accept === 'csv' ? CSV_TYPE : plan.accept === 'object' ? OBJECT_TYPE : JSON_TYPE
+  if (plan.accept === 'csv') return CSV_TYPE
+  if (plan.accept === 'object') return plan.stripNulls ? STRIPPED_OBJECT_TYPE : OBJECT_TYPE
+  return plan.stripNulls ? STRIPPED_ARRAY_TYPE : JSON_TYPE
 }
 
 /** Joins row bodies into the response body, streaming when more batches follow. */

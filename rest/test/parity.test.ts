@@ -231,3 +231,15 @@ t.test('limited updates and deletes need an order (PGRST109); offset applies; Ra
   res = await api.fetch('/langs?rank=gt.100', { method: 'DELETE', headers: { Range: '0-0', Prefer: 'count=exact' } })
   t.equal(res.headers.get('content-range'), '*/3', 'the Range header does not limit a delete')
 })
+
+t.test('nulls=stripped answers with the media type it honoured', async (t) => {
+  let res = await api.fetch('/books?select=id,editor_id&id=eq.2', { headers: { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' } })
+  t.equal(res.headers.get('content-type'), 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8')
+  t.same(await res.json(), [{ id: 2 }])
+  res = await api.fetch('/books?select=id,editor_id&id=eq.2', { headers: { Accept: 'application/vnd.pgrst.object+json;nulls=stripped' } })
+  t.equal(res.headers.get('content-type'), 'application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8')
+  t.same(await res.json(), { id: 2 })
+  res = await api.fetch('/books?select=id,editor_id&id=eq.2', { headers: { Accept: 'application/vnd.pgrst.array+json' } })
+  t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
+  t.same(await res.json(), [{ id: 2, editor_id: null }])
+})
