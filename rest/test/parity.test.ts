@@ -243,3 +243,18 @@ t.test('nulls=stripped answers with the media type it honoured', async (t) => {
   t.equal(res.headers.get('content-type'), 'application/json; charset=utf-8')
   t.same(await res.json(), [{ id: 2, editor_id: null }])
 })
+
+t.test('params=single-object: the whole body is the one json argument', async (t) => {
+  let res = await api.fetch('/rpc/echo', { method: 'POST', headers: { ...json, Prefer: 'params=single-object' }, body: '{"a":1,"b":[2]}' })
+  t.equal(res.status, 200)
+  t.same(await res.json(), { a: 1, b: [2] })
+  t.equal(res.headers.get('preference-applied'), 'params=single-object')
+  res = await api.fetch('/rpc/add', { method: 'POST', headers: { ...json, Prefer: 'params=single-object' }, body: '{"a":1,"b":2}' })
+  t.equal(res.status, 404)
+  t.same(await res.json(), {
+    code: 'PGRST202',
+    message: 'Could not find the function public.add in the schema cache',
+    details: 'Searched for the function public.add with a single json/jsonb parameter, but no matches were found in the schema cache.',
+    hint: null,
+  })
+})
