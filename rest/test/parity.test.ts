@@ -258,3 +258,20 @@ t.test('params=single-object: the whole body is the one json argument', async (t
     hint: null,
   })
 })
+
+t.test('logic trees and lists at the edges: whitespace, empty lists, empty trees', async (t) => {
+  let res = await api.fetch('/items?select=id&and=( and ( id.in.( 1, 2, 3 ) , id.eq.3 ) , or ( id.eq.2 , id.eq.3 ) )')
+  t.same(await res.json(), [{ id: 3 }])
+  res = await api.fetch('/items?select=id&id=in.(%20%20%20)')
+  t.same(await res.json(), [], 'an empty list, spaces and all, matches nothing')
+  res = await api.fetch('/items?select=id&id=not.in.()&id=lt.3&order=id')
+  t.same(await res.json(), [{ id: 1 }, { id: 2 }])
+  res = await api.fetch('/items?or=()')
+  t.equal(res.status, 400)
+  t.same(await res.json(), {
+    code: 'PGRST100',
+    message: '"failed to parse logic tree (())" (line 1, column 4)',
+    details: 'unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)',
+    hint: null,
+  })
+})

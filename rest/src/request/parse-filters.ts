@@ -63,7 +63,7 @@ export function parseList(value: string, whole: string = value): string[] {
     throw errors.parse('filter', whole, whole.length - value.length + 1, `unexpected "${value[0] ?? ''}" expecting "("`)
   }
   const inner = value.slice(1, -1)
-  if (inner === '') return []
+  if (inner.trim() === '') return []
   return splitTopLevel(inner).map((item) => unquote(item.trim()))
 }
 
@@ -93,6 +93,9 @@ export function splitTopLevel(text: string): string[] {
 /** `or=(a.eq.1,and(b.gt.2,not.c.is.null))`: `operator` comes from the key, `value` is the list. */
 export function parseLogic(operator: 'and' | 'or', negated: boolean, value: string): Logic {
   const what = 'logic tree'
+  if (/^\(\s*\)$/.test(value)) {
+    throw errors.parse(what, value, value.length + 2, 'unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator (and, or)')
+  }
   if (!value.startsWith('(') || !value.endsWith(')') || value.length < 3) {
     throw errors.parse(what, value, 1, `unexpected "${value[0] ?? ''}" expecting "("`)
   }
