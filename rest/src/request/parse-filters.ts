@@ -26,7 +26,7 @@ export function parseCondition(field: Field, text: string, quoted = false): Cond
   const opMatch = /^([a-z]+)(\(([^)]*)\))?\./.exec(rest)
   if (!opMatch || !OPERATOR_SET.has(opMatch[1]!)) {
     // PostgREST's shorthand: `col=not.eq.1` handled above; anything else is a parse error.
-    failFilter(text, text.length - rest.length + 1, 'an operator (eq, neq, lt, ...)')
+    failFilter(text, text.length - rest.length + 1, '"not" or operator (eq, gt, ...)')
   }
   const operator = opMatch![1] as Operator
   const modifier = opMatch![3]
@@ -171,7 +171,13 @@ export function parseOrder(value: string): OrderTerm[] {
       } else if (word === 'nullsfirst' || word === 'nullslast') {
         if (term.nulls) s.fail('end of input')
         term.nulls = word === 'nullsfirst' ? 'first' : 'last'
-      } else throw errors.parse('order', value, s.pos - word.length + 1, `unexpected "${word}" expecting "asc", "desc", "nullsfirst" or "nullslast"`)
+      } else {
+        // `nullslasttt`: PostgREST's parser takes the keyword and stops at the first extra character.
+        const keyword = ['nullsfirst', 'nullslast', 'desc', 'asc'].find((k) => word.startsWith(k))
+        const at = value.indexOf(raw) + (raw.length - raw.trimStart().length) + s.pos - word.length
+        if (keyword) throw errors.parse('order', value, at + keyword.length + 1, `unexpected '${word[keyword.length]}' expecting "," or end of input`)
+        throw errors.parse('order', value, at + 1, `unexpected "${word}" expecting "asc", "desc", "nullsfirst" or "nullslast"`)
+      }
     }
     if (!s.done) s.fail('"." or ","')
     terms.push(term)
