@@ -279,6 +279,8 @@ t.test('logic trees and lists at the edges: whitespace, empty lists, empty trees
 t.test("parse errors read as PostgREST's", async (t) => {
   let res = await api.fetch('/items?order=id.asc.nullslasttt')
   t.same(await res.json(), { code: 'PGRST100', message: '"failed to parse order (id.asc.nullslasttt)" (line 1, column 17)', details: 'unexpected \'t\' expecting "," or end of input', hint: null })
+  res = await api.fetch('/items?columns=', { method: 'POST', headers: json, body: '[{"id":1}]' })
+  t.same(await res.json(), { code: 'PGRST100', message: '"failed to parse columns parameter ()" (line 1, column 1)', details: 'unexpected end of input expecting field name (* or [a..z0..9_$])', hint: null })
   res = await api.fetch('/items?id=0')
   t.same(await res.json(), { code: 'PGRST100', message: '"failed to parse filter (0)" (line 1, column 1)', details: 'unexpected "0" expecting "not" or operator (eq, gt, ...)', hint: null })
 })

@@ -118,7 +118,10 @@ export function parseRequest(req: RestHttpRequest, schemas: readonly string[]): 
     const last = parts[parts.length - 1]!
     const prefix = parts.slice(0, -1)
     if (key === 'select') request.select = parseSelect(value)
-    else if (key === 'columns') request.columns = parseColumns(value)
+    else if (key === 'columns') {
+      request.columns = parseColumns(value)
+      if (!request.columns.length) throw errors.parse('columns parameter', value, 1, 'unexpected end of input expecting field name (* or [a..z0..9_$])')
+    }
     else if (key === 'on_conflict') request.onConflict = parseColumns(value)
     else if (last === 'order') nodeFor(request.nodes, prefix).order = parseOrder(value)
     else if (last === 'limit') nodeFor(request.nodes, prefix).limit = parseNonNegative(value, 'limit')
