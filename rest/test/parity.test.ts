@@ -284,3 +284,12 @@ t.test("parse errors read as PostgREST's", async (t) => {
   res = await api.fetch('/items?id=0')
   t.same(await res.json(), { code: 'PGRST100', message: '"failed to parse filter (0)" (line 1, column 1)', details: 'unexpected "0" expecting "not" or operator (eq, gt, ...)', hint: null })
 })
+
+t.test('PATCH with columns= and missing=default sets the absent columns to their defaults', async (t) => {
+  await api.fetch('/items', { method: 'POST', headers: json, body: '{"id":7301,"name":"seven","qty":9}' })
+  let res = await api.fetch('/items?id=eq.7301&columns=name,qty', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation, missing=default' }, body: '{"name":"renamed"}' })
+  t.same(await res.json(), [{ id: 7301, name: 'renamed', qty: 0, during: null }], 'qty back to its default 0')
+  t.equal(res.headers.get('preference-applied'), 'missing=default, return=representation')
+  res = await api.fetch('/items?id=eq.7301&columns=name,qty', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation' }, body: '{"name":"again"}' })
+  t.same(await res.json(), [{ id: 7301, name: 'again', qty: null, during: null }], 'without it, null')
+})

@@ -128,8 +128,14 @@ function mutation(plan: MutatePlan, params: Params): string {
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
   if (plan.kind === 'delete') return `DELETE FROM ${target}${whereSql} ${returning}`
   if (!plan.columns.length) return `SELECT ${target}.*, FALSE AS pgrst_inserted FROM ${target} WHERE FALSE`
-  const sets = plan.columns.map((c) => `${quoteIdent(c)} = pgrst_r.${quoteIdent(c)}`)
-  return `UPDATE ${target} SET ${sets.join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${params.bind(plan.body)}::json)) AS pgrst_r${whereSql} ${returning}`
+  const body = params.bind(plan.body)
+  // missing=default: a column named in columns= but absent from the body takes its default.
+  const sets = plan.columns.map((c) => {
+    const value = `pgrst_r.${quoteIdent(c)}`
+    if (!plan.missingDefault) return `${quoteIdent(c)} = ${value}`
+    return `${quoteIdent(c)} = CASE WHEN ${body}::jsonb ? ${params.bind(c)} THEN ${value} ELSE ${t.columnMap.get(c)?.defaultExpr ?? 'NULL'} END`
+  })
+  return `UPDATE ${target} SET ${sets.join(', ')} FROM (SELECT * FROM json_populate_record(NULL::${target}, ${body}::json)) AS pgrst_r${whereSql} ${returning}`
 }
 
 /**
