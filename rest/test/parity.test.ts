@@ -293,3 +293,13 @@ t.test('PATCH with columns= and missing=default sets the absent columns to their
   res = await api.fetch('/items?id=eq.7301&columns=name,qty', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation' }, body: '{"name":"again"}' })
   t.same(await res.json(), [{ id: 7301, name: 'again', qty: null, during: null }], 'without it, null')
 })
+
+t.test('PATCH with an empty body updates nothing: {}, [] and [{}] alike', async (t) => {
+  for (const body of ['{}', '[]', '[{}]']) {
+    const res = await api.fetch('/items', { method: 'PATCH', headers: json, body })
+    t.equal(res.status, 204, body)
+    t.equal(res.headers.get('content-range'), '*/*', body)
+  }
+  const res = await api.fetch('/items?id=eq.1', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation' }, body: '[{"qty":5}]' })
+  t.same(((await res.json()) as { qty: number }[]).map((r) => r.qty), [5], 'an array body: its object sets the values')
+})

@@ -104,9 +104,12 @@ export function planMutate(req: ApiRequest, cache: SchemaCache, table: Table): M
     if (root.offset) plan.offset = root.offset
   }
   if (req.method === 'PATCH') {
-    const body = parseJsonBody(req)
-    if (!isObject(body)) throw errors.invalidBody('Empty or invalid json')
-    plan.columns = bodyColumns(req, table, [body])
+    const parsed = parseJsonBody(req)
+    // An array body (PostgREST accepts one): its first object sets the values; [] sets nothing.
+    const rows = Array.isArray(parsed) ? parsed : [parsed]
+    if (!rows.every(isObject)) throw errors.invalidBody('Empty or invalid json')
+    const body = (rows[0] ?? {}) as Record<string, unknown>
+    plan.columns = bodyColumns(req, table, rows.length ? rows : [body])
     plan.body = JSON.stringify(body)
   }
   return plan
