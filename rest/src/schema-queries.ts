@@ -169,7 +169,8 @@ export function toRoutine(row: RoutineRow): Routine {
   })
   let returnKind: Routine['returnKind'] = 'scalar'
   if (row.ret_typname === 'void') returnKind = 'void'
-  else if (row.ret_typtype === 'c' || (row.ret_typname === 'record' && outColumns.length > 0)) returnKind = 'composite'
+  // OUT/INOUT/TABLE columns make rows with those names, even a single one (`RETURNS TABLE(a text)`)
+  else if (row.ret_typtype === 'c' || outColumns.length > 0) returnKind = 'composite'
   const routine: Routine = {
     schema: row.schema,
     name: row.name,

@@ -16,6 +16,8 @@ CREATE TABLE public.langs (name text PRIMARY KEY, rank int);
 INSERT INTO public.langs VALUES ('C', 1), ('Java', 2);
 CREATE TABLE public.loose (a text, b text);
 CREATE FUNCTION public.greet(name text) RETURNS text LANGUAGE sql STABLE AS $$SELECT 'hello ' || name$$;
+CREATE FUNCTION public.plus_one(num int, OUT num_plus_one int) LANGUAGE sql IMMUTABLE AS 'SELECT num + 1';
+CREATE FUNCTION public.one_column() RETURNS TABLE (a text) LANGUAGE sql IMMUTABLE AS $$SELECT 'A'$$;
 CREATE FUNCTION public.item_range(lo int, hi int) RETURNS SETOF public.items LANGUAGE sql STABLE AS 'SELECT * FROM public.items WHERE id BETWEEN lo AND hi ORDER BY id';
 `
 
@@ -302,4 +304,15 @@ t.test('PATCH with an empty body updates nothing: {}, [] and [{}] alike', async 
   }
   const res = await api.fetch('/items?id=eq.1', { method: 'PATCH', headers: { ...json, Prefer: 'return=representation' }, body: '[{"qty":5}]' })
   t.same(((await res.json()) as { qty: number }[]).map((r) => r.qty), [5], 'an array body: its object sets the values')
+})
+
+t.test('calls: OUT parameters and TABLE columns make objects; an array body gives its first object; columns= picks arguments', async (t) => {
+  let res = await api.fetch('/rpc/plus_one?num=5')
+  t.same(await res.json(), { num_plus_one: 6 }, 'a single OUT parameter')
+  res = await api.fetch('/rpc/one_column')
+  t.same(await res.json(), [{ a: 'A' }], 'a single-column TABLE')
+  res = await api.fetch('/rpc/add', { method: 'POST', headers: json, body: '[{"a":1,"b":2},{"a":4,"b":6}]' })
+  t.same(await res.json(), 3)
+  res = await api.fetch('/rpc/greet?columns=name', { method: 'POST', headers: json, body: '{"name":"Zoë","smth":"here"}' })
+  t.same(await res.json(), 'hello Zoë')
 })

@@ -51,8 +51,12 @@ export function planCall(req: ApiRequest, cache: SchemaCache, name: string, over
     const hasBody = req.body.length > 0
     const body = hasBody ? parseJsonBody(req) : {}
     rawBody = hasBody ? req.body.toString('utf8') : '{}'
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) provided = body as Record<string, unknown>
+    // An array of objects: the first one holds the arguments, as PostgREST takes it.
+    const args = Array.isArray(body) ? body[0] : body
+    if (typeof args === 'object' && args !== null && !Array.isArray(args)) provided = args as Record<string, unknown>
     else provided = {}
+    // columns=: only those keys of the body are arguments.
+    if (req.columns) provided = Object.fromEntries(Object.entries(provided).filter(([k]) => req.columns!.includes(k)))
   } else {
     provided = Object.fromEntries(req.rawParams)
     rawBody = JSON.stringify(provided)
