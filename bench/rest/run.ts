@@ -83,7 +83,7 @@ try {
   // them: what PostgreSQL alone can do of this work (where time goes).
   writeFileSync(script, `\\set id random(1, ${ROWS})
 \\startpipeline
-SELECT num_nulls(set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true), set_config('request.method', 'GET', true), set_config('request.path', '/rest/v1/items', true), set_config('request.headers', '{"host":"127.0.0.1","apikey":"x"}', true), set_config('transaction_read_only', 'on', true));
+SELECT num_nulls(set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true), set_config('request.method', 'GET', true), set_config('request.path', '/rest/v1/items', true), set_config('request.headers', '{"host":"127.0.0.1","apikey":"x"}', true), set_config('request.cookies', '{}', true), set_config('transaction_read_only', 'on', true));
 WITH pgrst_source AS (SELECT "public"."items"."id" AS "id", "public"."items"."name" AS "name", "public"."items"."qty" AS "qty" FROM "public"."items" WHERE "public"."items"."id" = :id) SELECT NULL::bigint AS pgrst_total, count(pgrst_t.pgrst_r) OVER () AS pgrst_page, row_to_json(pgrst_t.pgrst_r)::text AS pgrst_body FROM (SELECT 1) AS pgrst_one LEFT JOIN (SELECT pgrst_s AS pgrst_r FROM pgrst_source AS pgrst_s) AS pgrst_t ON TRUE;
 \\endpipeline
 `)

@@ -18,6 +18,7 @@ const SETTINGS = [
   "set_config('request.method', $3, true)",
   "set_config('request.path', $4, true)",
   "set_config('request.headers', $5, true)",
+  "set_config('request.cookies', $6, true)",
 ]
 // num_nulls evaluates every argument and answers one small integer: the claims and headers just
 // set are not sent back to us.
@@ -77,7 +78,26 @@ function statementName(text: string): string {
 }
 
 function settingsValues(options: ExecuteOptions): unknown[] {
-  return [options.auth.role, options.auth.claimsJson, options.method, options.path, JSON.stringify(options.headers)]
+  return requestSettings(options.auth, options.method, options.path, options.headers)
+}
+
+const NO_COOKIES = '{}'
+
+/** The values of the settings statement: role, claims, method, path, headers and cookies. */
+function requestSettings(auth: VerifiedToken, method: string, path: string, headers: Record<string, string>): unknown[] {
+  return [auth.role, auth.claimsJson, method, path, JSON.stringify(headers), headers.cookie === undefined ? NO_COOKIES : cookiesJson(headers.cookie)]
+}
+
+/** `a=1; b=2` → {"a":"1","b":"2"} (request.cookies, as PostgREST sets it). */
+function cookiesJson(header: string): string {
+  const cookies: Record<string, string> = {}
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) continue
+    const name = part.slice(0, eq).trim()
+    if (name && !(name in cookies)) cookies[name] = part.slice(eq + 1).trim()
+  }
+  return JSON.stringify(cookies)
 }
 
 /** Most Pipelines sent together on one connection. */
@@ -256,7 +276,7 @@ export async function inTransaction<T>(pool: pg.Pool, options: BatchOptions, bod
     await client.query('BEGIN')
     const tx: BatchTransaction = {
       async run(step) {
-        await client.query(SETTINGS_SQL, [options.auth.role, options.auth.claimsJson, step.method, step.path, JSON.stringify(options.headers)])
+        await client.query(SETTINGS_SQL, requestSettings(options.auth, step.method, step.path, options.headers))
         if (step.timezone !== undefined) await client.query(TIMEZONE_SQL, [step.timezone])
         if (step.responseGucs) await client.query("SELECT set_config('response.headers', '', true), set_config('response.status', '', true)")
         const result = await client.query<Row>({ text: step.query.text, values: await withPlannedCount(client, step.query), rowMode: 'array' })

@@ -16,6 +16,7 @@ CREATE TABLE public.langs (name text PRIMARY KEY, rank int);
 INSERT INTO public.langs VALUES ('C', 1), ('Java', 2);
 CREATE TABLE public.loose (a text, b text);
 CREATE FUNCTION public.greet(name text) RETURNS text LANGUAGE sql STABLE AS $$SELECT 'hello ' || name$$;
+CREATE FUNCTION public.guc(prefix text, name text) RETURNS text LANGUAGE sql STABLE AS $$SELECT current_setting(prefix, true)::jsonb->>name$$;
 CREATE FUNCTION public.plus_one(num int, OUT num_plus_one int) LANGUAGE sql IMMUTABLE AS 'SELECT num + 1';
 CREATE FUNCTION public.one_column() RETURNS TABLE (a text) LANGUAGE sql IMMUTABLE AS $$SELECT 'A'$$;
 CREATE FUNCTION public.item_range(lo int, hi int) RETURNS SETOF public.items LANGUAGE sql STABLE AS 'SELECT * FROM public.items WHERE id BETWEEN lo AND hi ORDER BY id';
@@ -315,4 +316,14 @@ t.test('calls: OUT parameters and TABLE columns make objects; an array body give
   t.same(await res.json(), 3)
   res = await api.fetch('/rpc/greet?columns=name', { method: 'POST', headers: json, body: '{"name":"Zoë","smth":"here"}' })
   t.same(await res.json(), 'hello Zoë')
+})
+
+t.test('request settings: headers, claims and cookies reach SQL as PostgREST sets them', async (t) => {
+  const guc = async (prefix: string, name: string, headers: Record<string, string> = {}) =>
+    (await api.fetch('/rpc/guc', { method: 'POST', headers: { ...json, ...headers }, body: JSON.stringify({ prefix, name }) })).json()
+  t.same(await guc('request.headers', 'custom-header', { 'Custom-Header': 'test' }), 'test')
+  t.same(await guc('request.jwt.claims', 'role'), 'anon')
+  t.same(await guc('request.cookies', 'acookie', { Cookie: 'acookie=cookievalue' }), 'cookievalue')
+  t.same(await guc('request.cookies', 'second', { Cookie: 'acookie=cookievalue; second=anothervalue' }), 'anothervalue')
+  t.same(await guc('request.cookies', 'acookie'), null, 'no cookie header: no cookies')
 })
