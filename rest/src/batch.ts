@@ -140,6 +140,12 @@ function substituteBody(body: string, done: Done[], index: number): string {
   })
 }
 
+/** A body for a non-JSON content type (CSV, a form) travels as a JSON string: its text. */
+function bodyText(op: BatchOperation, body: string): string {
+  const type = op.headers['content-type']
+  return type !== undefined && !/json/i.test(type) && body.startsWith('"') ? (JSON.parse(body) as string) : body
+}
+
 function substitutePath(path: string, done: Done[], index: number): string {
   const decoded = path.replace(/%7B%7B/gi, '{{').replace(/%7D%7D/gi, '}}')
   return decoded.replace(PLACEHOLDER, (_m, ref: string) => encodeURIComponent(asText(resolve(ref, done, index))))
@@ -167,7 +173,7 @@ export async function runOperations(
         routePath: q === -1 ? path : path.slice(0, q),
         query: q === -1 ? '' : path.slice(q + 1),
         headers: { ...(outer.host ? { host: outer.host } : {}), ...op.headers },
-        body: Buffer.from(substituteBody(op.body, done, index), 'utf8'),
+        body: Buffer.from(bodyText(op, substituteBody(op.body, done, index)), 'utf8'),
       }
       if (op.body && !req.headers['content-type']) req.headers['content-type'] = 'application/json'
       const api = parseRequest(req, schemas)

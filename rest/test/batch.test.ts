@@ -100,6 +100,15 @@ t.test('RLS applies to every operation, as the batch token', async (t) => {
   t.same(((await res.json()) as { results: { body: unknown }[] }).results[0]!.body, [], 'anon sees nothing')
 })
 
+t.test('a CSV or form body travels as a JSON string', async (t) => {
+  const res = await batch([
+    { method: 'POST', path: '/stock?select=sku,qty', headers: { 'Content-Type': 'text/csv', Prefer: 'return=representation' }, body: 'sku,qty\nplum,4\nfig,"5"' },
+    { method: 'POST', path: '/stock?select=sku', headers: { 'Content-Type': 'application/x-www-form-urlencoded', Prefer: 'return=representation' }, body: 'sku=kiwi&qty=1' },
+  ], { prefer: 'tx=rollback' })
+  const body = (await res.json()) as { results: { body: unknown }[] }
+  t.same(body.results.map((r) => r.body), [[{ sku: 'plum', qty: 4 }, { sku: 'fig', qty: 5 }], [{ sku: 'kiwi' }]])
+})
+
 t.test('malformed batches are PostgREST-shaped 4xx', async (t) => {
   const expect4xx = async (body: string, status: number, code: string) => {
     const res = await batch(body)
