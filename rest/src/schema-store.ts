@@ -89,8 +89,15 @@ export class SchemaStore {
 
   private ask(changes: SchemaChanges | 'full'): Promise<SchemaCache> {
     this.pending = merge(this.pending, changes)
+    return this.start()
+  }
+
+  private start(): Promise<SchemaCache> {
     this.running ??= this.drain().finally(() => {
       this.running = undefined
+      // Changes asked between the drain's last look and this moment would wait for the next
+      // notification: take them now.
+      if (this.pending !== undefined && !this.closed) this.start().catch(() => {})
     })
     return this.running
   }

@@ -17,6 +17,7 @@ CREATE POLICY diary_owner ON public.diary USING (owner = current_setting('reques
 let api: RestTest
 t.before(async () => {
   api = await startRestTest(t, `CREATE SEQUENCE public.orders_seq;${EXTRA}`)
+  for (let i = 0; i < 200 && (await api.fetch('/orders?limit=0')).status !== 200; i++) await new Promise((r) => setTimeout(r, 50))
 })
 
 const batch = (operations: unknown, init: { token?: string; prefer?: string } = {}) =>

@@ -116,6 +116,8 @@ function mutation(plan: MutatePlan, params: Params): string {
     }
     return `${sql} ${returning}`
   }
+  // An update of no columns changes nothing (and binds nothing: its filters are not needed).
+  if (plan.kind === 'update' && !plan.columns.length) return `SELECT ${target}.*, FALSE AS pgrst_inserted FROM ${target} WHERE FALSE`
   const where = plan.filters.map((f) => buildFilter(f, target, params, NO_EMBEDS))
   if (plan.limit !== undefined) {
     const inner = '"pgrst_limited"'
@@ -127,7 +129,6 @@ function mutation(plan: MutatePlan, params: Params): string {
   }
   const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : ''
   if (plan.kind === 'delete') return `DELETE FROM ${target}${whereSql} ${returning}`
-  if (!plan.columns.length) return `SELECT ${target}.*, FALSE AS pgrst_inserted FROM ${target} WHERE FALSE`
   const body = params.bind(plan.body)
   // missing=default: a column named in columns= but absent from the body takes its default.
   const sets = plan.columns.map((c) => {
