@@ -4,7 +4,8 @@
  * primary key, which keys, read from the transition tables; for tables whose
  * live queries route by a column, the hashes of that column in the old and new
  * rows — see route.c), and a commit callback that hands them to the database's
- * slot and sets the worker's latch.
+ * slot and sets the worker's latch. A subtransaction that rolls back (ROLLBACK TO
+ * SAVEPOINT, a PL/pgSQL exception block) takes the marks its writes made with it.
  *
  * Must stay cheap and must never evaluate or NOTIFY: it runs in every writer.
  * Nothing is published before commit, so the worker never sees uncommitted work.
@@ -43,6 +44,27 @@ static Oid	pending_route_rel[PGR_MAX_TXN_ROUTES];
 static int16 pending_route_att[PGR_MAX_TXN_ROUTES];
 static uint32 pending_route_hash[PGR_MAX_TXN_ROUTES];
 static int	npending_routes = 0;
+
+/*
+ * The pending marks' extent when each open subtransaction started, innermost last: its
+ * rollback cuts the lists back to it. Past PGR_MAX_SUBXACT_MARKS levels of nesting a
+ * subtransaction has no mark and its rollback keeps its marks (an evaluation too many,
+ * never one too few). Marks a subtransaction merged into entries that existed before it
+ * (a table escalated to full, fewer routed columns) are kept too, for the same reason.
+ */
+#define PGR_MAX_SUBXACT_MARKS 64
+typedef struct PendingMark
+{
+	SubTransactionId subid;
+	int			npending;
+	int			nkeys;
+	int			nroutes;
+	bool		all;
+	bool		subscribe;
+	bool		wake;
+} PendingMark;
+static PendingMark marks[PGR_MAX_SUBXACT_MARKS];
+static int	nmarks = 0;
 
 static inline uint64
 col_bit(AttrNumber attnum)
@@ -119,6 +141,7 @@ pending_reset(void)
 	pending_all = false;
 	pending_subscribe = false;
 	pending_wake = false;
+	nmarks = 0;
 }
 
 /* Add a relid to the slot's dirty set; returns its index or -1 (all dirty). */
@@ -238,10 +261,54 @@ pgr_xact_callback(XactEvent event, void *arg)
 	}
 }
 
+static void
+pgr_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	PendingMark *mark = nmarks > 0 ? &marks[nmarks - 1] : NULL;
+
+	switch (event)
+	{
+		case SUBXACT_EVENT_START_SUB:
+			if (nmarks < PGR_MAX_SUBXACT_MARKS)
+			{
+				mark = &marks[nmarks++];
+				mark->subid = mySubid;
+				mark->npending = npending;
+				mark->nkeys = npending_keys;
+				mark->nroutes = npending_routes;
+				mark->all = pending_all;
+				mark->subscribe = pending_subscribe;
+				mark->wake = pending_wake;
+			}
+			break;
+		case SUBXACT_EVENT_COMMIT_SUB:
+			/* its marks are now its parent's */
+			if (mark != NULL && mark->subid == mySubid)
+				nmarks--;
+			break;
+		case SUBXACT_EVENT_ABORT_SUB:
+			if (mark != NULL && mark->subid == mySubid)
+			{
+				npending = mark->npending;
+				npending_keys = mark->nkeys;
+				npending_routes = mark->nroutes;
+				pending_all = mark->all;
+				pending_subscribe = mark->subscribe;
+				pending_wake = mark->wake;
+				nmarks--;
+			}
+			break;
+		default:
+			break;
+	}
+}
+
 void
 pgr_capture_install(void)
 {
 	RegisterXactCallback(pgr_xact_callback, NULL);
+	RegisterSubXactCallback(pgr_subxact_callback, NULL);
 }
 
 /* The attribute number of a single-column integer primary key, or 0. */
