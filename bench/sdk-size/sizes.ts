@@ -1,6 +1,8 @@
 // Bundles @pgstack/sdk/pgstack and @supabase/supabase-js for the browser with esbuild (minified,
 // tree-shaken), gzips each and prints the sizes side by side. Two entries per package: everything
-// it exports, and an app that only calls createClient (what tree-shaking leaves for a typical app).
+// it exports, and an app that only calls createClient (what tree-shaking leaves for a typical app);
+// then the SDK's other entry points, each whole (react and solid-js, peers an app already has,
+// left out).
 import { build } from 'esbuild'
 import { gzipSync, brotliCompressSync, constants } from 'node:zlib'
 import { join } from 'node:path'
@@ -20,6 +22,10 @@ export const cases = [
     entry:
       "import { createClient } from '@supabase/supabase-js'; globalThis.c = createClient('https://x', 'k')",
   },
+  { name: '@pgstack/sdk', entry: "export * from '@pgstack/sdk'" },
+  { name: '@pgstack/sdk/react', entry: "export * from '@pgstack/sdk/react'" },
+  { name: '@pgstack/sdk/solid', entry: "export * from '@pgstack/sdk/solid'" },
+  { name: '@pgstack/sdk/exact-json', entry: "export * from '@pgstack/sdk/exact-json'" },
 ]
 
 export interface Size {
@@ -41,8 +47,9 @@ export async function measure(entry: string): Promise<Omit<Size, 'name'>> {
     logLevel: 'error',
     // The SDK's source (the workspace's dev condition): what its dist/ compiles from one file per file.
     conditions: ['@pgstack/source'],
-    // Optional peers that supabase-js loads lazily when present; an app without them gets none.
-    external: ['@opentelemetry/api'],
+    // Optional peers that supabase-js loads lazily when present (an app without them gets none),
+    // and the frameworks our bindings sit on (an app that uses them has them already).
+    external: ['@opentelemetry/api', 'react', 'solid-js'],
   })
   const code = result.outputFiles[0]!.contents
   return {
