@@ -32,6 +32,8 @@ function typing(target: EventTarget | null): boolean {
 
 window.addEventListener('keydown', (event) => {
   if (event.defaultPrevented || event.isComposing) return
+  // A modal dialog owns the keyboard (Esc closes it, and only it).
+  if (document.querySelector('dialog[open]')) return
   const key = keyName(event)
   const inField = typing(event.target)
   const sequence = prefix ? `${prefix} ${key}` : key
