@@ -2,13 +2,12 @@
 // means the column's default on insert, NULL is a checkbox, JSON and arrays are JSON text. Only
 // changed fields are sent on edit. Values are sent as text (PostgreSQL parses them), so bigint and
 // numeric digits survive.
-import { createSignal, For, Show } from 'solid-js'
+import { For, Show } from 'solid-js'
 import { createStore } from 'solid-js/store'
 import type { ApiError } from '../lib/api.ts'
 import { formatValue, stringifyValue } from '../lib/format.ts'
 import type { Column } from '../stores/tables-types.ts'
-import { Dialog } from './dialog.tsx'
-import { ErrorBox } from './error-box.tsx'
+import { FormDialog } from './dialog.tsx'
 
 interface FieldState {
   text: string
@@ -48,14 +47,11 @@ export function RowEditor(props: {
     initial[column.name] = { text: initialText(column, value), isNull: props.mode === 'edit' && value === null, touched: false }
   }
   const [fields, setFields] = createStore(initial)
-  const [error, setError] = createSignal<ApiError | null>(null)
-  const [busy, setBusy] = createSignal(false)
   const update = (name: string, change: Partial<FieldState>) => setFields(name, { ...change, touched: true })
 
   const readOnly = (column: Column) => column.generated || column.identity === 'always'
 
-  const save = async (event?: Event) => {
-    event?.preventDefault()
+  const save = async (): Promise<ApiError | null> => {
     const values: Record<string, unknown> = {}
     try {
       for (const column of props.columns) {
@@ -65,35 +61,19 @@ export function RowEditor(props: {
         values[column.name] = fieldValue(column, state)
       }
     } catch (e) {
-      setError({ status: 0, code: 'STUDIO', message: `Not valid JSON: ${(e as Error).message}`, details: null, hint: null })
-      return
+      return { status: 0, code: 'STUDIO', message: `Not valid JSON: ${(e as Error).message}`, details: null, hint: null }
     }
-    if (props.mode === 'edit' && !Object.keys(values).length) return props.onClose()
-    setBusy(true)
+    if (props.mode === 'edit' && !Object.keys(values).length) {
+      props.onClose()
+      return null
+    }
     const failure = await props.onSave(values)
-    setBusy(false)
-    if (failure) setError(failure)
-    else props.onClose()
+    if (!failure) props.onClose()
+    return failure
   }
 
   return (
-    <Dialog
-      title={props.title}
-      wide
-      onClose={props.onClose}
-      footer={
-        <>
-          <span class="muted grow">
-            <kbd>Ctrl</kbd> <kbd>↵</kbd> saves
-          </span>
-          <button class="btn" onClick={() => props.onClose()}>Cancel</button>
-          <button class="btn primary" disabled={busy()} onClick={() => void save()}>
-            {busy() ? 'Saving…' : props.mode === 'insert' ? 'Insert row' : 'Save changes'}
-          </button>
-        </>
-      }
-    >
-      <form class="form-grid" onSubmit={save} onKeyDown={(e) => (e.ctrlKey || e.metaKey) && e.key === 'Enter' && void save(e)} aria-label={props.title}>
+    <FormDialog title={props.title} wide layout="form-grid" submitLabel={props.mode === 'insert' ? 'Insert row' : 'Save changes'} onSubmit={save} onClose={props.onClose}>
         <For each={props.columns}>
           {(column) => {
             const state = fields[column.name]!
@@ -160,11 +140,6 @@ export function RowEditor(props: {
             )
           }}
         </For>
-        <button type="submit" hidden />
-      </form>
-      <Show when={error()}>
-        <ErrorBox error={error()!} />
-      </Show>
-    </Dialog>
+    </FormDialog>
   )
 }

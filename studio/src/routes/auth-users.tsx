@@ -1,13 +1,12 @@
 // Auth users: search and page through them (GoTrue's admin API on /auth/v1), create one, and for
 // the chosen user confirm, ban or unban, send a password reset, delete; their sessions and mail.
 import { createSignal, For, Show } from 'solid-js'
-import { ConfirmDialog, Dialog } from '../components/dialog.tsx'
+import { ConfirmDialog, FormDialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { MailViewer } from '../components/mail-viewer.tsx'
 import { PageHead } from '../components/shell.tsx'
 import { toast, toastError } from '../components/toast.tsx'
-import type { ApiError } from '../lib/api.ts'
 import { formatAgo, formatCount, formatDateTime } from '../lib/format.ts'
 import { useShortcuts } from '../lib/keyboard.ts'
 import { apiResource } from '../lib/resource.ts'
@@ -277,51 +276,32 @@ function UserDetail(props: { user: AuthUser; onChanged: () => void; onDeleted: (
 }
 
 function CreateUser(props: { onClose: () => void; onCreated: (user: AuthUser) => void }) {
-  const [error, setError] = createSignal<ApiError | null>(null)
-  const [busy, setBusy] = createSignal(false)
   let email!: HTMLInputElement
   let password!: HTMLInputElement
   let confirm!: HTMLInputElement
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
+  const create = async () => {
     const body: Record<string, unknown> = { email: email.value.trim(), email_confirm: confirm.checked }
     if (password.value) body.password = password.value
     const result = await api.post<AuthUser>('/auth/v1/admin/users', body)
-    setBusy(false)
-    if (result.error) return setError(result.error)
+    if (result.error) return result.error
     toast('ok', `User ${result.data.email} created.`)
     props.onCreated(result.data)
+    return null
   }
   return (
-    <Dialog
-      title="Create a user"
-      onClose={props.onClose}
-      footer={
-        <>
-          <button class="btn" onClick={() => props.onClose()}>Cancel</button>
-          <button class="btn primary" disabled={busy()} onClick={(e) => void submit(e)}>Create user</button>
-        </>
-      }
-    >
-      <form class="stack" onSubmit={submit}>
-        <label class="field">
-          Email
-          <input ref={email} type="email" required autofocus />
-        </label>
-        <label class="field">
-          Password
-          <input ref={password} type="password" autocomplete="new-password" />
-          <span class="help">Leave empty for a user who signs in by link or sets a password through a reset.</span>
-        </label>
-        <label class="check">
-          <input ref={confirm} type="checkbox" checked /> Mark the email as confirmed
-        </label>
-        <button type="submit" hidden />
-      </form>
-      <Show when={error()}>
-        <ErrorBox error={error()!} />
-      </Show>
-    </Dialog>
+    <FormDialog title="Create a user" submitLabel="Create user" onSubmit={create} onClose={props.onClose}>
+      <label class="field">
+        Email
+        <input ref={email} type="email" required autofocus />
+      </label>
+      <label class="field">
+        Password
+        <input ref={password} type="password" autocomplete="new-password" />
+        <span class="help">Leave empty for a user who signs in by link or sets a password through a reset.</span>
+      </label>
+      <label class="check">
+        <input ref={confirm} type="checkbox" checked /> Mark the email as confirmed
+      </label>
+    </FormDialog>
   )
 }

@@ -3,7 +3,7 @@
 import { applyChanges, type LiveChange, type LiveError, type LiveTransport } from '@pgstack/sdk'
 import { createSignal, For, onCleanup, Show } from 'solid-js'
 import { DataGrid, type GridColumn } from '../components/data-grid.tsx'
-import { ConfirmDialog, Dialog } from '../components/dialog.tsx'
+import { ConfirmDialog, FormDialog } from '../components/dialog.tsx'
 import { ErrorBox } from '../components/error-box.tsx'
 import { Icon } from '../components/icons.tsx'
 import { PageHead } from '../components/shell.tsx'
@@ -308,62 +308,42 @@ function TryIt(props: { query: LiveQuery }) {
 }
 
 function DefineQuery(props: { onClose: () => void; onDefined: (q: LiveQuery) => void }) {
-  const [error, setError] = createSignal<ApiError | null>(null)
-  const [busy, setBusy] = createSignal(false)
   let name!: HTMLInputElement
   let sql!: HTMLTextAreaElement
   let types!: HTMLInputElement
   let key!: HTMLInputElement
   const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean)
-  const submit = async (event: Event) => {
-    event.preventDefault()
-    setBusy(true)
+  const define = async () => {
     const body: Record<string, unknown> = { name: name.value.trim(), sql: sql.value }
     if (list(types.value).length) body.param_types = list(types.value)
     if (list(key.value).length) body.key = list(key.value)
     const result = await api.post<LiveQuery>('/admin/v1/live-queries', body)
-    setBusy(false)
-    if (result.error) return setError(result.error)
+    if (result.error) return result.error
     toast('ok', `${result.data.name} defined.`)
     props.onDefined(result.data)
+    return null
   }
   return (
-    <Dialog
-      title="Define a live query"
-      wide
-      onClose={props.onClose}
-      footer={
-        <>
-          <button class="btn" onClick={() => props.onClose()}>Cancel</button>
-          <button class="btn primary" disabled={busy()} onClick={(e) => void submit(e)}>Define</button>
-        </>
-      }
-    >
-      <form class="stack" onSubmit={submit}>
+    <FormDialog title="Define a live query" wide submitLabel="Define" onSubmit={define} onClose={props.onClose}>
+      <label class="field">
+        Name
+        <input ref={name} required autofocus placeholder="todos_of" pattern="[A-Za-z_][A-Za-z0-9_]*" />
+      </label>
+      <label class="field">
+        SQL
+        <textarea ref={sql} rows="6" required placeholder="SELECT id, title FROM todos WHERE owner = $1 ORDER BY id" />
+        <span class="help">Parameters are $1, $2…; put the columns you ORDER BY in the output so deltas keep the order.</span>
+      </label>
+      <div class="settings-grid">
         <label class="field">
-          Name
-          <input ref={name} required autofocus placeholder="todos_of" pattern="[A-Za-z_][A-Za-z0-9_]*" />
+          Parameter types
+          <input ref={types} placeholder="uuid, integer" />
         </label>
         <label class="field">
-          SQL
-          <textarea ref={sql} rows="6" required placeholder="SELECT id, title FROM todos WHERE owner = $1 ORDER BY id" />
-          <span class="help">Parameters are $1, $2…; put the columns you ORDER BY in the output so deltas keep the order.</span>
+          Key columns
+          <input ref={key} placeholder="id (default: the table's primary key)" />
         </label>
-        <div class="settings-grid">
-          <label class="field">
-            Parameter types
-            <input ref={types} placeholder="uuid, integer" />
-          </label>
-          <label class="field">
-            Key columns
-            <input ref={key} placeholder="id (default: the table's primary key)" />
-          </label>
-        </div>
-        <button type="submit" hidden />
-      </form>
-      <Show when={error()}>
-        <ErrorBox error={error()!} />
-      </Show>
-    </Dialog>
+      </div>
+    </FormDialog>
   )
 }
