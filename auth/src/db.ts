@@ -1,29 +1,15 @@
 // The only door to PostgreSQL. The pool logs in as `authenticator`, which holds no rights of its
 // own; auth's work runs in a transaction as supabase_auth_admin, the owner of schema auth.
 import type pg from 'pg'
+import { inRoleTransaction } from '@pgstack/common'
 
 export interface Db {
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
 }
 
 /** Runs `work` in one transaction as supabase_auth_admin; rolls back on any error. */
-export async function inTransaction<T>(pool: pg.Pool, work: (db: Db) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query('BEGIN; SET LOCAL ROLE supabase_auth_admin')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError
-    })
-    throw error
-  } finally {
-    // A connection that could not roll back is discarded rather than handed to the next request.
-    client.release(broken)
-  }
+export function inTransaction<T>(pool: pg.Pool, work: (db: Db) => Promise<T>): Promise<T> {
+  return inRoleTransaction(pool, 'supabase_auth_admin', work)
 }
 
 /** A rejection carrying a result to commit first (e.g. revoking a token family, then refusing). */

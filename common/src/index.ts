@@ -1,5 +1,5 @@
-// @pgstack/common: what the server packages (hub, rest, auth) share — the one token verifier and
-// the one API error type with its two renderers. Server-only (node:crypto); sdk and studio never
+// @pgstack/common: what the server packages (hub, rest, auth) share — the one token verifier, the
+// one API error type with its two renderers, and the one transaction-as-a-role helper. Server-only (node:crypto); sdk and studio never
 // import it.
 export { ApiError, gotrueBody, internalError, postgrestBody, type PostgrestErrorBody } from './api-error.ts'
 export { bearerToken, requestToken, type RequestHeaders } from './request-token.ts'
@@ -14,3 +14,4 @@ export {
   type TokenKeys,
   type VerifiedToken,
 } from './token-verifier.ts'
+export { inRoleTransaction } from './role-transaction.ts'

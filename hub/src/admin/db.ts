@@ -2,29 +2,15 @@
 // `authenticator`, which holds no rights of its own: admin state is read as pgstack_admin, auth's
 // tables as supabase_auth_admin (their owner), user SQL as service_role.
 import type pg from 'pg'
+import { inRoleTransaction } from '@pgstack/common'
 
 export type AdminRole = 'pgstack_admin' | 'supabase_auth_admin' | 'service_role'
 
 export type Db = Pick<pg.PoolClient, 'query'>
 
 /** Runs `work` in one transaction as `role`; rolls back on any error. */
-export async function asRole<T>(pool: pg.Pool, role: AdminRole, work: (db: Db) => Promise<T>): Promise<T> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query(`BEGIN; SET LOCAL ROLE ${role}`)
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: Error) => {
-      broken = rollbackError
-    })
-    throw error
-  } finally {
-    // a connection that could not roll back is discarded, not handed to the next request
-    client.release(broken)
-  }
+export function asRole<T>(pool: pg.Pool, role: AdminRole, work: (db: Db) => Promise<T>): Promise<T> {
+  return inRoleTransaction(pool, role, work)
 }
 
 /** One statement in its own transaction as `role`. */
