@@ -24,6 +24,9 @@ export interface FaultServer {
   received: Received[]
   /** TCP connections accepted (when, in which mode), and the most WebSockets open at once. */
   accepted: Array<{ at: number; mode: FaultMode }>
+  /** WebSocket openings (upgrade requests), with the mode their connection was accepted in:
+   * unlike `accepted`, never an idle connection a client's HTTP pool opened on its own. */
+  upgrades: Array<{ at: number; mode: FaultMode }>
   maxOpen: number
   open(): number
   /** Starts listening (again) on the same port. */
@@ -56,6 +59,7 @@ export async function startFaultServer(
     feed: { id: 1, seq: 10, rows: [{ key: '[1]', row: { id: 1, title: 'milk' } }] },
     received: [],
     accepted: [],
+    upgrades: [],
     maxOpen: 0,
     open: () => sockets.size,
     async up() {
@@ -74,6 +78,7 @@ export async function startFaultServer(
         socket.on('error', () => {})
       })
       http.on('upgrade', (request, socket: Socket, head) => {
+        server.upgrades.push({ at: Date.now(), mode: modes.get(socket) ?? server.mode })
         sockets.add(socket)
         server.maxOpen = Math.max(server.maxOpen, sockets.size)
         socket.on('close', () => sockets.delete(socket))
