@@ -161,7 +161,7 @@ extern uint64 pgr_catalog_generation;
 /* Watch policies, functions and roles (worker only). */
 extern void pgr_route_watch_catalog(void);
 
-/* ---------------------------------------------------------------- topn.c */
+/* ---------------------------------------------------------------- topn.c, topn_spec.c (topn.h) */
 /* SQL-callable: pgr._topn_skip(), pgr._topn(). */
 
 #endif							/* PG_REACTIVE_H */
