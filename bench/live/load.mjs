@@ -59,9 +59,29 @@ const subscribeFor = (i) =>
 
 // ---- lead: sampled subscribers and the writer ----
 
-const pending = new Map() // `${id}:${n}` → commit acknowledgement time
+// A write's row (id, n) is known only from its answer, and its delta can reach a subscriber (or the
+// LISTEN connection) before that answer reaches this loop: such an arrival waits in `early` for
+// the answer. Every delivery is timed from the moment its write was sent — an upper bound on
+// commit → client by the UPDATE's own round trip, reported beside it (`writeP50`/`writeP99`).
+const pending = new Map() // `${id}:${n}` → time the write was sent
+const early = new Map() // `${id}:${n}` → [arrival time, the list its latency goes to] before the answer
 const latencies = []
 let lastSampleAt = 0
+
+/** A delta for key arrived at t: its latency into `into`, now or once the write's answer is in. */
+function timeArrival(key, t, into) {
+  const at = pending.get(key)
+  if (at !== undefined) into.push(t - at)
+  else if (early.has(key)) early.get(key).push([t, into])
+  else early.set(key, [[t, into]])
+}
+
+/** The write sent at `sentAt` changed key: time the deliveries that came before its answer. */
+function answered(key, sentAt) {
+  pending.set(key, sentAt)
+  for (const [t, into] of early.get(key) ?? []) into.push(t - sentAt)
+  early.delete(key)
+}
 const firstSeen = new Map() // `${id}:${n}` → first arrival among the sampled clients
 const spread = []
 
@@ -75,9 +95,8 @@ function onSampled(text, t) {
   for (const op of m.ops) {
     if (!op.row) continue
     const key = `${op.row.id}:${op.row.n}`
-    const at = pending.get(key)
-    if (at !== undefined && counting) {
-      latencies.push(t - at)
+    if (counting) {
+      timeArrival(key, t, latencies)
       lastSampleAt = t
     }
     const f = firstSeen.get(key)
@@ -134,6 +153,7 @@ function writer(db) {
 async function write() {
   // a run starts from nothing: the lead may be sent 'go' more than once (run.ts: routing on, then off)
   pending.clear()
+  early.clear()
   latencies.length = 0
   firstSeen.clear()
   spread.length = 0
@@ -145,14 +165,12 @@ async function write() {
   await listen.connect()
   await listen.query('LISTEN pgr')
   const notifyLat = []
+  const writeLat = [] // each UPDATE's round trip: how far "sent" is before its commit, at most
   listen.on('notification', (n) => {
     const t = now()
     try {
       const m = JSON.parse(n.payload)
-      for (const op of m.ops ?? []) {
-        const at = pending.get(`${op.row.id}:${op.row.n}`)
-        if (at !== undefined && counting) notifyLat.push(t - at)
-      }
+      if (counting) for (const op of m.ops ?? []) if (op.row) timeArrival(`${op.row.id}:${op.row.n}`, t, notifyLat)
     } catch {
       // not a delta payload
     }
@@ -165,8 +183,10 @@ async function write() {
     const due = start + sent * interval
     if (due > now()) await new Promise((r) => setTimeout(r, due - now()))
     sent++
+    const sentAt = now()
     const { id, n } = await writeOne()
-    pending.set(`${id}:${n}`, now())
+    writeLat.push(now() - sentAt)
+    answered(`${id}:${n}`, sentAt)
   }
   const writingSeconds = (now() - start) / 1000
   // let the last deltas land: a second, or (drainSeconds) until none came for a second
@@ -176,6 +196,7 @@ async function write() {
   await db.end()
   await listen.end()
   notifyLat.sort((a, b) => a - b)
+  writeLat.sort((a, b) => a - b)
   latencies.sort((a, b) => a - b)
   spread.sort((a, b) => a - b)
   return {
@@ -189,6 +210,9 @@ async function write() {
     max: latencies.at(-1) ?? NaN,
     notifyP50: quantile(notifyLat, 0.5),
     notifyP99: quantile(notifyLat, 0.99),
+    writeP50: quantile(writeLat, 0.5),
+    writeP99: quantile(writeLat, 0.99),
+    unanswered: early.size,
     spreadP50: quantile(spread, 0.5),
     spreadP99: quantile(spread, 0.99),
   }

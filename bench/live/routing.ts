@@ -65,6 +65,9 @@ interface LeadFigures {
   max: number
   notifyP50: number
   notifyP99: number
+  writeP50: number
+  writeP99: number
+  unanswered: number
 }
 
 const fmt = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–')
@@ -104,7 +107,8 @@ export async function measureRoutingModes(
       lines.push(
         `${name.padEnd(12)} routing ${mode.padEnd(3)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
           `commit→client p50 ${fmt(r.p50, 1)} ms  p95 ${fmt(r.p95, 1)} ms  p99 ${fmt(r.p99, 1)} ms  max ${fmt(r.max, 1)} ms ` +
-          `(${r.samples} of ${Math.round(r.writes * perGroup)} deliveries timed, ${r.writes} writes; commit→NOTIFY p50 ${fmt(r.notifyP50, 1)} p99 ${fmt(r.notifyP99, 1)} ms) | ` +
+          `(${r.samples} of ${Math.round(r.writes * perGroup)} deliveries timed${r.unanswered ? `, ${r.unanswered} rows never written` : ''}, ${r.writes} writes; ` +
+          `commit→NOTIFY p50 ${fmt(r.notifyP50, 1)} p99 ${fmt(r.notifyP99, 1)} ms; both from the write's send, its round trip p50 ${fmt(r.writeP50, 1)} p99 ${fmt(r.writeP99, 1)} ms) | ` +
           `worker ${fmt(cpuMs / r.writes, 2)} ms CPU per write, ${fmt(cpuMs / 1000 / r.writingSeconds, 3)} cores, ${cycles} cycles | ` +
           `hub CPU ${fmt(((hub.user + hub.system) / 1e3 / (performance.now() - t0)) * 100, 0)}% | load avg ${loadavg()[0]!.toFixed(1)}`,
       )

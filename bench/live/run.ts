@@ -6,9 +6,11 @@
 //   shared-10k  10,000 subscribers on one shared live query, 10 writes/s
 //   routing     user-1k user-10k room-1000-20 room-1000 room-100x10 (routing.ts): per-user and per-room
 //               feeds of a top-25 query, each with pg_reactive.routing on and off (MODES=on,off)
-// Reports commit → client p50/p95/p99, delta deliveries/s (counted at the clients, checked against
-// what the hub sent), hub RSS per idle subscriber, hub CPU, and each load process's CPU and event
-// loop delay. Loopback only. Run: node --expose-gc --conditions=@pgstack/source --import tsx bench/live/run.ts [scenario…]
+// Reports commit → client p50/p95/p99 (every delivery of a write, timed from when the write was
+// sent: an upper bound by the UPDATE's round trip, printed beside it), delta deliveries/s
+// (counted at the clients, checked against what the hub sent), hub RSS per idle subscriber, hub
+// CPU, and each load process's CPU and event loop delay. Loopback only.
+// Run: node --expose-gc --conditions=@pgstack/source --import tsx bench/live/run.ts [scenario…]
 // Env: SECONDS (default 10), SAMPLE (latency-sampled clients in shared scenarios, default 500),
 // COUNTERS (counter processes; default one per 5,000 counted subscribers),
 // RATE (writes/s instead of the scenario's, to find where the latency bends).
@@ -38,7 +40,7 @@ const DEFAULT_SCENARIOS: Name[] = ['shared-1k', 'rls-1k', 'shared-10k', 'shared-
 const MODES = (process.env.MODES ?? 'on,off').split(',')
 /** What every load process reports (load.mjs); the lead adds the writer's and the latency figures. */
 interface LoadResult { delivered: number; others: number; closedByHub: number; firstAt: number; lastAt: number; cpuPercent: number; sysPercent: number; loopDelayP99: number }
-interface LeadResult { writes: number; writingSeconds: number; startedAt: number; samples: number; p50: number; p95: number; p99: number; max: number; notifyP50: number; notifyP99: number; spreadP50: number; spreadP99: number }
+interface LeadResult { writes: number; writingSeconds: number; startedAt: number; samples: number; p50: number; p95: number; p99: number; max: number; notifyP50: number; notifyP99: number; writeP50: number; writeP99: number; unanswered: number; spreadP50: number; spreadP99: number }
 /** The issue's reference point, printed beside the figures. */
 const BASELINE = 'naive trigger + NOTIFY + ws hub measured here: p99 27–41 ms at 1,000 subscribers, saturates near 75,000 deliveries/s per core'
 const chosen = (process.argv.slice(2).length ? process.argv.slice(2) : DEFAULT_SCENARIOS).flatMap((name) =>
@@ -190,7 +192,7 @@ try {
     const othersCpu = machineBusy * availableParallelism() - hubCpuPercent - leadResult.cpuPercent - counterResults.reduce((sum, r) => sum + r.cpuPercent, 0)
     const line =
       `${name.padEnd(11)} ${String(s.clients).padStart(6)} subs ${String(s.rate).padStart(3)} w/s | ` +
-      `commit→client p50 ${fmt(result.p50, 1)} ms  p95 ${fmt(result.p95, 1)} ms  p99 ${fmt(result.p99, 1)} ms  max ${fmt(result.max, 1)} ms (${result.samples} samples on ${sampled} subscribers, ${result.writes} writes; commit→NOTIFY p50 ${fmt(result.notifyP50, 1)} p99 ${fmt(result.notifyP99, 1)} ms; fan-out spread p50 ${fmt(result.spreadP50, 1)} p99 ${fmt(result.spreadP99, 1)} ms) | ` +
+      `commit→client p50 ${fmt(result.p50, 1)} ms  p95 ${fmt(result.p95, 1)} ms  p99 ${fmt(result.p99, 1)} ms  max ${fmt(result.max, 1)} ms (${result.samples} samples on ${sampled} subscribers, ${result.writes} writes; commit→NOTIFY p50 ${fmt(result.notifyP50, 1)} p99 ${fmt(result.notifyP99, 1)} ms; timed from the write's send, its round trip p50 ${fmt(result.writeP50, 1)} p99 ${fmt(result.writeP99, 1)} ms; fan-out spread p50 ${fmt(result.spreadP50, 1)} p99 ${fmt(result.spreadP99, 1)} ms) | ` +
       `${Math.round(deliveriesPerSecond)} delta deliveries/s (received ${received} of the ${handed} the hub sent, ${fmt((received / handed) * 100, 2)}%; other frames ${others}, closed ${closedByHub}) | ` +
       `hub RSS/idle sub ${(perSubscriber / 1024).toFixed(1)} KB (JS heap ${(heapPerSubscriber / 1024).toFixed(1)} KB) | ` +
       `hub CPU ${hubCpuPercent.toFixed(0)}% (user ${((hubCpu.user / 1e4) / hubSeconds).toFixed(0)}%, sys ${((hubCpu.system / 1e4) / hubSeconds).toFixed(0)}%; ${fmt(received / hubCpuSeconds / 1000, 0)}k deliveries per hub CPU-second) | ` +

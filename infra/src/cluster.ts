@@ -28,6 +28,11 @@ export interface ClusterOptions {
   preferredPort?: number
   preloadLibraries?: string[]
   settings?: Record<string, string | number>
+  /**
+   * A command the server runs under, its binary and arguments appended (e.g. `valgrind
+   * --tool=callgrind …` for a bench's instruction counts); every server process runs under it.
+   */
+  wrapper?: string[]
   log?: (line: string) => void
 }
 
@@ -151,6 +156,15 @@ function writeSettings(dataDir: string, settings: Record<string, string | number
   writeFileSync(join(dataDir, 'pgstack.conf'), `# written by pgStack at each start\n${lines.join('\n')}\n`)
 }
 
+/** A script beside the data directory that runs the server binary under `wrapper` (pg_ctl -p). */
+function writeWrapper(bins: PgBinaries, user: OsUser | undefined, dataDir: string, wrapper: string[]): string {
+  const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`
+  const script = join(dirname(dataDir), 'postgres-wrapper.sh')
+  writeFileSync(script, `#!/bin/sh\nexec ${[...wrapper, join(bins.bindir, 'postgres')].map(quote).join(' ')} "$@"\n`, { mode: 0o755 })
+  giveTo(user, script)
+  return script
+}
+
 /** As root the server runs as another OS user, which must be able to reach our directories. */
 function checkReachable(user: OsUser | undefined, ...dirs: string[]): void {
   if (!user) return
@@ -202,7 +216,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     runAs(
       user,
       join(bins.bindir, 'pg_ctl'),
-      ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start'],
+      ['-D', dataDir, '-l', logFile, '-w', '-t', options.wrapper ? '600' : '60',
+        ...(options.wrapper ? ['-p', writeWrapper(bins, user, dataDir, options.wrapper)] : []), 'start'],
       'Starting PostgreSQL',
     )
   } catch (error) {
