@@ -295,8 +295,15 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION pgr.subscribe(name text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
-                              claims jsonb DEFAULT '{}',
+/*
+ * Subscribe to a named live query as role with JWT claims. The caller must be able to SET ROLE
+ * to role. The subscription is held by the session whose pid is holder (by default the caller's
+ * own; see "holders" below). Returns the subscription, its feed, the sequence the rows
+ * correspond to, and the rows. Deltas with seq > the returned seq follow.
+ */
+DROP FUNCTION pgr.subscribe(text, jsonb, name, jsonb);
+CREATE FUNCTION pgr.subscribe(name text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
+                              claims jsonb DEFAULT '{}', holder integer DEFAULT NULL,
                               OUT subscription_id bigint, OUT feed_id bigint, OUT seq bigint,
                               OUT rows jsonb, OUT key text[])
   LANGUAGE plpgsql
@@ -349,7 +356,7 @@ BEGIN
       PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
       PERFORM set_config('search_path', old_path, true);
     END IF;
-    s := pgr._attach(q, ctx, params, role, claims, fresh);
+    s := pgr._attach(q, ctx, params, role, claims, fresh, holder);
     EXIT WHEN s.id IS NOT NULL;
   END LOOP;
   IF s.id IS NULL THEN
@@ -601,6 +608,8 @@ BEGIN
     PERFORM pgr._resync_capture();
     retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
     DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
+    -- subscriptions whose holding session is gone, past their grace (their feeds may go too)
+    PERFORM pgr._reap(coalesce(current_setting('pg_reactive.orphan_grace', true), '1min')::interval);
     IF pgr._release_capture() = 0 AND NOT EXISTS (SELECT FROM pgr.feed) THEN
       RETURN -1;
     END IF;
@@ -807,3 +816,249 @@ BEGIN
     WHERE d.feed_id = s.feed_id AND d.seq > after_seq ORDER BY d.seq;
 END
 $$;
+
+-- ------------------------------------------------------------------ holders (issue 11)
+-- A subscription is held by a session: the one that subscribed, or one of the same login role
+-- that it names by pid (the pgStack hub names its LISTEN connection, the session its deltas
+-- reach). While that session lives the subscription is its own. Once the session is gone (a
+-- killed consumer, a closed psql) the subscription is an orphan, kept for
+-- pg_reactive.orphan_grace so that a restarted consumer can resume from the delta log: a
+-- subscribe to the same feed for the same owner takes it over (removes it; the feed and its log
+-- stay), pgr.hold() claims it back by id, and the worker removes what is left after the grace,
+-- as an unsubscribe would. A session is its pid and its start time, so a pid the system reuses
+-- is another session. Subscriptions made under 0.1 have no holder and stay until unsubscribed.
+ALTER TABLE pgr.subscription ADD COLUMN holder_pid integer, ADD COLUMN holder_start timestamptz,
+                             ADD COLUMN orphaned_at timestamptz;
+CREATE INDEX subscription_orphaned ON pgr.subscription (orphaned_at) WHERE orphaned_at IS NOT NULL;
+
+-- The session holder names (the caller's own when NULL), as its pid and start time; a NULL
+-- start when no such session is connected to this database (what it holds is an orphan at
+-- once). The caller's own session, or another of its session role (any, for a superuser).
+CREATE FUNCTION pgr._holder(holder integer, OUT pid integer, OUT started timestamptz)
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  a record;
+BEGIN
+  pid := coalesce(holder, pg_backend_pid());
+  SELECT s.backend_start, s.usesysid INTO a
+    FROM pg_stat_get_activity(pid) s JOIN pg_database d ON d.oid = s.datid
+   WHERE d.datname = current_database();
+  IF a.backend_start IS NULL THEN
+    RETURN;
+  END IF;
+  IF pid <> pg_backend_pid()
+     AND a.usesysid IS DISTINCT FROM (SELECT r.oid FROM pg_roles r WHERE r.rolname = session_user)
+     AND NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN
+    RAISE EXCEPTION 'the holding session belongs to another role'
+      USING ERRCODE = 'insufficient_privilege', DETAIL = format('Session %s is not one of role %s.', pid, session_user),
+            HINT = 'A subscription can be held by a session of the role that subscribes.';
+  END IF;
+  started := a.backend_start;
+END
+$$;
+
+-- Attach a subscription, held by holder's session, to the feed (creating the feed with its
+-- first rows when given). Row locks order it against a concurrent unsubscribe removing the
+-- feed or the ad hoc query: returns NULL when the feed is gone and rows are needed to
+-- recreate it. What a gone session left on the feed for the same owner is taken over.
+DROP FUNCTION pgr._attach(pgr.live_query, text, jsonb, name, jsonb, jsonb);
+CREATE FUNCTION pgr._attach(q pgr.live_query, context text, params jsonb, role name,
+                            claims jsonb, rows_ jsonb, holder integer) RETURNS pgr.subscription
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  f pgr.feed;
+  s pgr.subscription;
+  h record;
+BEGIN
+  IF NOT pg_has_role(session_user, role, 'MEMBER') THEN
+    RAISE EXCEPTION 'permission denied to subscribe as role "%"', role
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = 'The connecting role must be a member of the role it subscribes as.';
+  END IF;
+  SELECT * INTO h FROM pgr._holder(holder);
+  PERFORM FROM pgr.live_query l WHERE l.id = q.id FOR KEY SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'live query "%" was removed while subscribing', q.name
+      USING ERRCODE = 'serialization_failure', HINT = 'Retry the subscribe.';
+  END IF;
+  IF rows_ IS NOT NULL THEN
+    INSERT INTO pgr.feed (query_id, context, params, role, claims)
+    VALUES (q.id, context, params, role, claims)
+    ON CONFLICT DO NOTHING
+    RETURNING * INTO f;
+    IF f.id IS NOT NULL THEN
+      INSERT INTO pgr.feed_result (feed_id, result) VALUES (f.id, rows_);
+    END IF;
+  END IF;
+  -- KEY SHARE: blocks a concurrent unsubscribe deleting the feed, never the worker's updates
+  SELECT * INTO f FROM pgr.feed x WHERE x.query_id = q.id AND x.context = _attach.context FOR KEY SHARE;
+  IF f.id IS NULL THEN
+    RETURN NULL;
+  END IF;
+  INSERT INTO pgr.subscription (feed_id, start_seq, holder_pid, holder_start, orphaned_at)
+  VALUES (f.id, f.seq, h.pid, h.started, CASE WHEN h.started IS NULL THEN now() END)
+  RETURNING * INTO s;
+  -- the orphans of gone sessions on this feed, for this owner, are this subscription's now: a
+  -- restarted consumer takes over what its previous self left (SKIP LOCKED: one that another
+  -- subscribe or the worker is removing already is theirs)
+  DELETE FROM pgr.subscription x
+   WHERE x.id IN (SELECT y.id FROM pgr.subscription y
+                    LEFT JOIN pg_stat_get_activity(NULL) a ON a.pid = y.holder_pid AND a.backend_start = y.holder_start
+                   WHERE y.feed_id = f.id AND y.id <> s.id AND y.owner = s.owner
+                     AND y.holder_pid IS NOT NULL AND a.pid IS NULL
+                     FOR UPDATE OF y SKIP LOCKED);
+  -- the first write after our snapshot may have been seen by no feed yet: re-evaluate
+  -- after commit, and make sure a worker is there to do it
+  PERFORM pgr._mark_dirty(q.tables, true);
+  RETURN s;
+END
+$$;
+
+-- Subscribe to SQL text directly: defines (or reuses) an ad-hoc live query keyed by a
+-- hash of the text, its types, key, refresh and search_path. Dropped with its last feed.
+DROP FUNCTION pgr.subscribe_sql(text, jsonb, name, jsonb, regtype[], text[], interval);
+CREATE FUNCTION pgr.subscribe_sql(sql text, params jsonb DEFAULT '[]', role name DEFAULT current_user,
+                                  claims jsonb DEFAULT '{}', param_types regtype[] DEFAULT NULL,
+                                  key_columns text[] DEFAULT NULL, refresh interval DEFAULT NULL,
+                                  holder integer DEFAULT NULL,
+                                  OUT subscription_id bigint, OUT feed_id bigint, OUT seq bigint,
+                                  OUT rows jsonb, OUT key text[])
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  qname text := 'sql:' || md5(concat_ws('|', sql, param_types::text, key_columns::text,
+                                         refresh::text, current_setting('search_path')));
+  r record;
+BEGIN
+  FOR attempt IN 1 .. 5 LOOP
+    BEGIN
+      PERFORM pgr._define(qname, sql, param_types, key_columns, refresh, true,
+                          current_setting('search_path'));
+      SELECT * INTO r FROM pgr.subscribe(qname, params, role, claims, holder);
+      EXIT;
+    EXCEPTION WHEN serialization_failure OR undefined_object THEN
+      -- the ad hoc query was removed by its last unsubscribe meanwhile: define it again
+      IF attempt = 5 THEN
+        RAISE;
+      END IF;
+    END;
+  END LOOP;
+  subscription_id := r.subscription_id;
+  feed_id := r.feed_id;
+  seq := r.seq;
+  rows := r.rows;
+  key := r.key;
+END
+$$;
+
+-- Hold subscriptions by id in the caller's session (or holder's): a consumer whose session
+-- changed (its LISTEN connection reconnected) claims what it holds again, orphans included.
+-- Returns the ids now held; ids that no longer exist or are not the caller's are left out.
+CREATE FUNCTION pgr.hold(subscription_ids bigint[], holder integer DEFAULT NULL) RETURNS SETOF bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  h record;
+BEGIN
+  SELECT * INTO h FROM pgr._holder(holder);
+  RETURN QUERY
+    UPDATE pgr.subscription s
+       SET holder_pid = h.pid, holder_start = h.started,
+           orphaned_at = CASE WHEN h.started IS NULL THEN coalesce(s.orphaned_at, now()) END
+     WHERE s.id = ANY (subscription_ids) AND pg_has_role(session_user, s.owner, 'MEMBER')
+    RETURNING s.id;
+END
+$$;
+
+-- Remove a subscription; its feed goes with the last subscriber, an ad-hoc query with its
+-- last feed (and, soon after, by the worker, a table's capture triggers with the last feed
+-- reading it). False when it was gone already. For unsubscribe and the worker's reaping.
+CREATE FUNCTION pgr._detach(subscription_id bigint) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  fid bigint;
+  qid bigint;
+  adhoc boolean;
+BEGIN
+  DELETE FROM pgr.subscription x WHERE x.id = subscription_id RETURNING x.feed_id INTO fid;
+  IF fid IS NULL THEN
+    RETURN false;
+  END IF;
+  -- lock (live query, then feed: the order _attach uses), then look with a new
+  -- snapshot: a concurrent attach either finished first and is seen, or waits for us
+  -- and finds the feed (or the ad hoc query) gone and recreates it
+  SELECT f.query_id INTO qid FROM pgr.feed f WHERE f.id = fid;
+  PERFORM FROM pgr.live_query q WHERE q.id = qid AND q.adhoc FOR UPDATE;
+  adhoc := FOUND;
+  PERFORM FROM pgr.feed f WHERE f.id = fid FOR UPDATE;
+  IF NOT EXISTS (SELECT FROM pgr.subscription x WHERE x.feed_id = fid) THEN
+    DELETE FROM pgr.feed f WHERE f.id = fid;
+    IF adhoc AND NOT EXISTS (SELECT FROM pgr.feed f WHERE f.query_id = qid) THEN
+      DELETE FROM pgr.live_query q WHERE q.id = qid;
+    END IF;
+  END IF;
+  RETURN true;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION pgr.unsubscribe(subscription_id bigint) RETURNS boolean
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pgr.subscription x WHERE x.id = subscription_id) THEN
+    RETURN false;
+  END IF;
+  PERFORM pgr._own(subscription_id);
+  IF NOT pgr._detach(subscription_id) THEN
+    RETURN false;
+  END IF;
+  PERFORM pgr._mark_dirty(NULL, false);   -- the worker removes unused triggers, may stop
+  RETURN true;
+END
+$$;
+
+-- Worker housekeeping: subscriptions whose holding session is gone are orphans from now;
+-- orphans older than grace are removed as an unsubscribe would remove them. Gives up on a
+-- busy row quickly (next round). Returns how many were removed.
+CREATE FUNCTION pgr._reap(grace interval) RETURNS integer
+  LANGUAGE plpgsql
+  AS $$
+DECLARE
+  sid bigint;
+  n integer := 0;
+BEGIN
+  PERFORM pg_catalog.set_config('lock_timeout', '100ms', true);
+  BEGIN
+    UPDATE pgr.subscription s SET orphaned_at = now()
+      FROM (SELECT DISTINCT x.holder_pid, x.holder_start FROM pgr.subscription x
+             WHERE x.holder_pid IS NOT NULL AND x.orphaned_at IS NULL) h
+      LEFT JOIN pg_stat_get_activity(NULL) a ON a.pid = h.holder_pid AND a.backend_start = h.holder_start
+     WHERE a.pid IS NULL AND s.holder_pid = h.holder_pid AND s.holder_start = h.holder_start
+       AND s.orphaned_at IS NULL;
+    FOR sid IN SELECT s.id FROM pgr.subscription s WHERE s.orphaned_at <= now() - grace ORDER BY s.id LOOP
+      IF pgr._detach(sid) THEN
+        n := n + 1;
+      END IF;
+    END LOOP;
+  EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+    NULL;                                 -- busy: next housekeeping round
+  END;
+  PERFORM pg_catalog.set_config('lock_timeout', '0', true);
+  RETURN n;
+END
+$$;
+
+CREATE OR REPLACE VIEW pgr.subscriptions AS
+-- a role sees the subscriptions it (or a role it belongs to) owns
+SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
+       s.start_seq, f.seq, f.evaluations, f.deltas, f.errors, f.last_error,
+       f.evaluated_at, s.created_at, s.holder_pid, s.orphaned_at
+  FROM pgr.subscription s
+  JOIN pgr.feed f ON f.id = s.feed_id
+  JOIN pgr.live_query q ON q.id = f.query_id
+ WHERE pg_catalog.pg_has_role(session_user, s.owner, 'MEMBER');
+
+REVOKE EXECUTE ON FUNCTION pgr._holder(integer), pgr._detach(bigint), pgr._reap(interval) FROM PUBLIC;

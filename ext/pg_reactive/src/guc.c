@@ -10,6 +10,7 @@ int			pgr_log_retention = 3600;
 int			pgr_coalesce_ms = 0;
 double		pgr_worker_cpu_share = 0.1;
 bool		pgr_routing = true;
+int			pgr_orphan_grace = 60;
 
 void
 pgr_define_gucs(void)
@@ -54,6 +55,16 @@ pgr_define_gucs(void)
 							 true,
 							 PGC_SIGHUP, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomIntVariable("pg_reactive.orphan_grace",
+							"Seconds a subscription outlives the session that held it.",
+							"Meanwhile a restarted consumer can take it over and resume from the delta log; "
+							"then the worker removes it as an unsubscribe would. Per database with ALTER DATABASE "
+							"(read when the database's worker starts).",
+							&pgr_orphan_grace,
+							60, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_S,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("pg_reactive");
 }

@@ -41,6 +41,7 @@ extern int	pgr_log_retention;
 extern int	pgr_coalesce_ms;
 extern double pgr_worker_cpu_share;
 extern bool pgr_routing;
+extern int	pgr_orphan_grace;
 extern void pgr_define_gucs(void);
 
 /* ---------------------------------------------------------------- worker.c */
