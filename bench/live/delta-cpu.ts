@@ -26,6 +26,7 @@ const registry = new FeedRegistry({
   replayDeltas: 256,
   replayBytes: 512 * 1024,
   lingerMs: 0,
+  holder: () => null,
 })
 await registry.acquire({ key: 'k', query: 'items', params: [], role: 'anon', claims: {} })
 const ops = Array.from({ length: 100 }, (_, i) => `[{"op": "update", "key": "[${i + 1}]", "row": ${row(i, true)}, "index": ${i}}]`)

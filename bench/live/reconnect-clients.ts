@@ -1,5 +1,6 @@
 // A load process of the reconnect bench (reconnect.ts): SDK clients on `ws`, each following the
-// shared and its user's live query, reporting when each is live and every socket it opens.
+// shared and its user's live query, reporting when each is live, every socket it opens and how
+// its subscriptions came back (snapshot or resume).
 import { WebSocket } from 'ws'
 import {
   createLiveClient,
@@ -19,10 +20,18 @@ type Request =
 
 const config = JSON.parse(process.argv[2]!) as Config
 const dials: number[] = []
+/** When a subscription came back by a snapshot or by a resume (replayed deltas). */
+const snapshots: number[] = []
+const resumes: number[] = []
 class CountingWebSocket extends WebSocket {
   constructor(url: string) {
     super(url)
     dials.push(Date.now())
+    this.on('message', (data) => {
+      const text = String(data)
+      if (text.startsWith('{"type":"snapshot"')) snapshots.push(Date.now())
+      else if (text.startsWith('{"type":"resumed"')) resumes.push(Date.now())
+    })
   }
 }
 const transport = websocketTransport({
@@ -67,6 +76,8 @@ process.on('message', (request: Request) => {
     process.send!({
       liveAt: clients.map((c) => c.liveAt),
       dials: dials.filter((at) => at >= request.at),
+      snapshots: snapshots.filter((at) => at >= request.at).length,
+      resumes: resumes.filter((at) => at >= request.at).length,
     })
   } else {
     const wrong = clients.filter(

@@ -149,6 +149,8 @@ try {
     .map((at) => at - healthAt)
     .sort((a, b) => a - b)
   const dials = reports.flatMap((r) => r.dials as number[])
+  const resumes = reports.reduce((n, r) => n + (r.resumes as number), 0)
+  const snapshots = reports.reduce((n, r) => n + (r.snapshots as number), 0)
   const after = dials.filter((at) => at >= healthAt).map((at) => at - healthAt)
   const perSecond = new Map<number, number>()
   for (const at of after)
@@ -160,8 +162,11 @@ try {
     wrong = (await ask({ type: 'check', ...expected })).reduce((n, a) => n + (a.wrong as number), 0)
     if (wrong === 0) break
   }
-  const { rows } = await db.query<{ feeds: number; subscriptions: number }>(
-    'SELECT count(DISTINCT feed_id)::int AS feeds, count(*)::int AS subscriptions FROM pgr.subscription',
+  const { rows } = await db.query<{ feeds: number; subscriptions: number; orphans: number }>(
+    `SELECT count(DISTINCT s.feed_id)::int AS feeds, count(*)::int AS subscriptions,
+            count(*) FILTER (WHERE NOT EXISTS (SELECT FROM pg_stat_activity a
+              WHERE a.pid = s.holder_pid AND a.backend_start = s.holder_start))::int AS orphans
+       FROM pgr.subscription s`,
   )
   const q = (p: number) => liveAt[Math.min(liveAt.length - 1, Math.floor(p * liveAt.length))]!
   console.log(`
@@ -169,13 +174,14 @@ reconnect after a hub SIGKILL — ${CLIENTS} clients (each signed in as one of $
   outage ${DOWN_MS} ms after the kill (${writes * 3} row changes written meanwhile), then the hub started; /health answered ${healthAt - killedAt} ms after the kill
   /health → every client live        ${q(1)} ms   (p50 ${q(0.5)} ms, p95 ${q(0.95)} ms)
   rows equal to a fresh SELECT         ${wrong === 0 ? 'all clients' : `${wrong} clients differ`}
+  subscriptions back by                ${resumes} resumes (missed deltas from pg_reactive's log), ${snapshots} snapshots
   sockets opened during the outage     ${dials.length - after.length} (${((dials.length - after.length) / CLIENTS).toFixed(1)} per client, refused)
   sockets opened after /health         ${after.length}; peak ${peak}/s, spread over ${Math.max(...after)} ms
   per second after /health             ${[...perSecond.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([s, n]) => `${s}s:${n}`)
     .join(' ')}
-  pg_reactive after the restart        ${rows[0]!.feeds} feeds, ${rows[0]!.subscriptions} subscriptions (the killed hub's are left behind)
+  pg_reactive after the restart        ${rows[0]!.feeds} feeds, ${rows[0]!.subscriptions} subscriptions, ${rows[0]!.orphans} of them orphans (the killed hub's, until taken over or pg_reactive.orphan_grace ends)
   load average (1 min) at the kill     ${load.toFixed(2)}
   baseline: ${BASELINE}
 `)

@@ -1,6 +1,7 @@
 // The process's one dedicated LISTEN connection. Every NOTIFY wakes every listening backend, so
 // there is exactly one per server, never one per subscription. It reconnects with backoff when
-// the connection drops and says so, so that consumers can resynchronise.
+// the connection drops and says so, so that consumers can resynchronise. Its backend's pid names
+// the session that holds the hub's pg_reactive subscriptions (they outlive it only briefly).
 import { EventEmitter } from 'node:events'
 import pg from 'pg'
 
@@ -17,6 +18,7 @@ export interface PgListenerEvents {
 
 export class PgListener extends EventEmitter<PgListenerEvents> {
   private client: pg.Client | undefined
+  private pid: number | null = null
   private stopped = false
   private retryTimer: NodeJS.Timeout | undefined
   private attempt = 0
@@ -33,6 +35,11 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
     return this.client !== undefined
   }
 
+  /** The pid of the LISTEN connection's backend, null while disconnected. */
+  get backendPid(): number | null {
+    return this.client ? this.pid : null
+  }
+
   /** Resolves once LISTEN is in place; later drops reconnect in the background. */
   async start(): Promise<void> {
     await this.connect()
@@ -45,8 +52,11 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
     })
     client.on('error', (error) => this.lost(client, error))
     client.on('end', () => this.lost(client, new Error('LISTEN connection ended')))
+    let pid: number
     try {
       await client.connect()
+      pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid
+      // (last: pg_stat_activity shows the connection by its LISTEN)
       for (const channel of this.channels) {
         await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`)
       }
@@ -61,6 +71,7 @@ export class PgListener extends EventEmitter<PgListenerEvents> {
       return
     }
     this.client = client
+    this.pid = pid
     this.attempt = 0
     this.emit('connected')
   }

@@ -2,8 +2,10 @@
 // Node's built-in, Chromium's), each following a shared live query (anon, a named query) and a
 // per-user one (a signed-in user's builder query under RLS), while writes go on directly in
 // PostgreSQL; then the hub started again. Every client comes back to `live` by itself with rows
-// equal to a fresh SELECT, having received one resync or a resume with the missed deltas — and a
-// client started while the hub was down goes live as soon as it is up.
+// equal to a fresh SELECT, having resumed with exactly the deltas it missed (the restarted hub
+// takes over the feeds the killed one left in pg_reactive and reads them from its delta log) —
+// and a client started while the hub was down goes live as soon as it is up. Nothing the killed
+// hub held is left behind in pg_reactive.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -154,10 +156,22 @@ t.test(
         .slice(marks[i])
         .filter((e): e is Of<'frame'> => e.type === 'frame')
       const snapshots = frames.filter((f) => f.kind === 'snapshot').length
-      const resumed = frames.filter((f) => f.kind === 'resumed').length
+      const resumed = frames.filter((f) => f.kind === 'resumed')
       t.ok(
-        (snapshots === 1 && resumed === 0) || (snapshots === 0 && resumed === 1),
-        `${name}: one resync or one resume (${snapshots} snapshot, ${resumed} resumed)`,
+        snapshots === 0 && resumed.length === 1,
+        `${name}: resumed, no snapshot (${snapshots} snapshot, ${resumed.length} resumed)`,
+      )
+      // the deltas after the resume: each sequence after the client's once, in order
+      const from = resumed[0]?.seq ?? -1
+      const deltas = frames
+        .slice(frames.indexOf(resumed[0]!) + 1)
+        .filter((f) => f.kind === 'delta')
+        .map((f) => f.seq!)
+      t.ok(deltas.length > 0, `${name}: it missed deltas while the hub was down (${deltas.length})`)
+      t.same(
+        deltas,
+        deltas.map((_, k) => from + 1 + k),
+        `${name}: only the deltas it missed, from ${from + 1}, each once`,
       )
       const dials = probe.events.filter((e): e is Of<'dial'> => e.type === 'dial')
       t.same(
@@ -167,12 +181,21 @@ t.test(
       )
     })
 
-    const { rows } = await admin.query<{ feeds: number; subscriptions: number }>(
-    'SELECT count(DISTINCT feed_id)::int AS feeds, count(*)::int AS subscriptions FROM pgr.subscription',
-  )
-  t.comment(`pg_reactive after the restart: ${rows[0]!.feeds} feeds, ${rows[0]!.subscriptions} subscriptions`)
+    // the killed hub's subscriptions were taken over: one per feed, all held by the live hub
+    const { rows } = await admin.query<{ feeds: number; subscriptions: number; holders: number; live: number }>(
+      `SELECT count(DISTINCT s.feed_id)::int AS feeds, count(*)::int AS subscriptions,
+              count(DISTINCT s.holder_pid)::int AS holders,
+              count(*) FILTER (WHERE s.orphaned_at IS NULL AND EXISTS (SELECT FROM pg_stat_activity a
+                WHERE a.pid = s.holder_pid AND a.backend_start = s.holder_start))::int AS live
+         FROM pgr.subscription s`,
+    )
+    t.same(
+      rows[0],
+      { feeds: 2, subscriptions: 2, holders: 1, live: 2 },
+      "pg_reactive keeps the two feeds, each held once by the restarted hub's session: nothing of the killed hub's left",
+    )
 
-  // and the restarted hub carries on: a write reaches every client
+    // and the restarted hub carries on: a write reaches every client
     await admin.query("INSERT INTO todos (title) VALUES ('after the restart')")
     for (const { probe, config, name } of clients)
       await liveAndFresh(probe, config, `${name} after a new write`)

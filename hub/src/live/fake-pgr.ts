@@ -34,6 +34,7 @@ export function fakePgr() {
     resync: () => answer('resync', snapshot),
     sequence: () => answer('sequence', () => state.seq),
     serverStartedAt: () => answer('serverStartedAt', () => state.startedAt),
+    hold: (ids) => answer('hold', () => ids),
     unsubscribe: () => answer('unsubscribe', () => undefined),
   }
   return { pgr, calls, state }
@@ -59,6 +60,7 @@ export function registryWith(pgr: PgrClient) {
     replayDeltas: 16,
     replayBytes: 1 << 20,
     lingerMs: 0,
+    holder: () => 1,
   })
   return { registry, published }
 }

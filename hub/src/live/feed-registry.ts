@@ -1,7 +1,10 @@
 // Owns every Feed of the process: one per (query, params, role, claims). Routes each NOTIFY pgr
 // to its feed, keeps a feed a while after its last holder leaves (so a reconnecting client can
-// resume), and unsubscribes from pg_reactive when it goes. After the LISTEN connection comes
-// back, every feed catches up from the delta log.
+// resume), and unsubscribes from pg_reactive when it goes. Its pg_reactive subscriptions are held
+// by the LISTEN connection's session: pg_reactive removes them a while after that session is gone
+// (a killed hub leaks nothing, and a restarted one takes them over), so after the LISTEN
+// connection comes back every feed's subscription is held by the new session, then catches up
+// from the delta log.
 import { Feed, type FeedDeps, type FeedSpec } from './feed.ts'
 import { parsePgrNotice, type PgrNotice } from './pgr-notice.ts'
 
@@ -36,7 +39,18 @@ export class FeedRegistry {
   private closed = false
   private serverStartedAt: string | null = null
 
-  constructor(private readonly deps: FeedDeps & { lingerMs: number }) {}
+  /** LISTEN connections since the start (the first, made before any feed, is 0). */
+  private connection = 0
+  /** Hold requests run one after another, each for the LISTEN connection current when it runs. */
+  private holding: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly deps: FeedDeps & {
+      lingerMs: number
+      /** The pid of the LISTEN connection's backend (null while it is down): the session that holds the subscriptions. */
+      holder(): number | null
+    },
+  ) {}
 
   feeds(): Feed[] {
     return [...this.byKey.values()].map((entry) => entry.feed)
@@ -69,10 +83,14 @@ export class FeedRegistry {
   private create(spec: FeedSpec): Entry {
     const feed = new Feed(spec, this.deps)
     this.starting++
+    const connection = this.connection
     const ready = feed
-      .start()
+      .start(this.deps.holder())
       .then(() => {
+        feed.heldIn = connection
         this.byId.set(feed.feedId, feed)
+        // the LISTEN connection changed while subscribing: the new one holds it
+        if (connection !== this.connection) void this.hold()
         feed.onLost = () => this.forget(feed)
         for (const { notice, receivedAt } of this.early.get(feed.feedId) ?? []) feed.handle(notice, receivedAt)
         this.early.delete(feed.feedId)
@@ -155,11 +173,39 @@ export class FeedRegistry {
   }
 
   /**
-   * LISTEN is back. The same server: read whatever was missed from the log. A restarted server
-   * (pg_reactive commits asynchronously, so a crash can lose deltas the hub already published and
-   * the worker may then issue other deltas under the same sequence numbers): resync every feed.
+   * Has the current LISTEN connection's session hold every feed's subscription that another
+   * holds (one that is gone: pg_reactive would remove it after its grace).
+   */
+  private hold(): Promise<void> {
+    this.holding = this.holding.then(async () => {
+      const holder = this.deps.holder()
+      if (holder === null) return // down again: its return holds them
+      const connection = this.connection
+      const feeds = [...this.byId.values()].filter((feed) => feed.heldIn !== connection && feed.state !== 'closed')
+      if (!feeds.length) return
+      try {
+        const held = new Set(await this.deps.pgr.hold(feeds.map((feed) => feed.subscriptionId), holder))
+        // (one no longer there is found lost by its catch-up)
+        for (const feed of feeds) if (held.has(feed.subscriptionId)) feed.heldIn = connection
+      } catch (error) {
+        this.deps.log(`live: holding ${feeds.length} subscriptions in the new LISTEN session failed: ${(error as Error).message}`)
+      }
+    })
+    return this.holding
+  }
+
+  /**
+   * LISTEN is back, in a new session: it holds the subscriptions first. The same server: read
+   * whatever was missed from the log. A restarted server (pg_reactive commits asynchronously, so
+   * a crash can lose deltas the hub already published and the worker may then issue other deltas
+   * under the same sequence numbers): resync every feed.
    */
   onListenerBack(): void {
+    this.connection++
+    void this.hold().then(() => this.catchUpAll())
+  }
+
+  private catchUpAll(): void {
     void this.deps.pgr.serverStartedAt().then(
       (startedAt) => {
         const restarted = this.serverStartedAt !== null && startedAt !== this.serverStartedAt

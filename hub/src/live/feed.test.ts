@@ -14,7 +14,7 @@ async function started(pgr: PgrClient, retryMs = 20) {
     { key: 'k', query: 'q', params: [], role: 'anon', claims: {} },
     { pgr, publish: (_topic, message) => void published.push(message), numSubscribers: () => 1, log: (line) => void lines.push(line), replayDeltas: 4, replayBytes: 1 << 20, retryMs },
   )
-  await feed.start()
+  await feed.start(null)
   return { feed, published, lines }
 }
 
@@ -118,4 +118,26 @@ t.test('an error notification reaches the feed\'s subscribers in PostgREST\'s sh
   const { feed, published } = await started(pgr)
   feed.handle({ kind: 'error', feed: 12, seq: 0, code: '22012', message: 'division by zero' })
   t.same(JSON.parse(published[0]!), { type: 'error', feed: 12, code: '22012', message: 'division by zero', details: null, hint: null })
+})
+
+t.test('a client resuming from before the window (a restarted hub) is replayed from the log: one read for all, within the window', async (t) => {
+  const { pgr, state, calls } = fakePgr()
+  state.seq = 3
+  state.log = [logged(1, '1'), logged(2, '2'), logged(3, '3')]
+  const { feed } = await started(pgr)
+  t.equal(feed.replaySince(1), null, 'the window starts empty')
+  t.same(await Promise.all([feed.backfill(1), feed.backfill(2)]), [true, true])
+  t.same(calls.filter((c) => c === 'changes'), ['changes'], 'one read of the log for both')
+  t.same(feed.replaySince(1)!.map((m) => JSON.parse(m).seq), [2, 3])
+  t.equal(await feed.backfill(0), true, 'an earlier client: the missing delta is put in front')
+  t.same(feed.replaySince(0)!.map((m) => JSON.parse(m).seq), [1, 2, 3])
+
+  const gone = fakePgr()
+  gone.state.seq = 6
+  gone.state.log = [1, 2, 3, 4, 5, 6].map((n) => logged(n, String(n)))
+  const other = await started(gone.pgr)
+  t.equal(await other.feed.backfill(0), false, 'more deltas than the window keeps: a snapshot instead')
+  t.equal(await other.feed.backfill(2), true)
+  gone.state.fail.changes = pgError('PR001')
+  t.equal(await other.feed.backfill(1), false, 'the log no longer reaches back: a snapshot instead')
 })

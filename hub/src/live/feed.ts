@@ -4,12 +4,13 @@
 // ORDER BY) and their rows as PostgreSQL's JSON text, so the hub neither sorts nor parses rows and
 // keeps none: a snapshot is the feed's stored rows, read from PostgreSQL. Deltas are handled
 // strictly in sequence: a gap or a large delta is filled from pg_reactive's delta log; what the log
-// no longer has is a resync.
+// no longer has is a resync. A client resuming from before this feed started here (the hub
+// restarted, or the client comes from another hub) is replayed from the log too.
 import type { ApiError } from '@pgstack/common'
 import { errorMessage } from './error-messages.ts'
 import { liveError, toApiError } from './errors.ts'
 import type { PgrNotice } from './pgr-notice.ts'
-import type { PgrClient, PgrSnapshot } from './pgr.ts'
+import type { PgrClient, PgrDelta, PgrSnapshot } from './pgr.ts'
 
 export interface FeedSpec {
   key: string
@@ -92,6 +93,10 @@ export class Feed {
   private job: Job | null = null
   private next: Job | null = null
   private retryTimer: NodeJS.Timeout | undefined
+  /** The log read that fills the replay window back to `from` for resuming clients, while it runs. */
+  private backfilling: { from: number; done: Promise<void> } | null = null
+  /** Which of the hub's LISTEN connections (the registry counts them) holds the subscription; -1: none yet. */
+  heldIn = -1
   /** A Set, not an EventEmitter: thousands of subscribers come and go in O(1) each. */
   readonly watchers = new Set<FeedWatcher>()
   onLost: ((feed: Feed) => void) | null = null
@@ -113,13 +118,16 @@ export class Feed {
     return this.rowCount
   }
 
-  /** Subscribes in pg_reactive; resolves once the rows and the change feed are both in place. */
-  async start(): Promise<void> {
+  /**
+   * Subscribes in pg_reactive, held by the session whose pid is `holder`; resolves once the rows
+   * and the change feed are both in place.
+   */
+  async start(holder: number | null): Promise<void> {
     const { pgr } = this.deps
     const { sql } = this.spec
     const sub = sql
-      ? await pgr.subscribeSql(sql.sql, this.spec.params, this.spec.role, this.spec.claims, sql.key)
-      : await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims)
+      ? await pgr.subscribeSql(sql.sql, this.spec.params, this.spec.role, this.spec.claims, sql.key, holder)
+      : await pgr.subscribe(this.spec.query, this.spec.params, this.spec.role, this.spec.claims, holder)
     this.subscriptionId = sub.subscriptionId
     this.feedId = Number(sub.feedId)
     this.topic = `feed:${this.feedId}`
@@ -171,6 +179,56 @@ export class Feed {
     return this.ring.filter((entry) => entry.seq > seq).map((entry) => entry.message)
   }
 
+  /**
+   * Makes the replay window reach back to `seq` with the deltas pg_reactive's log still has, for
+   * a client resuming from before this feed started (a restarted hub's window starts empty). One
+   * log read serves every client waiting for the same or a later sequence. True when every delta
+   * after `seq` can be replayed now; false when the log no longer has them or they would not fit
+   * the window (the client then takes a snapshot).
+   */
+  async backfill(seq: number): Promise<boolean> {
+    for (;;) {
+      if (this.replaySince(seq) !== null) return true
+      if (seq < 0 || seq > this.seqNow || this.state === 'closed') return false
+      const pending = this.backfilling
+      if (pending && pending.from <= seq) {
+        await pending.done
+        continue
+      }
+      const done = this.readBack(seq)
+      this.backfilling = { from: seq, done }
+      await done
+      if (this.backfilling?.done === done) this.backfilling = null
+      return this.replaySince(seq) !== null
+    }
+  }
+
+  /** Prepends the deltas after `seq` that the window lacks, if the log has them all and they fit. */
+  private async readBack(seq: number): Promise<void> {
+    let deltas: PgrDelta[]
+    try {
+      deltas = await this.deps.pgr.changes(this.subscriptionId, seq)
+    } catch (error) {
+      // PR001 (gone from the log) or no answer: the client takes a snapshot instead
+      if ((error as { code?: string }).code !== 'PR001') this.deps.log(`live feed ${this.feedId}: reading the log for a resume failed: ${(error as Error).message}`)
+      return
+    }
+    if (this.state === 'closed' || this.replaySince(seq) !== null) return
+    // the deltas before the window's first (or, with an empty window, up to the feed's sequence)
+    const end = this.ring[0]?.seq ?? this.seqNow + 1
+    const missing = deltas.filter((delta) => delta.seq > seq && delta.seq < end)
+    if (missing.length !== end - 1 - seq || missing.some((delta, i) => delta.seq !== seq + 1 + i)) return
+    const entries = missing.map((delta) => ({ seq: delta.seq, message: this.deltaMessage(delta.seq, delta.ops) }))
+    const bytes = entries.reduce((n, entry) => n + entry.message.length, 0)
+    if (this.ring.length + entries.length > this.deps.replayDeltas || this.ringBytes + bytes > this.deps.replayBytes) return
+    this.ring.unshift(...entries)
+    this.ringBytes += bytes
+  }
+
+  private deltaMessage(seq: number, ops: string): string {
+    return `{"type":"delta","feed":${this.feedId},"seq":${seq},"ops":${ops}}`
+  }
+
   handle(notice: PgrNotice, receivedAt = performance.now()): void {
     if (this.state === 'closed') return
     if (this.job) {
@@ -211,7 +269,7 @@ export class Feed {
   private publishDelta(seq: number, size: number | null, ops: string, receivedAt: number): void {
     this.seqNow = seq
     if (size !== null) this.rowCount = size
-    const message = `{"type":"delta","feed":${this.feedId},"seq":${seq},"ops":${ops}}`
+    const message = this.deltaMessage(seq, ops)
     this.deps.publish(this.topic, message)
     this.deltasTotal++
     this.deliveriesTotal += this.deps.numSubscribers(this.topic)

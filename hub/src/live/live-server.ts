@@ -49,6 +49,7 @@ export function mountLive(
     // per feed; with thousands of per-user feeds this bounds the replay memory (most deltas are small)
     replayBytes: 512 * 1024,
     lingerMs: config.live.feedLingerMs,
+    holder: () => listener.backendPid,
     delivered: (feed, seq, receivedAt) => introspection.delivered(feed, seq, receivedAt),
   })
   void registry.noteServer().catch((error: Error) => log(`live: pg_postmaster_start_time() failed: ${error.message}`))

@@ -18,7 +18,7 @@ export class LiveStatsCollector {
   ) {}
 
   subscriptionCounts(): Record<SubscriptionStateName, number> {
-    const counts: Record<SubscriptionStateName, number> = { authorizing: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0 }
+    const counts: Record<SubscriptionStateName, number> = { authorizing: 0, resuming: 0, snapshotting: 0, live: 0, lagging: 0, resyncing: 0, closed: 0 }
     for (const session of this.sessions) session.countStates(counts)
     return counts
   }

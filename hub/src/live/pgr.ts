@@ -3,6 +3,7 @@
 // every other error is the caller's to render.
 import type pg from 'pg'
 import { isTransient } from './errors.ts'
+import { exactJson } from './params.ts'
 
 export interface PgrSubscription {
   subscriptionId: string
@@ -29,10 +30,17 @@ export interface PgrDelta {
   ops: string
 }
 
+/**
+ * `holder` is the pid of the session that holds a subscription (the hub's LISTEN connection;
+ * null: the pool connection that makes the call). pg_reactive keeps a subscription while that
+ * session lives, and a while after, for a restarted hub to take over.
+ */
 export interface PgrClient {
-  subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>): Promise<PgrSubscription>
+  subscribe(name: string, params: unknown[], role: string, claims: Record<string, unknown>, holder: number | null): Promise<PgrSubscription>
   /** An ad hoc live query (pgr.subscribe_sql): a query-builder subscription compiled by rest. */
-  subscribeSql(sql: string, params: unknown[], role: string, claims: Record<string, unknown>, key: string[] | null): Promise<PgrSubscription>
+  subscribeSql(sql: string, params: unknown[], role: string, claims: Record<string, unknown>, key: string[] | null, holder: number | null): Promise<PgrSubscription>
+  /** Moves subscriptions to the holder's session (after the LISTEN connection came back); the ids still there. */
+  hold(subscriptionIds: string[], holder: number | null): Promise<string[]>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
   /** The feed's stored rows and their sequence, which may be ahead of the deltas the hub has seen. */
   resync(subscriptionId: string, key: string[] | null): Promise<PgrSnapshot>
@@ -80,23 +88,27 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
   const query = <R extends pg.QueryResultRow>(text: string, values: unknown[], alsoRetry: readonly string[] = []) =>
     withRetry(() => pool.query<R>(text, values), alsoRetry)
   return {
-    async subscribe(name, params, role, claims) {
+    async subscribe(name, params, role, claims, holder) {
       const { rows } = await query<SubscribeRow>(
-        `SELECT ${SUBSCRIBED} FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb) s`,
-        [name, JSON.stringify(params), role, JSON.stringify(claims)],
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb, $5) s`,
+        [name, exactJson(params), role, JSON.stringify(claims), holder],
         // Two first subscribes on one table race to install its capture trigger in pg_reactive
         // 0.1 (duplicate_object / unique_violation); the loser's retry finds it installed.
         SUBSCRIBE_RACES,
       )
       return subscription(rows[0]!)
     },
-    async subscribeSql(sql, params, role, claims, key) {
+    async subscribeSql(sql, params, role, claims, key, holder) {
       const { rows } = await query<SubscribeRow>(
-        `SELECT ${SUBSCRIBED} FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[]) s`,
-        [sql, JSON.stringify(params), role, JSON.stringify(claims), key],
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[], NULL, $6) s`,
+        [sql, exactJson(params), role, JSON.stringify(claims), key, holder],
         SUBSCRIBE_RACES,
       )
       return subscription(rows[0]!)
+    },
+    async hold(subscriptionIds, holder) {
+      const { rows } = await query<{ id: string }>('SELECT id FROM pgr.hold($1::bigint[], $2) id', [subscriptionIds, holder])
+      return rows.map((r) => r.id)
     },
     async changes(subscriptionId, afterSeq) {
       // ops as text: node-postgres would JSON.parse a jsonb column, and lose digits

@@ -11,6 +11,9 @@ function fixture(resume?: { feed: number; seq: number }) {
   const sent: string[] = []
   const topics: string[] = []
   let released = 0
+  // the feed's replay window reaches back to `from`; its log has the deltas after 1
+  let from = 3
+  const log = ['{"type":"delta","feed":7,"seq":2}', '{"type":"delta","feed":7,"seq":3}']
   const feed = {
     feedId: 7,
     seq: 3,
@@ -20,7 +23,11 @@ function fixture(resume?: { feed: number; seq: number }) {
     snapshot: async () => ({ seq: 3, size: 0, entries: '[]' }),
     snapshotMessage: (snapshot: { seq: number; entries: string }, id: string | null) =>
       `{"type":"snapshot",${id === null ? '' : `"id":${JSON.stringify(id)},`}"feed":7,"seq":${snapshot.seq},"key":["id"],"rows":${snapshot.entries}}`,
-    replaySince: (seq: number) => (seq === 3 ? [] : null),
+    replaySince: (seq: number) => (seq >= from && seq <= 3 ? log.slice(seq - 1) : null),
+    backfill: async (seq: number) => {
+      if (seq >= 1) from = Math.min(from, seq)
+      return seq >= 1
+    },
   } as unknown as Feed
   const port: SubscriptionPort = {
     registry: {} as FeedRegistry,
@@ -95,14 +102,27 @@ t.test('a refreshed token of the same user changes nothing; another user re-auth
   t.equal(sent.filter((m) => m.includes('"type":"snapshot"')).length, 2)
 })
 
-t.test('resume is decided by a guard: the same feed with its missed deltas still in the window resumes, anything else snapshots', async (t) => {
+t.test('resume is decided by guards: the same feed with its missed deltas in the window, or in the log, resumes; anything else snapshots', async (t) => {
   const resumed = fixture({ feed: 7, seq: 3 })
   resumed.actor.start()
   await settle()
   t.equal(stateName(resumed.actor.getSnapshot().value), 'live')
   t.same(resumed.sent, ['{"type":"resumed","id":"s1","feed":7,"seq":3}', '{"type":"state","id":"s1","state":"live","seq":3}'])
 
-  for (const resume of [{ feed: 8, seq: 3 }, { feed: 7, seq: 1 }]) {
+  // from before the window (a restarted hub): the window is filled from the log, then replayed
+  const fromLog = fixture({ feed: 7, seq: 1 })
+  fromLog.actor.start()
+  t.equal(stateName(fromLog.actor.getSnapshot().value), 'resuming', 'resuming while the log is read')
+  await settle()
+  t.equal(stateName(fromLog.actor.getSnapshot().value), 'live')
+  t.same(fromLog.sent, [
+    '{"type":"resumed","id":"s1","feed":7,"seq":1}',
+    '{"type":"delta","feed":7,"seq":2}',
+    '{"type":"delta","feed":7,"seq":3}',
+    '{"type":"state","id":"s1","state":"live","seq":3}',
+  ])
+
+  for (const resume of [{ feed: 8, seq: 3 }, { feed: 7, seq: 0 }, { feed: 7, seq: 4 }]) {
     const other = fixture(resume)
     other.actor.start()
     await settle()

@@ -1,5 +1,5 @@
-// One client subscription's lifecycle as an xstate v5 machine: authorizing → snapshotting → live
-// ⇄ lagging → resyncing → live, ending in closed. It never sees a delta: deltas go to its feed's
+// One client subscription's lifecycle as an xstate v5 machine: authorizing → (resuming →)
+// snapshotting → live ⇄ lagging → resyncing → live, ending in closed. It never sees a delta: deltas go to its feed's
 // topic once for all subscribers; the actor only decides when this socket is on that topic.
 import { assign, fromCallback, fromPromise, setup, type DoneActorEvent } from 'xstate'
 import { TokenRejected, rejectedAsPostgrest, type ApiError } from '@pgstack/common'
@@ -53,7 +53,7 @@ export type SubscriptionEvent =
   | { type: 'client.unsubscribed' }
   | { type: 'client.closed' }
 
-export type SubscriptionStateName = 'authorizing' | 'snapshotting' | 'live' | 'lagging' | 'resyncing' | 'closed'
+export type SubscriptionStateName = 'authorizing' | 'resuming' | 'snapshotting' | 'live' | 'lagging' | 'resyncing' | 'closed'
 
 const quote = JSON.stringify
 /** The rows readSnapshot resolved with (its done event is not in the machine's event union). */
@@ -91,6 +91,8 @@ export const subscriptionMachine = setup({
     }),
     /** The feed's rows, at its sequence or ahead of it (read from PostgreSQL when needed). */
     readSnapshot: fromPromise<PgrSnapshot, Feed>(({ input }) => input.snapshot()),
+    /** Whether the feed's replay window could be filled back to the client's sequence from the log. */
+    backfill: fromPromise<boolean, { feed: Feed; seq: number }>(({ input }) => input.feed.backfill(input.seq)),
     /** While live: the deltas published since the client's seq, then the feed's topic. */
     feedLink: fromCallback<SubscriptionEvent, SubscriptionContext>(({ input, sendBack }) => {
       const { feed, port, id } = input
@@ -109,6 +111,10 @@ export const subscriptionMachine = setup({
     /** The client resumes this very feed, and every delta it missed is still in the replay window. */
     canResume: ({ context: { resume, feed } }) =>
       resume !== null && feed !== null && resume.feed === feed.feedId && resume.seq <= feed.seq && feed.replaySince(resume.seq) !== null,
+    /** The client resumes this very feed from before the replay window: pg_reactive's log may have the rest. */
+    mayBackfill: ({ context: { resume, feed } }) =>
+      resume !== null && feed !== null && resume.feed === feed.feedId && resume.seq >= 0 && resume.seq <= feed.seq,
+    backfilled: ({ event }) => (event as unknown as DoneActorEvent<boolean>).output,
     /** The deltas since the client's seq are no longer in the replay window. */
     replayGone: ({ context }) => context.feed!.replaySince(context.seq) === null,
   },
@@ -169,12 +175,24 @@ export const subscriptionMachine = setup({
       on: { 'feed.lost': { target: 'authorizing', actions: assign({ resume: null }) } },
       initial: 'opening',
       states: {
-        /** Resume when the feed can replay what the client missed; a snapshot otherwise. */
+        /** Resume when the feed can replay what the client missed (from its log if need be); a snapshot otherwise. */
         opening: {
           always: [
             { guard: 'canResume', target: 'live', actions: ['sendResumed', assign({ seq: ({ context }) => context.resume!.seq, resume: null })] },
+            { guard: 'mayBackfill', target: 'resuming' },
             { target: 'snapshotting' },
           ],
+        },
+        resuming: {
+          invoke: {
+            src: 'backfill',
+            input: ({ context }) => ({ feed: context.feed!, seq: context.resume!.seq }),
+            onDone: [
+              { guard: 'backfilled', target: 'live', actions: ['sendResumed', assign({ seq: ({ context }) => context.resume!.seq, resume: null })] },
+              { target: 'snapshotting' },
+            ],
+            onError: { target: 'snapshotting' },
+          },
         },
         snapshotting: {
           invoke: {
