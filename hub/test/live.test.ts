@@ -59,3 +59,21 @@ t.test('errors: unknown query, bad params, unknown id, not authenticated', async
   anonymous.send({ type: 'auth', token: 'not.a.jwt' })
   t.equal((await anonymous.next((m) => m.type === 'error' && m.code === 'PGRST301')).code, 'PGRST301')
 })
+
+t.test('parameters keep every digit: a bigint past 2^53 or a 25-digit numeric selects its own rows, as a JSON number or a string', async (t) => {
+  const { admin, open, serviceKey } = await setup(t)
+  await admin.query(`CREATE TABLE ledger (id bigint PRIMARY KEY, amount numeric NOT NULL);
+    GRANT SELECT ON ledger TO service_role;
+    INSERT INTO ledger VALUES (9007199254740992, 1), (9007199254740993, 1234567890123456789012345), (9007199254740994, 1234567890123456789012344);
+    SELECT pgr.define('ledger_by', 'SELECT id::text AS id FROM ledger WHERE id = $1 OR amount = $2 ORDER BY id', '{bigint,numeric}')`)
+  const client = await open(serviceKey)
+  // written by hand: JSON.stringify cannot write these numbers
+  client.ws.send('{"type":"subscribe","id":"n","query":"ledger_by","params":[9007199254740993,1234567890123456789012344]}')
+  client.ws.send('{"type":"subscribe","id":"s","query":"ledger_by","params":{"1":"9007199254740993","2":"0"}}')
+  const rowsOf = async (id: string) => {
+    const snapshot = await client.next((m) => m.type === 'snapshot' && m.id === id)
+    return (snapshot.rows as Array<{ row: { id: string } }>).map((e) => e.row.id)
+  }
+  t.same(await rowsOf('n'), ['9007199254740993', '9007199254740994'], 'JSON numbers: …993 and the 25-digit amount of …994, not …992')
+  t.same(await rowsOf('s'), ['9007199254740993'], 'strings: the type’s text input')
+})

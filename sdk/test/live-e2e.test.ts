@@ -373,4 +373,11 @@ t.test('numbers past 2^53: plain JSON numbers as PostgREST clients get them, or 
   t.same(exactRows.rows, [{ id: '9007199254740992', amount: 1.5 }, { id: '9007199254740993', amount: 2 }], 'the update reached its own key')
   await until(() => plainRows.rows[1]?.amount === 2, 'the update, plain')
   t.equal(plainRows.rows[0]!.amount, 1.5, 'the other key untouched')
+
+  // and the other way: a bigint parameter reaches PostgreSQL with every digit
+  await stack.sql(`SELECT pgr.define('ledger_one', 'SELECT id::text AS id FROM ledger WHERE id = $1', '{bigint}')`)
+  const one = plain.live<{ id: string }>('ledger_one', { params: [9007199254740993n] })
+  t.teardown(() => one.close())
+  await until(() => one.rows.length > 0, 'the bigint parameter\'s row')
+  t.same(one.rows, [{ id: '9007199254740993' }], 'a bigint parameter selects its own row, not …992')
 })

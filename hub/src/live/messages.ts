@@ -1,7 +1,9 @@
 // Parses and checks the client's messages (docs/protocol.md): plain data out, or an ApiError that
-// names what is wrong. Nothing here touches a socket.
+// names what is wrong. Nothing here touches a socket. A subscribe's params keep every digit
+// (params.ts); the rest is read as JSON.parse reads it.
 import type { ApiError } from '@pgstack/common'
 import { liveError } from './errors.ts'
+import { parseExact } from './params.ts'
 
 export type ClientMessage =
   | { type: 'auth'; token: string }
@@ -49,14 +51,23 @@ export function parseClientMessage(text: string): Parsed {
     case 'unsubscribe':
       if (!isId(m.id)) return bad(null, 'unsubscribe needs an "id" string of 1 to 64 characters')
       return { ok: true, message: { type: 'unsubscribe', id: m.id } }
-    case 'subscribe':
-      return parseSubscribe(m)
+    case 'subscribe': {
+      if (m.params === undefined) return parseSubscribe(m, undefined)
+      // parsed again for its params alone: a number a double cannot hold keeps its digits
+      let exact: Record<string, unknown>
+      try {
+        exact = parseExact(text) as Record<string, unknown>
+      } catch (error) {
+        return bad(isId(m.id) ? m.id : null, `message cannot be read exactly: ${(error as Error).message}`, 'Send each key of an object once.')
+      }
+      return parseSubscribe(m, exact.params)
+    }
     default:
       return bad(isId(m.id) ? m.id : null, `unknown message type ${JSON.stringify(m.type)}`, 'Use auth, subscribe, unsubscribe, ping, introspect or introspect.watch.')
   }
 }
 
-function parseSubscribe(m: Record<string, unknown>): Parsed {
+function parseSubscribe(m: Record<string, unknown>, exactParams: unknown): Parsed {
   if (!isId(m.id)) return bad(null, 'subscribe needs an "id" string of 1 to 64 characters')
   const id = m.id
   let resume: { feed: number; seq: number } | null = null
@@ -76,7 +87,7 @@ function parseSubscribe(m: Record<string, unknown>): Parsed {
     return { ok: true, message: { type: 'subscribe', id, resume, target: { kind: 'rest', relation: r.relation, schema, query: (r.query as string | undefined) ?? '' } } }
   }
   if (typeof m.query !== 'string' || m.query === '') return bad(id, 'subscribe needs a "query" (a live query name) or "rest"')
-  const params = positional(m.params)
+  const params = positional(exactParams)
   if (!params) {
     return {
       ok: false,

@@ -57,7 +57,9 @@ export function websocketTransport(options: WebSocketTransportOptions = {}): Liv
     let token: string | null = null
     let nextId = 0
 
-    const send = (message: object) => connection?.send(JSON.stringify(message)) ?? false
+    // a bigint parameter as its decimal text, the parameter type's text input: every digit kept
+    const send = (message: object) =>
+      connection?.send(JSON.stringify(message, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value))) ?? false
     const sendSubscribe = (sub: Subscription) => {
       sub.id = `s${++nextId}`
       subscriptions.set(sub.id, sub)
