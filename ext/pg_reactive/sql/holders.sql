@@ -13,6 +13,7 @@ BEGIN
       RETURN true;
     END IF;
     PERFORM pg_sleep(0.01);
+    PERFORM pg_stat_clear_snapshot();    -- pg_stat_activity is read once per transaction
   END LOOP;
   RETURN false;
 END $$;
