@@ -99,8 +99,7 @@ export const tableKey = (schema: string, name: string) => `${schema}\u0000${name
 
 /** `timezones`: the previous load's list (reading pg_timezone_names costs ~100 ms; it never changes). */
 export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezones?: Set<string>): Promise<SchemaCache> {
-  const client = await pool.connect()
-  try {
+  return inSnapshot(pool, async (client) => {
     timezones ??= new Set((await client.query<{ name: string }>('SELECT name FROM pg_timezone_names')).rows.map((r) => r.name))
     const tables = await client.query<TableRow>(TABLES_SQL, [schemas, null])
     const fks = await client.query<ForeignKeyRow>(FKS_SQL, [schemas, null])
@@ -112,8 +111,29 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezone
       tableMap.set(tableKey(table.schema, table.name), table)
     }
     return assemble(schemas, tableMap, fks.rows.map(toForeignKey), routines.rows.map(toRoutine), viewDeps.rows, timezones)
+  })
+}
+
+/**
+ * Runs the catalog reads of one load in one REPEATABLE READ READ ONLY transaction, so that they
+ * all see one snapshot: separate statements each saw the catalogs as they were at their own
+ * start, and a reload running while DDL committed could take the tables from before the commit
+ * and the functions or foreign keys from after it (a function of the fixture found, its table
+ * "not in the schema cache").
+ */
+async function inSnapshot<T>(pool: pg.Pool, read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+    const result = await read(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+    throw error
   } finally {
-    client.release()
+    client.release(broken)
   }
 }
 
@@ -125,24 +145,19 @@ export async function loadSchemaCache(pool: pg.Pool, schemas: string[], timezone
 export async function applySchemaChanges(pool: pg.Pool, previous: SchemaCache, changes: { relations: Set<number>; functions: boolean }): Promise<SchemaCache> {
   const schemas = previous.schemas
   const named = [...changes.relations]
-  const client = await pool.connect()
-  let affected: number[]
-  let tables: TableRow[]
-  let fks: ForeignKeyRow[]
-  let routines: Routine[]
-  let viewDeps: ViewDepRow[]
-  try {
+  const { affected, tables, fks, routines, viewDeps } = await inSnapshot(pool, async (client) => {
     const existing = (await client.query<{ oid: string }>(RESOLVE_SQL, [named])).rows.map((r) => Number(r.oid))
     // What no longer exists was either one of our relations (now dropped) or an index of one.
     const gone = named.filter((oid) => !existing.includes(oid)).map((oid) => previous.indexOwner.get(oid) ?? oid)
-    affected = [...new Set([...existing, ...gone])]
-    tables = (await client.query<TableRow>(TABLES_SQL, [schemas, affected])).rows
-    fks = (await client.query<ForeignKeyRow>(FKS_SQL, [schemas, affected])).rows
-    routines = changes.functions ? (await client.query<RoutineRow>(ROUTINES_SQL, [schemas])).rows.map(toRoutine) : [...previous.routines.values()].flat()
-    viewDeps = (await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas, affected])).rows
-  } finally {
-    client.release()
-  }
+    const affected = [...new Set([...existing, ...gone])]
+    return {
+      affected,
+      tables: (await client.query<TableRow>(TABLES_SQL, [schemas, affected])).rows,
+      fks: (await client.query<ForeignKeyRow>(FKS_SQL, [schemas, affected])).rows,
+      routines: changes.functions ? (await client.query<RoutineRow>(ROUTINES_SQL, [schemas])).rows.map(toRoutine) : [...previous.routines.values()].flat(),
+      viewDeps: (await client.query<ViewDepRow>(VIEW_DEPS_SQL, [schemas, affected])).rows,
+    }
+  })
   const tableMap = new Map(previous.tables)
   const replaced = new Set<string>()
   for (const oid of affected) {

@@ -3,6 +3,8 @@
 import fc from 'fast-check'
 import pg from 'pg'
 import t from 'tap'
+import { applySchemaChanges, loadSchemaCache, tableKey } from '../src/schema-cache.ts'
+import { TABLES_SQL } from '../src/schema-queries.ts'
 import { startRestTest, type RestTest } from './helpers.ts'
 
 let api: RestTest
@@ -87,6 +89,55 @@ t.test('NOTIFY pgrst reloads', async (t) => {
   await admin("SET session_replication_role = replica; ALTER EVENT TRIGGER pgstack_rest_ddl_end DISABLE; CREATE TABLE public.quiet (id int); ALTER EVENT TRIGGER pgstack_rest_ddl_end ENABLE")
   await admin("NOTIFY pgrst, 'reload schema'")
   t.ok(await eventually(async () => (await api.fetch('/quiet')).status === 200))
+})
+
+t.test('a reload reads the catalogs in one snapshot: DDL committing between its reads is seen whole or not at all', async (t) => {
+  // A pool whose connection runs `between` right after the tables were read, in another session:
+  // the table and the function it creates must both be in the cache or both be missing.
+  const pool = new pg.Pool({ connectionString: api.db.adminUrl, max: 1 })
+  t.teardown(() => pool.end())
+  let between: (() => Promise<void>) | undefined
+  const connect = pool.connect.bind(pool)
+  pool.connect = (async () => {
+    const client = await connect()
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>
+    client.query = (async (...args: unknown[]) => {
+      const result = await query(...args)
+      if (args[0] === TABLES_SQL && between) {
+        const run = between
+        between = undefined
+        await run()
+      }
+      return result
+    }) as typeof client.query
+    return client
+  }) as typeof pool.connect
+  const has = (cache: Awaited<ReturnType<typeof loadSchemaCache>>, name: string) => ({
+    table: cache.tables.has(tableKey('public', name)),
+    routine: cache.routines.has(tableKey('public', `${name}_fn`)),
+  })
+
+  between = () => admin('CREATE TABLE public.snap_a (id int PRIMARY KEY); CREATE FUNCTION public.snap_a_fn() RETURNS int LANGUAGE sql AS $$SELECT 1$$')
+  const full = await loadSchemaCache(pool, ['public'])
+  t.same(has(full, 'snap_a'), { table: false, routine: false }, 'full load: the DDL after its first read is not half seen')
+  const after = await loadSchemaCache(pool, ['public'], full.timezones)
+  t.same(has(after, 'snap_a'), { table: true, routine: true }, 'the next load sees both')
+
+  const oid = async (name: string) => {
+    const client = new pg.Client({ connectionString: api.db.adminUrl })
+    await client.connect()
+    try {
+      return Number((await client.query<{ oid: string }>('SELECT $1::regclass::oid AS oid', [name])).rows[0]!.oid)
+    } finally {
+      await client.end()
+    }
+  }
+  await admin('CREATE TABLE public.snap_b (id int PRIMARY KEY)')
+  const snapB = await oid('public.snap_b')
+  between = () => admin('DROP TABLE public.snap_b; CREATE FUNCTION public.snap_b_fn() RETURNS int LANGUAGE sql AS $$SELECT 2$$')
+  const incremental = await applySchemaChanges(pool, after, { relations: new Set([snapB]), functions: true })
+  t.same(has(incremental, 'snap_b'), { table: true, routine: false }, 'incremental load: one snapshot too')
+  await admin('DROP FUNCTION public.snap_a_fn(); DROP FUNCTION public.snap_b_fn(); DROP TABLE public.snap_a')
 })
 
 t.test('OpenAPI at the root', async (t) => {
