@@ -1,12 +1,17 @@
 // REST benchmark: `GET /rest/v1/items?id=eq.N` at concurrency 32 against pgbench running the same
 // SELECT with 32 connections, and the server's memory while it streams large JSON responses.
-// Starts its own throwaway cluster and hub. Run: node --conditions=@pgstack/source --import tsx bench/rest/run.ts
+// Starts its own throwaway cluster and hub. Run: node --expose-gc --conditions=@pgstack/source --import tsx bench/rest/run.ts
 // Env: NICE (priority of every benchmark process, default -5), SECONDS (per run, default 10), CONNECTIONS (default 32), ROWS (items table size, default 10000),
-// POOL (server pool size, default CONNECTIONS), ROUNDS (back-to-back pgbench/REST pairs, default 3).
+// POOL (server pool size, default CONNECTIONS), ROUNDS (back-to-back pgbench/REST rounds, default 3),
+// SERVER (`compiled`, default: what `npm start` runs, hub/dist in its own process, built first when
+// stale; `tsx`: the hub from source inside this process, as `npm run dev` and the tests run it).
 // Each round runs pgbench (simple protocol), the REST load and pgbench (prepared, what an
 // application's driver does) back to back; each ratio is the median over the rounds, because this
 // VM's speed drifts by ±20% within minutes, so a baseline measured once and a REST run measured
-// later can disagree by more than the target.
+// later can disagree by more than the target. Beside throughput, every run reports the CPU time
+// each process spent per request — the client (pgbench or the load generator), the hub and
+// PostgreSQL — read from /proc: the machine has 2 cores shared by all of them (and by whatever
+// else runs), so the ratio of throughputs says as much about the clients as about the servers.
 import { execFileSync, spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { loadavg, setPriority } from 'node:os'
@@ -14,7 +19,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { findPgBinaries } from '@pgstack/infra'
 import { startBenchCluster } from '../lib/bench-cluster.ts'
-import { startBenchHub } from '../lib/bench-hub.ts'
+import { startBenchHub, spawnBenchHub } from '../lib/bench-hub.ts'
+import { clusterCpu, processCpu, reapedChildrenCpu } from '../lib/cpu.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
@@ -22,6 +28,17 @@ const ROWS = Number(process.env.ROWS ?? 10000)
 const POOL = Number(process.env.POOL ?? CONNECTIONS)
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3))
 const LOAD = join(import.meta.dirname, 'load.mjs')
+const SERVER = process.env.SERVER === 'tsx' ? 'tsx' : 'compiled'
+
+/** One run: throughput and the CPU µs each side spent per request (client, hub, PostgreSQL). */
+interface Run {
+  tps: number
+  client: number
+  hub: number
+  pg: number
+}
+const perRequest = (seconds: number, count: number) => (count > 0 ? (seconds * 1e6) / count : 0)
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!
 
 // On a shared machine every process of the benchmark (server, PostgreSQL, pgbench, load
 // generator) runs at the same raised priority, so that other work disturbs both sides alike.
@@ -50,20 +67,29 @@ raise(process.pid)
 raise(cluster.pid) // backends forked from now on inherit it
 let closeHub: (() => Promise<void>) | undefined
 try {
-  const { hub, anonKey } = await startBenchHub(cluster, {
-    PGSTACK_DB_POOL_SIZE: String(POOL),
-  })
-  closeHub = () => hub.close()
+  const started = SERVER === 'tsx' ? await startBenchHub(cluster, { PGSTACK_DB_POOL_SIZE: String(POOL) }) : undefined
+  const spawned = SERVER === 'tsx' ? undefined : await spawnBenchHub(cluster, { PGSTACK_DB_POOL_SIZE: String(POOL) })
+  closeHub = () => (started ? started.hub.close() : spawned!.close())
+  const hubPid = spawned?.pid ?? process.pid
+  raise(hubPid)
+  const anonKey = (started ?? spawned)!.anonKey
+  const url = started?.hub.url ?? spawned!.url
+  const port = started?.hub.port ?? spawned!.port
+  const hubCpu = (): number => {
+    if (spawned) return processCpu(spawned.pid)
+    const used = process.cpuUsage()
+    return (used.user + used.system) / 1e6
+  }
   const db = new pg.Client({ connectionString: cluster.adminUrl('bench') })
   await db.connect()
   await db.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, qty int NOT NULL)`)
   await db.query(`INSERT INTO items SELECT g, 'item ' || g, g % 100 FROM generate_series(1, $1) g`, [ROWS])
   await db.query(`CREATE TABLE wide AS SELECT g AS id, md5(g::text) AS a, md5((g * 7)::text) AS b, g * 1.5 AS c, now() AS d FROM generate_series(1, 100000) g`)
+  await db.query('GRANT SELECT ON items, wide TO anon')
   await db.query('VACUUM ANALYZE')
   await db.end()
-  const port = hub.port
   for (let i = 0; i < 100; i++) {
-    const res = await fetch(`${hub.url}/rest/v1/wide?limit=1`, { headers: { apikey: anonKey } })
+    const res = await fetch(`${url}/rest/v1/wide?limit=1`, { headers: { apikey: anonKey } })
     await res.arrayBuffer()
     if (res.ok) break
     await new Promise((r) => setTimeout(r, 50))
@@ -74,9 +100,13 @@ try {
   writeFileSync(script, `\\set id random(1, ${ROWS})\nSELECT id, name, qty FROM items WHERE id = :id;\n`)
   const bins = findPgBinaries()
   const pgbenchBin = join(bins.bindir, 'pgbench')
-  const pgbench = (mode: string) => {
+  const pgbench = (mode: string): Run => {
+    const client = reapedChildrenCpu()
+    const server = clusterCpu(cluster.pid)
     const out = execFileSync('nice', ['-n', String(NICE), pgbenchBin, '-n', '-M', mode, '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, cluster.adminUrl('bench')], { encoding: 'utf8' })
-    return Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0)
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0)
+    const count = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1] ?? tps * SECONDS)
+    return { tps, client: perRequest(reapedChildrenCpu() - client, count), hub: 0, pg: perRequest(clusterCpu(cluster.pid) - server, count) }
   }
   const select = readFileSync(script, 'utf8')
   // The server's own two statements for that request, pipelined with one Sync as the server sends
@@ -90,26 +120,39 @@ WITH pgrst_source AS (SELECT "public"."items"."id" AS "id", "public"."items"."na
   const pgbenchRestSql = pgbench('prepared')
   writeFileSync(script, select)
 
+  const rest = async (): Promise<Run & { p50: number; p99: number; failed: number }> => {
+    const client = reapedChildrenCpu()
+    const server = clusterCpu(cluster.pid)
+    const hub = hubCpu()
+    const out = await runNode(['127.0.0.1', String(port), String(CONNECTIONS), String(SECONDS), anonKey, String(ROWS)])
+    const count = out.ok!
+    return {
+      tps: out.tps!,
+      p50: out.p50!,
+      p99: out.p99!,
+      failed: out.failed!,
+      client: perRequest(reapedChildrenCpu() - client, count),
+      hub: perRequest(hubCpu() - hub, count),
+      pg: perRequest(clusterCpu(cluster.pid) - server, count),
+    }
+  }
   await runNode(['127.0.0.1', String(port), String(CONNECTIONS), '2', anonKey, String(ROWS)]) // warm-up
-  const pairs: { pgbench: number; prepared: number; rest: Record<string, number>; serverCpu: number }[] = []
+  const rounds: { simple: Run; rest: Awaited<ReturnType<typeof rest>>; prepared: Run; load: number }[] = []
   for (let round = 0; round < ROUNDS; round++) {
     const simple = pgbench('simple')
-    const cpuBefore = process.cpuUsage()
-    const rest = await runNode(['127.0.0.1', String(port), String(CONNECTIONS), String(SECONDS), anonKey, String(ROWS)])
-    const cpu = process.cpuUsage(cpuBefore)
+    const r = await rest()
     const prepared = pgbench('prepared')
-    pairs.push({ pgbench: simple, prepared, rest, serverCpu: (cpu.user + cpu.system) / 1e6 / SECONDS })
+    rounds.push({ simple, rest: r, prepared, load: loadavg()[0]! })
   }
-  const ratios = pairs.map((p) => p.rest.tps! / p.pgbench)
-  const preparedRatios = pairs.map((p) => p.rest.tps! / p.prepared).sort((a, b) => a - b)
-  const preparedRatio = preparedRatios[Math.floor((preparedRatios.length - 1) / 2)]!
-  const byRatio = [...pairs].sort((a, b) => a.rest.tps! / a.pgbench - b.rest.tps! / b.pgbench)
-  const { pgbench: pgbenchSimple, prepared: pgbenchPrepared, rest, serverCpu } = byRatio[Math.floor((byRatio.length - 1) / 2)]!
+  const simpleRatios = rounds.map((r) => r.rest.tps / r.simple.tps)
+  const preparedRatios = rounds.map((r) => r.rest.tps / r.prepared.tps)
+  const med = (pick: (r: (typeof rounds)[number]) => number) => median(rounds.map(pick))
 
-  // Memory: sample this process's RSS (the hub runs here) while another process downloads.
-  // "live" = heap + external after a forced GC, sampled while streaming (needs --expose-gc).
-  const memory: { rows: number; bytes: number; ms: number; rssGrowthMb: number; liveGrowthMb: number }[] = []
-  const gc = (globalThis as { gc?: () => void }).gc
+  // Memory: sample the hub's RSS while another process downloads. "live" = heap + external after a
+  // forced GC, sampled while streaming (the in-process hub only, with --expose-gc).
+  const memory: { rows: number; bytes: number; ms: number; rssGrowthMb: number; liveGrowthMb: number | undefined }[] = []
+  const gc = spawned ? undefined : (globalThis as { gc?: () => void }).gc
+  const rss = () => (spawned ? Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${hubPid}/status`, 'utf8'))?.[1]) * 1024 : process.memoryUsage().rss)
   const live = () => {
     gc?.()
     const m = process.memoryUsage()
@@ -117,35 +160,51 @@ WITH pgrst_source AS (SELECT "public"."items"."id" AS "id", "public"."items"."na
   }
   for (const rows of [1000, 10000, 100000]) {
     await new Promise((r) => setTimeout(r, 200))
-    const before = process.memoryUsage().rss
-    const liveBefore = live()
+    const before = rss()
+    const liveBefore = gc ? live() : 0
     let peak = before
     let livePeak = liveBefore
     const timer = setInterval(() => {
-      peak = Math.max(peak, process.memoryUsage().rss)
+      peak = Math.max(peak, rss())
       if (gc) livePeak = Math.max(livePeak, live())
     }, 20)
     const got = await runNode(['get', '127.0.0.1', String(port), `/rest/v1/wide?order=id&limit=${rows}`, anonKey])
     clearInterval(timer)
     const mb = (n: number) => Math.round((n / 1048576) * 10) / 10
-    memory.push({ rows, bytes: got.bytes!, ms: Math.round(got.ms!), rssGrowthMb: mb(peak - before), liveGrowthMb: mb(livePeak - liveBefore) })
+    memory.push({ rows, bytes: got.bytes!, ms: Math.round(got.ms!), rssGrowthMb: mb(peak - before), liveGrowthMb: gc ? mb(livePeak - liveBefore) : undefined })
   }
 
-  const ratio = rest.tps! / pgbenchSimple
-  console.log(`\nREST bench (${CONNECTIONS} connections, server pool ${POOL}, ${SECONDS}s per run, items of ${ROWS} rows, ${bins.major} on ${process.platform}):`)
-  console.log(`  rounds (pgbench simple → REST → pgbench prepared): ${pairs.map((p) => `${p.pgbench.toFixed(0)} → ${p.rest.tps!.toFixed(0)} → ${p.prepared.toFixed(0)} (${(p.rest.tps! / p.pgbench).toFixed(2)}× / ${(p.rest.tps! / p.prepared).toFixed(2)}×)`).join(', ')}`)
-  console.log(`  the median pair:`)
-  console.log(`  pgbench SELECT by id (simple protocol):   ${pgbenchSimple.toFixed(0)} TPS`)
-  console.log(`  pgbench SELECT by id (prepared):          ${pgbenchPrepared.toFixed(0)} TPS`)
-  console.log(`  pgbench running the server's own statements: ${pgbenchRestSql.toFixed(0)} TPS (settings + JSON statement, pipelined, one Sync)`)
-  console.log(`  GET /rest/v1/items?id=eq.N:               ${rest.tps!.toFixed(0)} TPS  (p50 ${rest.p50!.toFixed(2)} ms, p99 ${rest.p99!.toFixed(2)} ms, ${rest.failed} failed)`)
-  console.log(`  server (Node) CPU during the REST run:    ${(serverCpu * 100).toFixed(0)}% of one core, ${((serverCpu * 1e6) / rest.tps!).toFixed(0)} µs per request`)
-  console.log(`  ratio REST / pgbench (simple):            ${ratio.toFixed(2)}×  (median of ${ROUNDS} pairs, range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; target ≥ 0.5×)`)
-  console.log(`  ratio REST / pgbench (prepared):          ${preparedRatio.toFixed(2)}×  (median of ${ROUNDS} rounds, range ${preparedRatios[0]!.toFixed(2)}–${preparedRatios[preparedRatios.length - 1]!.toFixed(2)}; target ≥ 0.5×)`)
+  const us = (n: number) => n.toFixed(1).padStart(6)
+  const line = (name: string, pick: (r: (typeof rounds)[number]) => Run) => {
+    const client = med((r) => pick(r).client)
+    const hub = med((r) => pick(r).hub)
+    const pgCpu = med((r) => pick(r).pg)
+    return `    ${name.padEnd(34)} ${us(client)} ${hub ? us(hub) : '     -'} ${us(pgCpu)}   ${us(hub + pgCpu)}   ${us(client + hub + pgCpu)}`
+  }
+  const serverSide = rounds.map((r) => r.prepared.pg / (r.rest.hub + r.rest.pg))
+  const serverSideSimple = rounds.map((r) => r.simple.pg / (r.rest.hub + r.rest.pg))
+  console.log(`\nREST bench (${SERVER === 'tsx' ? 'hub from source through tsx, in the bench process' : 'compiled hub (npm start), own process'}, ${CONNECTIONS} connections, server pool ${POOL}, ${SECONDS}s per run, items of ${ROWS} rows, PostgreSQL ${bins.major}, ${process.version}):`)
+  console.log(`  rounds (pgbench simple → REST → pgbench prepared, TPS; load average):`)
+  for (const r of rounds) {
+    console.log(`    ${r.simple.tps.toFixed(0)} → ${r.rest.tps.toFixed(0)} → ${r.prepared.tps.toFixed(0)}  (${(r.rest.tps / r.simple.tps).toFixed(2)}× / ${(r.rest.tps / r.prepared.tps).toFixed(2)}×; load ${r.load.toFixed(1)})`)
+  }
+  console.log(`  medians over the rounds:`)
+  console.log(`  pgbench SELECT by id (simple protocol):   ${med((r) => r.simple.tps).toFixed(0)} TPS`)
+  console.log(`  pgbench SELECT by id (prepared):          ${med((r) => r.prepared.tps).toFixed(0)} TPS`)
+  console.log(`  pgbench running the server's own statements: ${pgbenchRestSql.tps.toFixed(0)} TPS (settings + JSON statement, pipelined, one Sync; PostgreSQL ${pgbenchRestSql.pg.toFixed(1)} µs CPU per request)`)
+  console.log(`  GET /rest/v1/items?id=eq.N:               ${med((r) => r.rest.tps).toFixed(0)} TPS  (p50 ${med((r) => r.rest.p50).toFixed(2)} ms, p99 ${med((r) => r.rest.p99).toFixed(2)} ms, ${rounds.reduce((n, r) => n + r.rest.failed, 0)} failed)`)
+  console.log(`  ratio REST / pgbench (simple):            ${median(simpleRatios).toFixed(2)}×  (median of ${ROUNDS} rounds, range ${Math.min(...simpleRatios).toFixed(2)}–${Math.max(...simpleRatios).toFixed(2)}; target ≥ 0.5×)`)
+  console.log(`  ratio REST / pgbench (prepared):          ${median(preparedRatios).toFixed(2)}×  (median of ${ROUNDS} rounds, range ${Math.min(...preparedRatios).toFixed(2)}–${Math.max(...preparedRatios).toFixed(2)}; target ≥ 0.5×)`)
+  console.log(`  CPU per request, µs (medians):              client    hub   PostgreSQL  servers  all`)
+  console.log(line('pgbench simple', (r) => r.simple))
+  console.log(line('pgbench prepared', (r) => r.prepared))
+  console.log(line('REST (load.mjs → hub → PostgreSQL)', (r) => r.rest))
+  console.log(`  servers' CPU per request, pgbench's PostgreSQL / (hub + PostgreSQL): simple ${median(serverSideSimple).toFixed(2)}×, prepared ${median(serverSide).toFixed(2)}×`)
+  console.log(`    (the ratio the servers would reach with free clients and cores to spare: load-independent)`)
   console.log(`  machine load average (1 min) at the end:  ${loadavg()[0]!.toFixed(2)}`)
   console.log('  large JSON responses (server RSS growth while streaming):')
   for (const m of memory) {
-    console.log(`    ${String(m.rows).padStart(6)} rows  ${(m.bytes / 1048576).toFixed(1).padStart(5)} MB in ${m.ms} ms   RSS +${m.rssGrowthMb} MB, live heap +${m.liveGrowthMb} MB`)
+    console.log(`    ${String(m.rows).padStart(6)} rows  ${(m.bytes / 1048576).toFixed(1).padStart(5)} MB in ${m.ms} ms   RSS +${m.rssGrowthMb} MB${m.liveGrowthMb === undefined ? '' : `, live heap +${m.liveGrowthMb} MB`}`)
   }
 } finally {
   await closeHub?.()
