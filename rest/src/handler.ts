@@ -8,13 +8,11 @@ import { errors, toRestError } from './errors.ts'
 import { execute, inTransaction } from './execute.ts'
 import type { RestHttpRequest, RestHttpResponse } from './http-types.ts'
 import { openApi } from './openapi.ts'
-import { planRequest } from './plan/plan-request.ts'
-import type { Plan, ReadNode } from './plan/types.ts'
+import { prepareRequest, ReadShapes, shapeKey, type Prepared } from './prepare.ts'
 import { inspector, render } from './render.ts'
 import { parseRequest } from './request/parse-request.ts'
 import type { ApiRequest } from './request/types.ts'
 import type { SchemaCache } from './schema-cache.ts'
-import { buildStatement } from './sql/build-statement.ts'
 
 export interface HandlerDeps {
   pool: pg.Pool
@@ -27,27 +25,6 @@ export interface HandlerDeps {
 }
 
 const ALLOW = 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE'
-const SMALL = 500
-
-/** Filters `col=eq.v` (at the top level) covering a unique key: at most one row. */
-function byUniqueKey(node: ReadNode): boolean {
-  const eqs = new Set(node.filters.flatMap((f) => (f.kind === 'condition' && f.operator === 'eq' && !f.negated && !f.quantifier && !f.path.length ? [f.column] : [])))
-  return node.table.uniqueKeys.some((key) => key.length > 0 && key.every((c) => eqs.has(c)))
-}
-
-/**
- * Whether the whole request can go in one pipelined batch: its result is bounded (so no cursor
- * is needed) and nothing must be checked between the statement and the commit.
- */
-function isSmall(plan: Plan): boolean {
-  if (plan.kind === 'read') return (plan.node.limit !== undefined && plan.node.limit <= SMALL) || byUniqueKey(plan.node)
-  if (plan.kind === 'call') {
-    if (!plan.readOnly && (plan.accept === 'object' || plan.maxAffected !== undefined)) return false
-    if (!plan.routine.returnsSet || plan.routine.returnKind === 'void') return true
-    return plan.limit !== undefined && plan.limit <= SMALL
-  }
-  return plan.accept !== 'object' && plan.maxAffected === undefined && plan.kind !== 'upsert-put'
-}
 
 /** `POST /rest/v1/`: the operations of the body, in one transaction (see batch.ts). */
 async function serveBatch(deps: HandlerDeps, req: RestHttpRequest, api: ApiRequest, auth: VerifiedToken, cache: SchemaCache): Promise<RestHttpResponse> {
@@ -73,6 +50,7 @@ export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Prom
 }
 
 function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
+  const shapes = new ReadShapes()
   return async (req) => {
     let authenticated = false
     try {
@@ -82,31 +60,36 @@ function serve(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpRes
       const pendingAuth = deps.verifier.authenticate(req.headers)
       const auth = pendingAuth instanceof Promise ? await pendingAuth : pendingAuth
       authenticated = auth.authenticated
-      const api = parseRequest(req, deps.schemas)
       const loaded = deps.cache()
       const cache = loaded instanceof Promise ? await loaded : loaded
-      if (api.resource.kind === 'root') {
-        if (api.method === 'POST') return await serveBatch(deps, req, api, auth, cache)
-        if (api.method !== 'GET' && api.method !== 'HEAD') throw errors.method(api.method)
-        const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))
-        return { status: 200, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }, body: api.method === 'HEAD' ? '' : body }
+      const shape = shapeKey(req)
+      let prepared: Prepared | undefined = shape && shapes.find(cache, shape)
+      if (!prepared) {
+        const api = parseRequest(req, deps.schemas)
+        if (api.resource.kind === 'root') {
+          if (api.method === 'POST') return await serveBatch(deps, req, api, auth, cache)
+          if (api.method !== 'GET' && api.method !== 'HEAD') throw errors.method(api.method)
+          const body = JSON.stringify(openApi(cache, api.schema, req.headers.host))
+          return { status: 200, headers: { 'Content-Type': 'application/openapi+json; charset=utf-8' }, body: api.method === 'HEAD' ? '' : body }
+        }
+        prepared = prepareRequest(api, cache)
+        if (shape) shapes.learn(cache, shape, req, prepared, (probe) => prepareRequest(parseRequest(probe, deps.schemas), cache))
       }
-      const plan = planRequest(api, cache)
-      const query = buildStatement(plan)
+      const { plan, query } = prepared
       const result = await execute(deps.pool, query, {
         auth,
-        method: api.method,
+        method: req.method,
         path: `/rest/v1${req.routePath}`,
         headers: req.headers,
         readOnly: plan.readOnly,
         rollback: plan.rollback,
         inspect: inspector(plan),
         stream: plan.kind === 'read' || (plan.kind === 'call' && plan.readOnly),
-        pipelined: isSmall(plan),
+        pipelined: prepared.small,
         responseGucs: plan.kind === 'call',
         ...(plan.timezone !== undefined ? { timezone: plan.timezone } : {}),
       })
-      return render(plan, result, api.negotiatedSchema ? api.schema : undefined)
+      return render(plan, result, prepared.profile)
     } catch (error) {
       // A batch's failure is its operation's error, which also names the operation.
       const failed = error instanceof BatchFailure ? error : undefined
