@@ -1,6 +1,5 @@
 // Atomic batches: several REST operations in one request and one transaction, all or nothing,
 // per-operation results, later operations using earlier results' keys; RLS applies to each.
-import pg from 'pg'
 import t from 'tap'
 import { startRestTest, type RestTest } from './helpers.ts'
 
@@ -28,16 +27,6 @@ const batch = (operations: unknown, init: { token?: string; prefer?: string } = 
     ...(init.token ? { token: init.token } : {}),
   })
 
-async function admin(sql: string): Promise<unknown[]> {
-  const client = new pg.Client({ connectionString: api.db.adminUrl })
-  await client.connect()
-  try {
-    return (await client.query(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
-
 t.test('operations run in order, each with its own result, and later ones use earlier keys', async (t) => {
   const res = await batch([
     { name: 'order', method: 'POST', path: '/orders?select=id,customer', headers: { Prefer: 'return=representation', Accept: 'application/vnd.pgrst.object+json' }, body: { customer: 'Zoë', total: '12345678901.12345678901234567890' } },
@@ -57,7 +46,7 @@ t.test('operations run in order, each with its own result, and later ones use ea
   t.same(body.results[2]!.body, [{ sku: 'apple', qty: 7 }])
   t.match(body.results[3]!, { headers: { 'Content-Range': '0-0/1' }, body: [{ customer: 'Zoë', order_lines: [{ sku: 'apple' }, { sku: 'pear' }] }] })
   t.same(body.results[4]!.body, null)
-  t.same(await admin('SELECT count(*)::int AS n FROM public.order_lines'), [{ n: 2 }])
+  t.same(await api.admin('SELECT count(*)::int AS n FROM public.order_lines'), [{ n: 2 }])
 })
 
 t.test('all or nothing: a failing operation rolls back the earlier ones and is named in the error', async (t) => {
@@ -69,18 +58,18 @@ t.test('all or nothing: a failing operation rolls back the earlier ones and is n
   t.equal(res.status, 400)
   const error = await res.json()
   t.match(error, { code: '23514', message: /stock_qty_check/, operation: { index: 1, name: 'bad' } })
-  t.same(await admin("SELECT qty FROM public.stock WHERE sku = 'apple'"), [{ qty: 7 }], 'the first update was rolled back')
+  t.same(await api.admin("SELECT qty FROM public.stock WHERE sku = 'apple'"), [{ qty: 7 }], 'the first update was rolled back')
   const singular = await batch([
     { method: 'DELETE', path: '/stock?sku=eq.apple' },
     { method: 'GET', path: '/stock?sku=eq.nothing', headers: { Accept: 'application/vnd.pgrst.object+json' } },
   ])
   t.equal(singular.status, 406, 'a singular violation fails the batch')
   t.match(await singular.json(), { code: 'PGRST116', operation: { index: 1 } })
-  t.same(await admin("SELECT qty FROM public.stock WHERE sku = 'apple'"), [{ qty: 7 }])
+  t.same(await api.admin("SELECT qty FROM public.stock WHERE sku = 'apple'"), [{ qty: 7 }])
   const rollback = await batch([{ method: 'DELETE', path: '/stock' }], { prefer: 'tx=rollback' })
   t.equal(rollback.status, 200)
   t.equal(rollback.headers.get('preference-applied'), 'tx=rollback')
-  t.same(await admin('SELECT count(*)::int AS n FROM public.stock'), [{ n: 2 }], 'tx=rollback on the batch')
+  t.same(await api.admin('SELECT count(*)::int AS n FROM public.stock'), [{ n: 2 }], 'tx=rollback on the batch')
 })
 
 t.test('RLS applies to every operation, as the batch token', async (t) => {

@@ -1,5 +1,6 @@
 // One hub per test file, with the fixture schema loaded and the schema cache reloaded.
 import { PostgrestClient } from '@supabase/postgrest-js'
+import pg from 'pg'
 import { startTestHub, type TestHub } from '@pgstack/hub/testing'
 import { createFixture } from './fixtures.ts'
 
@@ -7,6 +8,8 @@ export interface RestTest extends TestHub {
   rest: string
   client(token?: string): PostgrestClient
   fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>
+  /** Runs SQL as the superuser on a connection of its own (DDL, fixtures); the last result's rows. */
+  admin(sql: string, values?: unknown[]): Promise<Record<string, unknown>[]>
 }
 
 interface Teardown {
@@ -31,6 +34,16 @@ export async function startRestTest(t: Teardown, extraSql = ''): Promise<RestTes
     ...hub,
     rest,
     client: (token = hub.anonKey) => new PostgrestClient(rest, { headers: { apikey: hub.anonKey, Authorization: `Bearer ${token}` } }),
+    admin: async (sql, values) => {
+      const client = new pg.Client({ connectionString: hub.db.adminUrl })
+      await client.connect()
+      try {
+        const result = (await client.query(sql, values)) as pg.QueryResult | pg.QueryResult[]
+        return (Array.isArray(result) ? result[result.length - 1]! : result).rows
+      } finally {
+        await client.end()
+      }
+    },
     fetch: (path, init = {}) => {
       const headers = new Headers(init.headers)
       if (!headers.has('apikey')) headers.set('apikey', hub.anonKey)

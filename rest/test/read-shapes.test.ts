@@ -1,7 +1,6 @@
 // Reads by shape (rest/src/prepare.ts): requests that differ only in their `col=eq.value` filters
 // reuse one plan and statement. Each must still get its own rows — values of every kind, the
 // caller's role and row-level security, the headers it sent — and a schema change must be seen.
-import pg from 'pg'
 import t from 'tap'
 import { startRestTest, type RestTest } from './helpers.ts'
 
@@ -16,16 +15,6 @@ t.before(async () => {
     INSERT INTO public.keyed SELECT g, c, 'label ' || g, g FROM unnest(ARRAY[${CODES.map((c) => `'${c.replace(/'/g, "''")}'`).join(', ')}]) WITH ORDINALITY AS u(c, g);
   `)
 })
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: api.db.adminUrl })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
 
 async function json(path: string, init: RequestInit & { token?: string } = {}): Promise<unknown> {
   const res = await api.fetch(path, init)
@@ -82,7 +71,7 @@ t.test('the headers a read depends on are part of its shape', async (t) => {
 })
 
 t.test('role and row-level security are the caller\'s, on the same shape', async (t) => {
-  await admin(`INSERT INTO public.notes (id, owner, body) VALUES (900, 'alice', 'alice''s'), (901, 'bob', 'bob''s')`)
+  await api.admin(`INSERT INTO public.notes (id, owner, body) VALUES (900, 'alice', 'alice''s'), (901, 'bob', 'bob''s')`)
   const alice = await api.signToken({ sub: 'alice', role: 'authenticated' })
   const bob = await api.signToken({ sub: 'bob', role: 'authenticated' })
   for (let round = 0; round < 3; round++) {
@@ -106,12 +95,12 @@ t.test('schema changes are seen by requests of a known shape', async (t) => {
     return false
   }
   for (let i = 0; i < 5; i++) t.same(await json(`/keyed?id=eq.${i + 1}`), [{ id: i + 1, code: CODES[i], label: `label ${i + 1}`, amount: i + 1 }])
-  await admin('ALTER TABLE public.keyed ADD COLUMN extra int DEFAULT 7')
+  await api.admin('ALTER TABLE public.keyed ADD COLUMN extra int DEFAULT 7')
   t.ok(await eventually('/keyed?id=eq.4', '[{"id":4,"code":"x,y","label":"label 4","amount":4,"extra":7}]'), 'a new column in select=*')
   for (let i = 0; i < 5; i++) await json(`/keyed?select=amount&id=eq.${i + 1}`)
-  await admin("ALTER TABLE public.keyed ALTER COLUMN amount TYPE numeric(30,0); UPDATE public.keyed SET amount = 1234567890123456789012345 WHERE id = 2")
+  await api.admin("ALTER TABLE public.keyed ALTER COLUMN amount TYPE numeric(30,0); UPDATE public.keyed SET amount = 1234567890123456789012345 WHERE id = 2")
   t.ok(await eventually('/keyed?select=amount&id=eq.2', '[{"amount":1234567890123456789012345}]'), 'a new column type, 25 digits exactly')
-  await admin('ALTER TABLE public.keyed RENAME COLUMN label TO title')
+  await api.admin('ALTER TABLE public.keyed RENAME COLUMN label TO title')
   t.ok(await eventually('/keyed?select=title&id=eq.4', '[{"title":"label 4"}]'), 'a renamed column')
   const old = await api.fetch('/keyed?select=label&id=eq.4')
   t.equal(old.status, 400, 'the old name is gone')

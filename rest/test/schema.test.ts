@@ -12,16 +12,6 @@ t.before(async () => {
   api = await startRestTest(t)
 })
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: api.db.adminUrl })
-  await client.connect()
-  try {
-    await client.query(sql)
-  } finally {
-    await client.end()
-  }
-}
-
 async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   for (let i = 0; i < 100; i++) {
     if (await check()) return true
@@ -32,42 +22,42 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
 
 t.test('DDL reloads the schema cache without being asked', async (t) => {
   t.equal((await api.fetch('/fresh')).status, 404)
-  await admin('CREATE TABLE public.fresh (id int PRIMARY KEY, label text); INSERT INTO public.fresh VALUES (1, \'one\')')
+  await api.admin('CREATE TABLE public.fresh (id int PRIMARY KEY, label text); INSERT INTO public.fresh VALUES (1, \'one\')')
   t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 200), 'new table served')
   const res = await api.fetch('/fresh?select=label')
   t.same(await res.json(), [{ label: 'one' }])
-  await admin('ALTER TABLE public.fresh ADD COLUMN extra int DEFAULT 7')
+  await api.admin('ALTER TABLE public.fresh ADD COLUMN extra int DEFAULT 7')
   t.ok(await eventually(async () => (await api.fetch('/fresh?select=extra')).status === 200), 'new column served')
-  await admin('DROP TABLE public.fresh')
+  await api.admin('DROP TABLE public.fresh')
   t.ok(await eventually(async () => (await api.fetch('/fresh')).status === 404), 'dropped table gone')
 })
 
 t.test('incremental reloads: renames, foreign keys, unique indexes, functions and drops are all seen', async (t) => {
-  await admin('CREATE TABLE public.shelf (id int PRIMARY KEY, label text); CREATE TABLE public.tome (id int PRIMARY KEY, shelf int, title text)')
-  await admin("INSERT INTO public.shelf VALUES (1, 'A'); INSERT INTO public.tome VALUES (1, 1, 'Dune')")
+  await api.admin('CREATE TABLE public.shelf (id int PRIMARY KEY, label text); CREATE TABLE public.tome (id int PRIMARY KEY, shelf int, title text)')
+  await api.admin("INSERT INTO public.shelf VALUES (1, 'A'); INSERT INTO public.tome VALUES (1, 1, 'Dune')")
   t.ok(await eventually(async () => (await api.fetch('/tome')).status === 200))
   t.equal((await api.fetch('/tome?select=title,shelf(label)')).status, 400, 'no foreign key yet: no embed')
-  await admin('ALTER TABLE public.tome ADD FOREIGN KEY (shelf) REFERENCES public.shelf(id)')
+  await api.admin('ALTER TABLE public.tome ADD FOREIGN KEY (shelf) REFERENCES public.shelf(id)')
   t.ok(await eventually(async () => (await api.fetch('/tome?select=title,shelf(label)')).status === 200), 'a foreign key added later is embeddable')
-  await admin('ALTER TABLE public.shelf RENAME TO bookcase')
+  await api.admin('ALTER TABLE public.shelf RENAME TO bookcase')
   t.ok(await eventually(async () => (await api.fetch('/bookcase?select=label,tome(title)')).status === 200), 'a renamed table keeps its relationships')
   t.equal((await api.fetch('/shelf')).status, 404, 'the old name is gone')
   const one = await api.fetch('/bookcase?select=label,tome(title)')
   t.same(await one.json(), [{ label: 'A', tome: [{ title: 'Dune' }] }])
-  await admin('CREATE TABLE public.note2 (id int PRIMARY KEY, tome_id int REFERENCES public.tome(id), body text)')
-  await admin('CREATE UNIQUE INDEX note2_tome ON public.note2 (tome_id)')
+  await api.admin('CREATE TABLE public.note2 (id int PRIMARY KEY, tome_id int REFERENCES public.tome(id), body text)')
+  await api.admin('CREATE UNIQUE INDEX note2_tome ON public.note2 (tome_id)')
   t.ok(await eventually(async () => {
     const res = await api.fetch('/tome?select=title,note2(body)')
     return res.status === 200 && JSON.stringify(await res.json()) === '[{"title":"Dune","note2":null}]'
   }), 'a unique index makes the embed one-to-one')
-  await admin('DROP INDEX public.note2_tome')
+  await api.admin('DROP INDEX public.note2_tome')
   t.ok(await eventually(async () => {
     const res = await api.fetch('/tome?select=title,note2(body)')
     return res.status === 200 && JSON.stringify(await res.json()) === '[{"title":"Dune","note2":[]}]'
   }), 'dropping the unique index makes it one-to-many again')
-  await admin("CREATE FUNCTION public.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT upper(t)$$")
+  await api.admin("CREATE FUNCTION public.shout(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT upper(t)$$")
   t.ok(await eventually(async () => (await api.fetch('/rpc/shout?t=hi')).status === 200), 'a new function is callable')
-  await admin('DROP TABLE public.note2; DROP TABLE public.tome; DROP TABLE public.bookcase; DROP FUNCTION public.shout(text)')
+  await api.admin('DROP TABLE public.note2; DROP TABLE public.tome; DROP TABLE public.bookcase; DROP FUNCTION public.shout(text)')
   t.ok(await eventually(async () => (await api.fetch('/tome')).status === 404 && (await api.fetch('/rpc/shout?t=x')).status === 404), 'drops are seen')
 })
 
@@ -77,17 +67,17 @@ t.test('temporary tables do not reload the cache (regression: no NOTIFY per call
   const seen: string[] = []
   listener.on('notification', (n) => seen.push(n.payload ?? ''))
   await listener.query('LISTEN pgrst')
-  await admin('CREATE TEMP TABLE scratch (id int); DROP TABLE scratch')
+  await api.admin('CREATE TEMP TABLE scratch (id int); DROP TABLE scratch')
   await new Promise((r) => setTimeout(r, 300))
   t.same(seen, [], 'no notification for temporary objects')
-  await admin('CREATE TABLE public.real_one (id int)')
+  await api.admin('CREATE TABLE public.real_one (id int)')
   t.ok(await eventually(async () => seen.length > 0), 'a real table notifies')
   await listener.end()
 })
 
 t.test('NOTIFY pgrst reloads', async (t) => {
-  await admin("SET session_replication_role = replica; ALTER EVENT TRIGGER pgstack_rest_ddl_end DISABLE; CREATE TABLE public.quiet (id int); ALTER EVENT TRIGGER pgstack_rest_ddl_end ENABLE")
-  await admin("NOTIFY pgrst, 'reload schema'")
+  await api.admin("SET session_replication_role = replica; ALTER EVENT TRIGGER pgstack_rest_ddl_end DISABLE; CREATE TABLE public.quiet (id int); ALTER EVENT TRIGGER pgstack_rest_ddl_end ENABLE")
+  await api.admin("NOTIFY pgrst, 'reload schema'")
   t.ok(await eventually(async () => (await api.fetch('/quiet')).status === 200))
 })
 
@@ -117,27 +107,18 @@ t.test('a reload reads the catalogs in one snapshot: DDL committing between its 
     routine: cache.routines.has(tableKey('public', `${name}_fn`)),
   })
 
-  between = () => admin('CREATE TABLE public.snap_a (id int PRIMARY KEY); CREATE FUNCTION public.snap_a_fn() RETURNS int LANGUAGE sql AS $$SELECT 1$$')
+  between = async () => void (await api.admin('CREATE TABLE public.snap_a (id int PRIMARY KEY); CREATE FUNCTION public.snap_a_fn() RETURNS int LANGUAGE sql AS $$SELECT 1$$'))
   const full = await loadSchemaCache(pool, ['public'])
   t.same(has(full, 'snap_a'), { table: false, routine: false }, 'full load: the DDL after its first read is not half seen')
   const after = await loadSchemaCache(pool, ['public'], full.timezones)
   t.same(has(after, 'snap_a'), { table: true, routine: true }, 'the next load sees both')
 
-  const oid = async (name: string) => {
-    const client = new pg.Client({ connectionString: api.db.adminUrl })
-    await client.connect()
-    try {
-      return Number((await client.query<{ oid: string }>('SELECT $1::regclass::oid AS oid', [name])).rows[0]!.oid)
-    } finally {
-      await client.end()
-    }
-  }
-  await admin('CREATE TABLE public.snap_b (id int PRIMARY KEY)')
-  const snapB = await oid('public.snap_b')
-  between = () => admin('DROP TABLE public.snap_b; CREATE FUNCTION public.snap_b_fn() RETURNS int LANGUAGE sql AS $$SELECT 2$$')
+  await api.admin('CREATE TABLE public.snap_b (id int PRIMARY KEY)')
+  const snapB = Number((await api.admin("SELECT 'public.snap_b'::regclass::oid AS oid"))[0]!.oid)
+  between = async () => void (await api.admin('DROP TABLE public.snap_b; CREATE FUNCTION public.snap_b_fn() RETURNS int LANGUAGE sql AS $$SELECT 2$$'))
   const incremental = await applySchemaChanges(pool, after, { relations: new Set([snapB]), functions: true })
   t.same(has(incremental, 'snap_b'), { table: true, routine: false }, 'incremental load: one snapshot too')
-  await admin('DROP FUNCTION public.snap_a_fn(); DROP FUNCTION public.snap_b_fn(); DROP TABLE public.snap_a')
+  await api.admin('DROP FUNCTION public.snap_a_fn(); DROP FUNCTION public.snap_b_fn(); DROP TABLE public.snap_a')
 })
 
 t.test('OpenAPI at the root', async (t) => {
@@ -171,7 +152,7 @@ t.test('HEAD and OPTIONS', async (t) => {
 })
 
 t.test('large results stream and stay correct', async (t) => {
-  await admin('CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 12000) g')
+  await api.admin('CREATE TABLE public.big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 12000) g')
   t.ok(await eventually(async () => (await api.fetch('/big?limit=1')).status === 200))
   const json = (await (await api.fetch('/big?order=id')).json()) as { id: number }[]
   t.equal(json.length, 12000)
