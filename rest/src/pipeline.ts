@@ -35,9 +35,13 @@ function send(connection: unknown, messages: Buffer[]): void {
 /** An error PostgreSQL answered (it ends one Sync's transaction), not a broken connection. */
 export const isServerError = (error: unknown): boolean => error instanceof Error && 'severity' in error
 
-/** Names prepared on each connection (the connection object is the key). */
+/** Names prepared on each connection (the connection object is the key), least recently used first. */
 const prepared = new WeakMap<object, Set<string>>()
-/** Past this many prepared statements a connection runs new texts unnamed: server memory stays bounded. */
+/**
+ * At most this many prepared statements per connection: past it, the least recently used one is
+ * closed before the next is prepared, so server memory stays bounded and a new statement text
+ * (a new shape, or one built after DDL) is still prepared once, not planned again on every run.
+ */
 const MAX_PREPARED = 200
 
 export class Pipeline implements Submittable {
@@ -69,13 +73,20 @@ export class Pipeline implements Submittable {
     this.connection = con
     let known = prepared.get(con)
     if (!known) prepared.set(con, (known = new Set()))
-    for (const statement of this.statements) {
-      const s = statement.name !== undefined && !known.has(statement.name) && known.size >= MAX_PREPARED ? { ...statement, name: undefined } : statement
-      if (s.name === undefined || !known.has(s.name)) {
+    for (const s of this.statements) {
+      if (s.name === undefined) {
+        messages.push(serialize.parse({ name: '', text: s.text, types: [] }))
+      } else if (known.delete(s.name)) {
+        known.add(s.name) // now the most recently used
+      } else {
+        if (known.size > 0 && known.size + this.parsing.length >= MAX_PREPARED) {
+          const oldest = known.values().next().value!
+          known.delete(oldest)
+          messages.push(serialize.close({ type: 'S', name: oldest }))
+        }
         // A statement left over by a failed batch is closed first; closing nothing is no error.
-        if (s.name !== undefined) messages.push(serialize.close({ type: 'S', name: s.name }))
-        messages.push(serialize.parse({ name: s.name ?? '', text: s.text, types: [] }))
-        if (s.name !== undefined) this.parsing.push(s.name)
+        messages.push(serialize.close({ type: 'S', name: s.name }), serialize.parse({ name: s.name, text: s.text, types: [] }))
+        this.parsing.push(s.name)
       }
       messages.push(serialize.bind({ statement: s.name ?? '', values: s.values, valueMapper }), EXECUTE)
     }

@@ -17,8 +17,8 @@ interface Teardown {
 }
 
 /** `extraSql`: the test file's own schema, created after the shared fixture (as the superuser). */
-export async function startRestTest(t: Teardown, extraSql = ''): Promise<RestTest> {
-  const hub = await startTestHub(t)
+export async function startRestTest(t: Teardown, extraSql = '', options: { env?: Record<string, string> } = {}): Promise<RestTest> {
+  const hub = await startTestHub(t, options)
   await createFixture(hub.db.adminUrl, extraSql)
   const rest = `${hub.url}/rest/v1`
   // The fixture's DDL notifies pgrst; wait until the cache sees its last function.
