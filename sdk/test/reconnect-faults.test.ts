@@ -82,13 +82,16 @@ for (const runtime of RUNTIMES) {
       )
       // Timed on the client's own clock (dials are stamped where they happen; the server's event
       // loop may stamp an opening late under load): the dial that hung is the last one made before
-      // the server saw it, and the client's next dial waits for the connect timeout at least.
-      const all = dials(probe.events)
-      const hungDial = all.findLastIndex((d) => d.at <= hung.at)
-      const next = all[hungDial + 1]
+      // the server saw it, and the client's next dial waits for the connect timeout at least. The
+      // client's reports reach the test later than its sockets reach the server: wait for them.
+      const [hungDial, next] = await probe.until((events) => {
+        const all = dials(events)
+        const i = all.findLastIndex((d) => d.at <= hung.at)
+        return i >= 0 && all[i + 1] ? [all[i]!, all[i + 1]!] : undefined
+      }, "the client's report of its dial after the hanging one")
       t.ok(
-        hungDial >= 0 && next && next.at - all[hungDial]!.at >= CONNECT_TIMEOUT_MS,
-        `the hanging opening was given up after the connect timeout (${next ? next.at - all[hungDial]!.at : '?'} ms)`,
+        next.at - hungDial.at >= CONNECT_TIMEOUT_MS,
+        `the hanging opening was given up after the connect timeout (${next.at - hungDial.at} ms)`,
       )
       await probe.until(stateIs('live'), 'live')
       t.equal(server.maxOpen, 1, 'the server never saw two connections from the client at once')
