@@ -314,6 +314,7 @@ DECLARE
   f pgr.feed;
   s pgr.subscription;
   fresh jsonb;
+  fresh_texts text[];
   old_role text := current_setting('role');
   old_claims text := current_setting('request.jwt.claims', true);
   old_path text := current_setting('search_path');
@@ -351,12 +352,12 @@ BEGIN
       PERFORM set_config('search_path', q.search_path, true);
       PERFORM set_config('request.jwt.claims', claims::text, true);
       PERFORM set_config('role', role, true);
-      fresh := pgr._eval(q.sql, q.param_types, params);
+      SELECT e.rows, e.texts INTO fresh, fresh_texts FROM pgr._evaluate(q.sql, q.param_types, params) e;
       PERFORM set_config('role', old_role, true);
       PERFORM set_config('request.jwt.claims', coalesce(old_claims, ''), true);
       PERFORM set_config('search_path', old_path, true);
     END IF;
-    s := pgr._attach(q, ctx, params, role, claims, fresh, holder);
+    s := pgr._attach(q, ctx, params, role, claims, fresh, fresh_texts, holder);
     EXIT WHEN s.id IS NOT NULL;
   END LOOP;
   IF s.id IS NULL THEN
@@ -394,7 +395,8 @@ DECLARE
   b record;
   f record;
   cur jsonb;
-  ops jsonb;
+  cur_texts text[];
+  ops json;
   size integer;
   payload text;
   n bigint;
@@ -507,19 +509,21 @@ BEGIN
     evaluated := evaluated || b.ids;
     urgent := urgent || b.urgent;
     FOR f IN
-      SELECT e.feed_id, e.rows, e.error_code, e.error_message, r.seq, r.prev, r.role, r.claims_text, r.params
+      SELECT e.feed_id, e.texts, e.error_code, e.error_message, r.seq, r.prev, r.prev_texts, r.role,
+             r.claims_text, r.params
         FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, b.inc_key, b.keys,
                              b.ids, b.roles, b.claims, b.params) e
         -- per feed by index, whatever the planner guesses the batch's size to be
-        CROSS JOIN LATERAL (SELECT x.seq, y.result AS prev, x.role, x.claims::text AS claims_text, x.params
+        CROSS JOIN LATERAL (SELECT x.seq, y.result AS prev, y.texts AS prev_texts, x.role,
+                                   x.claims::text AS claims_text, x.params
                               FROM pgr.feed x JOIN pgr.feed_result y ON y.feed_id = x.id
                              WHERE x.id = e.feed_id OFFSET 0) r
-       -- the rest are quiet: the same rows (byte for byte, in the same order) as stored, or
-       -- no stored or fresh row with a changed key
+       -- the rest are quiet: the same rows (their json texts byte for byte, in the same order)
+       -- as stored, or no stored or fresh row with a changed key
        WHERE e.error_code IS NOT NULL
-          OR (b.inc_key IS NULL AND NOT pgr._identical(e.rows, r.prev))
+          OR (b.inc_key IS NULL AND NOT coalesce(pgr._identical(e.texts, r.prev_texts), false))
           OR (b.inc_key IS NOT NULL
-              AND (e.rows <> '[]'::jsonb
+              AND (cardinality(e.texts) > 0
                    OR EXISTS (SELECT FROM jsonb_array_elements(r.prev) o
                                WHERE b.keyset ? (o ->> b.inc_key))))
        ORDER BY e.feed_id
@@ -528,27 +532,33 @@ BEGIN
         IF f.error_code IS NOT NULL THEN
           RAISE EXCEPTION USING ERRCODE = f.error_code, MESSAGE = f.error_message;
         END IF;
-        cur := f.rows;
-        IF b.inc_key IS NOT NULL AND b.ordered = 'query' THEN
-          -- a changed key reached this feed, and where rows sort only the query can say:
-          -- evaluate it in full (the feeds no changed key reached stayed quiet above)
-          SELECT e.rows, e.error_code, e.error_message INTO cur, code, msg
+        cur_texts := f.texts;
+        IF b.inc_key IS NOT NULL AND (b.ordered = 'query' OR f.prev_texts IS NULL) THEN
+          -- a changed key reached this feed, and where rows sort only the query can say (or
+          -- its rows were stored before 0.2, without their texts to patch): evaluate it in
+          -- full (the feeds no changed key reached stayed quiet above)
+          SELECT e.texts, e.error_code, e.error_message INTO cur_texts, code, msg
             FROM pgr._eval_batch(b.sql, b.param_types, b.search_path, NULL, NULL, ARRAY[f.feed_id],
                                  ARRAY[f.role], ARRAY[f.claims_text], ARRAY[f.params]) e;
           IF code IS NOT NULL THEN
             RAISE EXCEPTION USING ERRCODE = code, MESSAGE = msg;
           END IF;
-        ELSIF b.inc_key IS NOT NULL THEN
+        END IF;
+        -- the rows as jsonb, parsed from their texts: only for a feed whose rows changed
+        cur := pgr._rows(cur_texts);
+        IF b.inc_key IS NOT NULL AND b.ordered IS DISTINCT FROM 'query' AND f.prev_texts IS NOT NULL THEN
           -- no ORDER BY (the changed keys' rows take their old places, new ones go last), or
           -- ordered by the integer key alone (merged by key)
-          cur := pgr._patch(f.prev, b.inc_key, b.keyset, cur, b.ordered);
+          SELECT p.rows, p.texts INTO cur, cur_texts
+            FROM pgr._patch(f.prev, f.prev_texts, b.inc_key, b.keyset, cur, cur_texts, b.ordered) p;
         END IF;
-        ops := pgr.diff(f.prev, cur, b.key);
-        IF jsonb_array_length(ops) > 0 THEN
+        -- the ops as json text, rows as their json text (pgr.diff's, with the rows as consumers get them)
+        ops := pgr._diff(f.prev, cur, b.key, f.prev_texts, cur_texts);
+        IF ops::text <> '[]' THEN
           settled := settled || f.feed_id;
           n := f.seq + 1;
           size := jsonb_array_length(cur);
-          UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
+          UPDATE pgr.feed_result SET result = cur, texts = cur_texts WHERE feed_id = f.feed_id;
           UPDATE pgr.feed SET seq = n, evaluations = evaluations + 1,
                               deltas = deltas + 1, evaluated_at = clock_timestamp(), last_error = NULL
            WHERE id = f.feed_id;
@@ -557,15 +567,16 @@ BEGIN
                      || ',"ops":' || ops::text || '}';
           IF octet_length(payload) >= 8000 THEN
             payload := '{"v":2,"kind":"ref","feed":' || f.feed_id || ',"seq":' || n || ',"size":' || size
-                       || ',"count":' || jsonb_array_length(ops) || '}';
+                       || ',"count":' || json_array_length(ops) || '}';
             INSERT INTO pgr.delta_log (feed_id, seq, ops, size, inline) VALUES (f.feed_id, n, ops, size, false);
           ELSE
             INSERT INTO pgr.delta_log (feed_id, seq, ops, size, inline) VALUES (f.feed_id, n, ops, size, true);
           END IF;
           PERFORM pg_notify('pgr', payload);
-        ELSIF NOT pgr._identical(f.prev, cur) THEN
-          -- the same text in other bytes: store it, so the next pass finds the feed quiet
-          UPDATE pgr.feed_result SET result = cur WHERE feed_id = f.feed_id;
+        ELSIF NOT coalesce(pgr._identical(cur_texts, f.prev_texts), false) OR NOT pgr._identical(f.prev, cur) THEN
+          -- the same rows in other bytes (or stored before 0.2 without their texts): store
+          -- them, so the next pass finds the feed quiet
+          UPDATE pgr.feed_result SET result = cur, texts = cur_texts WHERE feed_id = f.feed_id;
         END IF;
       EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS code = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
@@ -712,7 +723,8 @@ DROP FUNCTION pgr._split(jsonb, text, jsonb);
 -- the stored rows with the fresh rows of the changed keys (keyset: an object of changed keys
 -- as text): in place and new keys last (ordered NULL), or merged by integer key ('key',
 -- 'key desc')
-CREATE FUNCTION pgr._patch(rows_ jsonb, key text, keyset jsonb, fresh jsonb, ordered text) RETURNS jsonb
+CREATE FUNCTION pgr._patch(rows_ jsonb, texts text[], key text, keyset jsonb, fresh jsonb, fresh_texts text[],
+                           ordered text, OUT rows jsonb, OUT texts text[])
   AS 'MODULE_PATHNAME', 'pgr_patch' LANGUAGE C IMMUTABLE;
 
 DROP FUNCTION pgr._key(jsonb, text[]);
@@ -729,7 +741,7 @@ CREATE OR REPLACE FUNCTION pgr.apply(rows_ jsonb, ops jsonb, key text[] DEFAULT 
 
 -- Rows as a consumer's snapshot, each with the name ops call it by:
 -- [{"key": <name>, "row": <row>}, …], as text so the rows stay PostgreSQL's own text.
-CREATE FUNCTION pgr.entries(rows_ jsonb, key text[] DEFAULT NULL) RETURNS text
+CREATE FUNCTION pgr.entries(rows_ jsonb, key text[] DEFAULT NULL, texts text[] DEFAULT NULL) RETURNS text
   AS 'MODULE_PATHNAME', 'pgr_entries' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 -- The same bytes: stricter than jsonb's =, which holds 1.5 and 1.50 equal.
@@ -798,7 +810,7 @@ DROP FUNCTION pgr.changes(bigint, bigint);
 -- Deltas of a subscription after a sequence, for resume. Raises when the log no longer
 -- reaches back that far (SQLSTATE PR001): call pgr.resync() then.
 CREATE FUNCTION pgr.changes(subscription_id bigint, after_seq bigint)
-  RETURNS TABLE (seq bigint, ops jsonb, created_at timestamptz, size integer)
+  RETURNS TABLE (seq bigint, ops json, created_at timestamptz, size integer)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
   AS $$
 DECLARE
@@ -859,12 +871,12 @@ END
 $$;
 
 -- Attach a subscription, held by holder's session, to the feed (creating the feed with its
--- first rows when given). Row locks order it against a concurrent unsubscribe removing the
+-- first rows and their json texts when given). Row locks order it against a concurrent unsubscribe removing the
 -- feed or the ad hoc query: returns NULL when the feed is gone and rows are needed to
 -- recreate it. What a gone session left on the feed for the same owner is taken over.
 DROP FUNCTION pgr._attach(pgr.live_query, text, jsonb, name, jsonb, jsonb);
 CREATE FUNCTION pgr._attach(q pgr.live_query, context text, params jsonb, role name,
-                            claims jsonb, rows_ jsonb, holder integer) RETURNS pgr.subscription
+                            claims jsonb, rows_ jsonb, texts text[], holder integer) RETURNS pgr.subscription
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
   AS $$
 DECLARE
@@ -889,7 +901,7 @@ BEGIN
     ON CONFLICT DO NOTHING
     RETURNING * INTO f;
     IF f.id IS NOT NULL THEN
-      INSERT INTO pgr.feed_result (feed_id, result) VALUES (f.id, rows_);
+      INSERT INTO pgr.feed_result (feed_id, result, texts) VALUES (f.id, rows_, texts);
     END IF;
   END IF;
   -- KEY SHARE: blocks a concurrent unsubscribe deleting the feed, never the worker's updates
@@ -1062,3 +1074,65 @@ SELECT s.id, q.name AS query, s.feed_id, f.role, f.params, f.claims, s.owner,
  WHERE pg_catalog.pg_has_role(session_user, s.owner, 'MEMBER');
 
 REVOKE EXECUTE ON FUNCTION pgr._holder(integer), pgr._detach(bigint), pgr._reap(interval) FROM PUBLIC;
+
+-- ------------------------------------------------------------------ rows as PostgreSQL's json text (issue 12)
+-- A feed's rows are evaluated to each row's json text, to_json as PostgREST renders a row:
+-- columns in the query's order (jsonb sorts keys), json columns as written, -0 and 1e-300 as
+-- float8 prints them. A feed whose texts are the same as stored is quiet; for one whose texts
+-- changed the jsonb rows pg_reactive keys, merges and routes by are parsed from them, and both
+-- are stored, in the same order. Deltas and snapshots carry the texts, so a consumer gets what
+-- a fresh SELECT through PostgREST gives; the delta log keeps the ops as that json text.
+ALTER TABLE pgr.feed_result ADD COLUMN texts text[];     -- NULL for rows stored before 0.2
+ALTER TABLE pgr.feed_result ALTER COLUMN texts SET STORAGE EXTERNAL;
+ALTER TABLE pgr.delta_log ALTER COLUMN ops TYPE json USING ops::json;
+
+DROP FUNCTION pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[]);
+CREATE FUNCTION pgr._eval_batch(sql text, param_types regtype[], search_path text,
+                                restrict_key text, restrict_to int8[], feed_ids int8[],
+                                roles name[], claims text[], params jsonb[])
+  RETURNS TABLE (feed_id int8, texts text[], error_code text, error_message text)
+  AS 'MODULE_PATHNAME', 'pgr_eval_batch' LANGUAGE C VOLATILE ROWS 10;
+
+-- The jsonb array of the rows whose json texts these are (what a feed compares and keys by).
+CREATE FUNCTION pgr._rows(texts text[]) RETURNS jsonb
+  AS 'MODULE_PATHNAME', 'pgr_rows' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- A feed's first rows (pgr._eval's) with each row's json text.
+CREATE FUNCTION pgr._evaluate(sql text, param_types regtype[], params jsonb, OUT rows jsonb, OUT texts text[])
+  AS 'MODULE_PATHNAME', 'pgr_evaluate' LANGUAGE C VOLATILE;
+
+-- pgr.diff with each row's json text: rows compared by it and sent as it (what the worker logs).
+CREATE FUNCTION pgr._diff(prev jsonb, cur jsonb, key text[], prev_texts text[], cur_texts text[]) RETURNS json
+  AS 'MODULE_PATHNAME', 'pgr_diff_text' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION pgr._identical(a text[], b text[]) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'pgr_identical' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- A subscription's rows as a consumer's snapshot: pgr.entries (each row named as ops name
+-- it, as its json text), at the sequence they correspond to, and how many there are.
+-- (VOLATILE: it sees a subscribe made earlier in the same statement)
+CREATE FUNCTION pgr.snapshot(subscription_id bigint, OUT seq bigint, OUT size integer, OUT entries text)
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+DECLARE
+  s pgr.subscription := pgr._own(subscription_id);
+BEGIN
+  SELECT f.seq, jsonb_array_length(r.result), pgr.entries(r.result, q.key, r.texts) INTO seq, size, entries
+    FROM pgr.feed f JOIN pgr.feed_result r ON r.feed_id = f.id JOIN pgr.live_query q ON q.id = f.query_id
+   WHERE f.id = s.feed_id;
+END
+$$;
+
+-- One delta of a feed (what a reference payload points at), as json text.
+DROP FUNCTION pgr.delta(bigint, bigint);
+CREATE FUNCTION pgr.delta(feed_id bigint, seq bigint) RETURNS json
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog
+  AS $$
+  SELECT d.ops FROM pgr.delta_log d
+   WHERE d.feed_id = $1 AND d.seq = $2
+     AND EXISTS (SELECT FROM pgr.subscription s WHERE s.feed_id = $1
+                  AND pg_has_role(session_user, s.owner, 'MEMBER'))
+$$;
+
+REVOKE EXECUTE ON FUNCTION pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[])
+  FROM PUBLIC;

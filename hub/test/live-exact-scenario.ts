@@ -1,9 +1,11 @@
 // Randomized exactness check of the live path (issue 12), shared by hub/test/live-exact.test.ts
 // (fixed seeds) and bench/live/exact.ts (a longer run): types whose order or digits JavaScript
 // gets wrong, queries of every shape, random transactions with rollbacks, a client that drops
-// and resumes. After each round every subscriber's rows must equal a fresh SELECT as its role:
-// PostgreSQL's order (rows that tie on the ORDER BY compared as multisets) and every row's JSON
-// text, digit for digit. Frames are read with a lossless parser, so a lost digit shows.
+// and resumes. After each round every subscriber's rows must equal a fresh SELECT as its role
+// rendered as PostgREST renders it (row_to_json): PostgreSQL's order (rows that tie on the ORDER
+// BY compared as multisets) and every row's JSON text — its keys in the query's column order,
+// json columns as written, -0, every digit. Frames are read with a lossless parser, so a lost
+// digit or a reordered key shows.
 import pg from 'pg'
 import { isLosslessNumber, parse, stringify } from 'lossless-json'
 import { LiveTestClient, type Message, type Mirror } from './live-client.ts'
@@ -239,13 +241,13 @@ async function settle(admin: pg.Client, client: LiveTestClient, id: string): Pro
   await client.until(() => sub.seq >= seq, 10_000, `${id} at seq ${seq} (is at ${sub.seq})`)
 }
 
-/** The query's rows as the viewer's role sees them now, each as PostgreSQL's JSON text. */
+/** The query's rows as the viewer's role sees them now, each as PostgREST's JSON text of it (row_to_json). */
 async function freshRows(admin: pg.Client, viewer: Viewer, c: LiveCase): Promise<string[]> {
   await admin.query('BEGIN')
   try {
     await admin.query(viewer === 'service' ? 'SET LOCAL ROLE service_role' : 'SET LOCAL ROLE authenticated')
     await admin.query("SELECT set_config('request.jwt.claims', $1, true)", [JSON.stringify({ role: viewer === 'service' ? 'service_role' : 'authenticated', sub: viewer })])
-    const { rows } = await admin.query<{ row: string }>(`SELECT to_jsonb(q)::text AS row FROM (${c.sql}) q`, c.params ?? [])
+    const { rows } = await admin.query<{ row: string }>(`SELECT row_to_json(q)::text AS row FROM (${c.sql}) q`, c.params ?? [])
     return rows.map((r) => r.row)
   } finally {
     await admin.query('COMMIT')

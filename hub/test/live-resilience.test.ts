@@ -174,7 +174,7 @@ t.test('a feed that went back in sequence (commits lost in a PostgreSQL crash) i
   const sub = client.subscribe('s', 'all_todos')
   await client.until(() => sub.state === 'live')
   const feed = sub.feed!
-  const before = (await admin.query('SELECT result FROM pgr.feed_result WHERE feed_id = $1', [feed])).rows[0].result
+  const before = (await admin.query('SELECT result, texts FROM pgr.feed_result WHERE feed_id = $1', [feed])).rows[0]
   await admin.query("INSERT INTO todo VALUES (80, 'bob', 'lost in the crash', false)")
   await settle(client, 's')
   t.equal(sub.seq, 1)
@@ -185,7 +185,7 @@ t.test('a feed that went back in sequence (commits lost in a PostgreSQL crash) i
   await admin.query("SET LOCAL session_replication_role = 'replica'")
   await admin.query('DELETE FROM todo WHERE id = 80')
   await admin.query('UPDATE pgr.feed SET seq = 0 WHERE id = $1', [feed])
-  await admin.query('UPDATE pgr.feed_result SET result = $2 WHERE feed_id = $1', [feed, JSON.stringify(before)])
+  await admin.query('UPDATE pgr.feed_result SET result = $2, texts = $3 WHERE feed_id = $1', [feed, JSON.stringify(before.result), before.texts])
   await admin.query('DELETE FROM pgr.delta_log WHERE feed_id = $1', [feed])
   await admin.query('COMMIT')
   await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'authenticator' AND datname = $1", [db.name])

@@ -47,13 +47,8 @@ const fresh = async (pgstack: ReturnType<typeof client>) =>
       .order('created_at', { ascending: false })
       .order('id')
   ).data
-/** Rows as JSON with sorted keys: the hub's rows come through jsonb, which reorders keys. */
-const canon = (rows: readonly object[] | null | undefined) =>
-  JSON.stringify(
-    rows?.map((row) =>
-      Object.fromEntries(Object.entries(row).sort(([a], [b]) => a.localeCompare(b))),
-    ),
-  )
+/** Rows as JSON, keys as they came: live rows carry the SELECT's column order, as /rest/v1's do. */
+const canon = (rows: readonly object[] | null | undefined) => JSON.stringify(rows)
 const sameAsFresh = async (
   pgstack: ReturnType<typeof client>,
   query: LiveQuery<Row>,
@@ -86,6 +81,11 @@ t.test(
       await sameAsFresh(pgstack, query, `round ${round}`)
     }
     t.pass('rows equal a fresh SELECT after every round')
+    t.same(
+      query.rows.map((r) => Object.keys(r).join()),
+      query.rows.map(() => 'id,title,done,owner,created_at'),
+      "every row's keys in the SELECT's column order (snapshot rows and delta rows alike)",
+    )
     t.ok(query.sequence! > 0)
     query.close()
     t.equal(query.state, 'closed')

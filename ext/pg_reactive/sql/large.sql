@@ -8,10 +8,10 @@ SELECT pgr.wait_idle();
 INSERT INTO doc VALUES (21, 'small');
 SELECT pgr.wait_idle();
 -- seq 1 went by reference, seq 2 inline
-SELECT seq, inline, jsonb_array_length(ops) AS ops, octet_length(ops::text) > 8000 AS big
+SELECT seq, inline, json_array_length(ops) AS ops, octet_length(ops::text) > 8000 AS big
   FROM pgr.delta_log WHERE feed_id = :f ORDER BY seq;
 -- the reference resolves through pgr.delta() and pgr.changes()
-SELECT jsonb_array_length(pgr.delta(:f, 1)) AS ops_at_1;
-SELECT seq, jsonb_array_length(ops) AS ops FROM pgr.changes(:s, 0) ORDER BY seq;
+SELECT json_array_length(pgr.delta(:f, 1)) AS ops_at_1;
+SELECT seq, json_array_length(ops) AS ops FROM pgr.changes(:s, 0) ORDER BY seq;
 SELECT pgr.unsubscribe(:s), pgr.undefine('docs');
 DROP TABLE doc;

@@ -65,7 +65,7 @@ SELECT s.query, s.params, s.key,
        (SELECT count(*) > 0 FROM pgr.changes(s.sub, 0)) AS had_deltas,
        (SELECT bool_and(c.seq = n) FROM pgr.changes(s.sub, 0) WITH ORDINALITY AS c(seq, ops, created_at, size, n)) AS gapless,
        (SELECT bool_and(c.size = jsonb_array_length(pgr.apply(s.rows, (SELECT jsonb_agg(o ORDER BY d.seq, x.n)
-                                 FROM pgr.changes(s.sub, 0) d, jsonb_array_elements(d.ops) WITH ORDINALITY x(o, n)
+                                 FROM pgr.changes(s.sub, 0) d, jsonb_array_elements(d.ops::jsonb) WITH ORDINALITY x(o, n)
                                  WHERE d.seq <= c.seq), s.key)))
           FROM pgr.changes(s.sub, 0) c) AS sizes
   FROM start s ORDER BY s.sub;

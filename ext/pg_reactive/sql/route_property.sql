@@ -124,7 +124,7 @@ BEGIN
     now_ := fresh(e.feed);
     SELECT f.seq, r.result INTO cur, stored FROM pgr.feed f JOIN pgr.feed_result r ON r.feed_id = f.id WHERE f.id = e.feed;
     SELECT coalesce(jsonb_agg(o ORDER BY d.seq, n), '[]') INTO got
-      FROM pgr.delta_log d, jsonb_array_elements(d.ops) WITH ORDINALITY AS x(o, n)
+      FROM pgr.delta_log d, jsonb_array_elements(d.ops::jsonb) WITH ORDINALITY AS x(o, n)
      WHERE d.feed_id = e.feed AND d.seq > e.seq;
     INSERT INTO checks VALUES (step_, what_, e.feed,
       cur - e.seq <= 1 AND pgr.apply(e.rows_, got, e.key)::text = stored::text

@@ -7,7 +7,7 @@ CREATE FUNCTION ops_of(sub bigint, after_seq bigint DEFAULT 0)
   RETURNS TABLE (seq bigint, op text, key text, index int, row_ jsonb)
   LANGUAGE sql AS $$
   SELECT c.seq, o->>'op', left(o->>'key', 12), (o->>'index')::int, o->'row'
-    FROM pgr.changes(sub, after_seq) c, jsonb_array_elements(c.ops) WITH ORDINALITY AS x(o, n)
+    FROM pgr.changes(sub, after_seq) c, jsonb_array_elements(c.ops::jsonb) WITH ORDINALITY AS x(o, n)
    ORDER BY c.seq, n
 $$;
 -- the first subscription of a named live query
@@ -24,7 +24,7 @@ DECLARE
   d record;
 BEGIN
   FOR d IN SELECT * FROM pgr.changes(sub, 0) ORDER BY seq LOOP
-    rows_ := pgr.apply(rows_, d.ops, key);
+    rows_ := pgr.apply(rows_, d.ops::jsonb, key);
   END LOOP;
   RETURN rows_;
 END $$;

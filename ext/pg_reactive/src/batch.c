@@ -38,10 +38,10 @@
 PG_FUNCTION_INFO_V1(pgr_eval_batch);
 PG_FUNCTION_INFO_V1(pgr_multiplexed);
 
-/* What one feed's evaluation gave: its rows, or the error it raised. */
+/* What one feed's evaluation gave: its rows' json texts, or the error it raised. */
 typedef struct FeedOutcome
 {
-	Jsonb	   *rows;
+	ArrayType  *texts;
 	char	   *code;
 	char	   *message;
 } FeedOutcome;
@@ -53,10 +53,8 @@ typedef struct Batch
 	int			ntypes;
 	Oid		   *types;
 	Oid		   *array_types;	/* array type of each parameter type; NULL: bind text[] and cast */
-	Datum		type_array;		/* the same, as the regtype[] pgr._eval() takes */
-	Datum		sql_text;		/* sql as text, for pgr._eval() */
+	Datum		type_array;		/* the same, as the regtype[] pgr_eval_texts() takes */
 	const char *restrict_key;	/* NULL: full evaluation */
-	Datum		restrict_key_text;
 	Datum		restrict_to;	/* int8[] of changed keys */
 	int			nfeeds;
 	Datum	   *feed_ids;
@@ -137,14 +135,13 @@ group_statement(int ntypes, const char *restrict_key, const char *body)
 	if (restrict_key)
 		/* changed rows alone: a join lets the planner match every parameter row at once */
 		appendStringInfo(&buf,
-						 "SELECT pgr_v.i, jsonb_agg(to_jsonb(pgr_q)) FROM %s CROSS JOIN LATERAL (%s\n) pgr_q"
+						 "SELECT pgr_v.i, " PGR_TEXTS " FROM %s CROSS JOIN LATERAL (%s\n) pgr_q"
 						 " WHERE pgr_q.%s = ANY ($%d) GROUP BY pgr_v.i",
 						 cols.data, body, quote_identifier(restrict_key), ntypes + 1);
 	else
 		/* the whole result, in the query's own order: one subquery per parameter row */
 		appendStringInfo(&buf,
-						 "SELECT pgr_v.i, (SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q)"
-						 " FROM %s",
+						 "SELECT pgr_v.i, (SELECT " PGR_TEXTS " FROM (%s\n) pgr_q) FROM %s",
 						 body, cols.data);
 	return buf.data;
 }
@@ -213,14 +210,14 @@ enter_context(Batch *b, int i)
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
-static Jsonb *
-keep_rows(Batch *b, Datum d)
+/* A feed's row texts, copied where the outcomes live. */
+static void
+keep_texts(Batch *b, int i, Datum texts)
 {
 	MemoryContext old = MemoryContextSwitchTo(b->keep);
-	Jsonb	   *rows = DatumGetJsonbPCopy(d);
 
+	b->out[i].texts = DatumGetArrayTypePCopy(texts);
 	MemoryContextSwitchTo(old);
-	return rows;
 }
 
 /* Evaluate feeds [from, to), which share a context, in one statement. */
@@ -291,10 +288,10 @@ run_group(Batch *b, int from, int to)
 	{
 		bool		isnull;
 		int64		ord = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-		Datum		rows = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull);
+		Datum		texts = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2, &isnull);
 
 		if (ord >= 1 && ord <= n && !isnull)
-			b->out[from + ord - 1].rows = keep_rows(b, rows);
+			keep_texts(b, from + ord - 1, texts);
 	}
 	SPI_freetuptable(SPI_tuptable);
 }
@@ -303,15 +300,9 @@ run_group(Batch *b, int from, int to)
 static void
 run_one(Batch *b, int i)
 {
-	Datum		rows;
-
 	enter_context(b, i);
-	if (b->restrict_key)
-		rows = DirectFunctionCall5(pgr_eval, b->sql_text, b->type_array, JsonbPGetDatum(b->params[i]),
-								   b->restrict_key_text, b->restrict_to);
-	else
-		rows = DirectFunctionCall3(pgr_eval, b->sql_text, b->type_array, JsonbPGetDatum(b->params[i]));
-	b->out[i].rows = keep_rows(b, rows);
+	keep_texts(b, i, PointerGetDatum(pgr_eval_texts(b->sql, DatumGetArrayTypeP(b->type_array), b->params[i],
+													b->restrict_key, b->restrict_to)));
 }
 
 /* Feeds [from, to) of a batch, run as one group or one by one, allocating in scratch. */
@@ -345,7 +336,7 @@ run_feeds(void *arg)
 static bool
 try_run(Batch *b, int from, int to, bool grouped, ErrorData **error)
 {
-	/* the run's garbage (query text, parameter arrays, the rows before keep_rows) goes with it */
+	/* the run's garbage (query text, parameter arrays, the texts before keep_texts) goes with it */
 	FeedRun		run = {b, from, to, grouped,
 		AllocSetContextCreate(CurrentMemoryContext, "pg_reactive feed run", ALLOCSET_DEFAULT_SIZES)};
 	ErrorData  *raised = pgr_run_in_subxact(run_feeds, &run, b->keep);
@@ -361,7 +352,7 @@ record_error(Batch *b, int i, ErrorData *error)
 {
 	MemoryContext old = MemoryContextSwitchTo(b->keep);
 
-	b->out[i].rows = NULL;
+	b->out[i].texts = NULL;
 	b->out[i].code = pstrdup(unpack_sql_state(error->sqlerrcode));
 	b->out[i].message = pnstrdup(error->message ? error->message : "", 2000);
 	MemoryContextSwitchTo(old);
@@ -394,12 +385,13 @@ same_text(Datum a, Datum b)
 /*
  * pgr._eval_batch(sql text, param_types regtype[], search_path text, restrict_key text,
  *                 restrict_to int8[], feed_ids int8[], roles name[], claims text[], params jsonb[])
- *   RETURNS TABLE (feed_id int8, rows jsonb, error_code text, error_message text)
+ *   RETURNS TABLE (feed_id int8, texts text[], error_code text, error_message text)
  *
  * Feeds must come ordered by (role, claims) so that a context's feeds are adjacent.
  * The query runs with its definer's search_path, restored on return. With
  * restrict_key, each feed's rows are those whose key is in restrict_to (the
- * incremental path); a feed none of whose rows changed gets '[]'.
+ * incremental path); a feed none of whose rows changed gets '{}'. texts: each row's json
+ * text, in the query's order (see PGR_TEXTS).
  */
 Datum
 pgr_eval_batch(PG_FUNCTION_ARGS)
@@ -419,6 +411,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 		PG_ARGISNULL(6) || PG_ARGISNULL(7) || PG_ARGISNULL(8))
 		elog(ERROR, "pgr._eval_batch: arguments must not be null");
 	InitMaterializedSRF(fcinfo, 0);
+	PGR_CHECK_DECLARATION(rsinfo->setDesc->natts == 4 && TupleDescAttr(rsinfo->setDesc, 1)->atttypid == TEXTARRAYOID);
 	b.keep = rsinfo->econtext->ecxt_per_query_memory;
 
 	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -426,7 +419,6 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	while (len > 0 && (sql[len - 1] == ';' || isspace((unsigned char) sql[len - 1])))
 		sql[--len] = '\0';
 	b.sql = sql;
-	b.sql_text = CStringGetTextDatum(sql);
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(1), REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT,
 					  &typelems, NULL, &b.ntypes);
 	b.types = palloc(sizeof(Oid) * Max(b.ntypes, 1));
@@ -437,7 +429,6 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	if (!PG_ARGISNULL(3) && !PG_ARGISNULL(4))
 	{
 		b.restrict_key = text_to_cstring(PG_GETARG_TEXT_PP(3));
-		b.restrict_key_text = PG_GETARG_DATUM(3);
 		b.restrict_to = PG_GETARG_DATUM(4);
 	}
 	deconstruct_array(PG_GETARG_ARRAYTYPE_P(5), INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
@@ -481,7 +472,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 	SPI_finish();
 	AtEOXact_GUC(true, guc_level);
 
-	empty = DirectFunctionCall1(jsonb_in, CStringGetDatum("[]"));
+	empty = PointerGetDatum(construct_empty_array(TEXTOID));
 	for (int i = 0; i < b.nfeeds; i++)
 	{
 		Datum		values[4];
@@ -496,7 +487,7 @@ pgr_eval_batch(PG_FUNCTION_ARGS)
 			values[3] = CStringGetTextDatum(b.out[i].message);
 		}
 		else
-			values[1] = b.out[i].rows ? JsonbPGetDatum(b.out[i].rows) : empty;
+			values[1] = b.out[i].texts ? PointerGetDatum(b.out[i].texts) : empty;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -10,7 +10,9 @@
  * moves with an update. Each row is named by its key: PostgreSQL's JSON text of the
  * key columns, or for keyless results a SHA-256 of the row's JSON text; the n-th
  * duplicate gets a "#n" suffix, so the names in one list are distinct by construction.
- * Nothing here parses or rewrites a row: rows are compared and sent as jsonb text.
+ * Nothing here parses or rewrites a row. Given each row's json text (to_json, beside the
+ * jsonb: see PgrRows), rows are compared by it and sent as it — the columns in the query's
+ * order, as PostgREST sends a row; otherwise (pgr.diff on jsonb alone) as jsonb text.
  */
 #include "pg_reactive.h"
 
@@ -25,6 +27,7 @@
 #include "utils/numeric.h"
 
 PG_FUNCTION_INFO_V1(pgr_diff);
+PG_FUNCTION_INFO_V1(pgr_diff_text);
 PG_FUNCTION_INFO_V1(pgr_apply);
 PG_FUNCTION_INFO_V1(pgr_entries);
 PG_FUNCTION_INFO_V1(pgr_identical);
@@ -36,6 +39,7 @@ typedef struct Entry
 	char	   *text;			/* jsonb text of the row; NULL until needed */
 	int			textlen;
 	char	   *id;				/* the key the protocol names it by */
+	text	   *json;			/* the row's json text (to_json), when the caller has it */
 } Entry;
 
 typedef struct KeyColumns
@@ -175,9 +179,12 @@ named_cmp(const void *a, const void *b)
 	return x->at - y->at;
 }
 
-/* The rows of a jsonb array, each named; duplicates of a name get "#2", "#3"… in list order. */
+/*
+ * The rows of a jsonb array, each named; duplicates of a name get "#2", "#3"… in list order.
+ * texts, when not NULL, are the rows' json texts, one per row.
+ */
 static Entry *
-read_entries(Jsonb *rows, const KeyColumns *key, int *count)
+read_entries(Jsonb *rows, const KeyColumns *key, ArrayType *texts, int *count)
 {
 	int			n;
 	Entry	   *entries;
@@ -205,6 +212,20 @@ read_entries(Jsonb *rows, const KeyColumns *key, int *count)
 		entries[i++].row = v;
 	}
 	*count = i;
+	if (texts != NULL)
+	{
+		Datum	   *elems;
+		bool	   *nulls;
+		int			n;
+
+		deconstruct_array(texts, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+		if (n != i)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%d rows but %d row texts", i, n)));
+		for (int j = 0; j < i; j++)
+			entries[j].json = nulls[j] ? NULL : DatumGetTextPP(elems[j]);
+	}
 
 	order = palloc(sizeof(Named) * Max(i, 1));
 	for (int j = 0; j < i; j++)
@@ -232,6 +253,24 @@ same_row(Entry *a, Entry *b)
 	JsonbContainer *x = a->row.val.binary.data;
 	JsonbContainer *y = b->row.val.binary.data;
 
+	/* the text a consumer gets: -0 and 0, or a json column's spacing, tell rows apart */
+	if (a->json && b->json)
+		return VARSIZE_ANY_EXHDR(a->json) == VARSIZE_ANY_EXHDR(b->json) &&
+			memcmp(VARDATA_ANY(a->json), VARDATA_ANY(b->json), VARSIZE_ANY_EXHDR(a->json)) == 0;
+	/*
+	 * one side stored before 0.2 (jsonb text alone): equal only when its consumers already
+	 * have the json text, so that a row whose columns jsonb reordered is sent again
+	 */
+	if (a->json || b->json)
+	{
+		Entry	   *j = a->json ? a : b;
+		Entry	   *o = a->json ? b : a;
+
+		row_text(o);
+		return VARSIZE_ANY_EXHDR(j->json) == o->textlen &&
+			memcmp(VARDATA_ANY(j->json), o->text, o->textlen) == 0;
+	}
+
 	/* equal bytes are equal text; unequal bytes may be alignment padding: compare the text */
 	if (a->row.val.binary.len == b->row.val.binary.len && memcmp(x, y, a->row.val.binary.len) == 0)
 		return true;
@@ -258,6 +297,14 @@ bit_before(int *bit, int pos)
 	return sum;
 }
 
+/* One op of a diff: a delete (index -1) or an insert or update of e at index. */
+typedef struct Op
+{
+	const char *op;
+	Entry	   *e;
+	int			index;
+} Op;
+
 static void
 push_string(JsonbParseState **state, JsonbIteratorToken token, const char *s)
 {
@@ -269,54 +316,88 @@ push_string(JsonbParseState **state, JsonbIteratorToken token, const char *s)
 	(void) pushJsonbValue(state, token, &v);
 }
 
-static void
-push_op(JsonbParseState **state, const char *op, Entry *e, int index)
+/* The ops as a jsonb array (pgr.diff). */
+static Jsonb *
+ops_jsonb(Op *ops, int n)
 {
+	JsonbParseState *state = NULL;
 	JsonbValue	v;
 
-	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
-	push_string(state, WJB_KEY, "op");
-	push_string(state, WJB_VALUE, op);
-	push_string(state, WJB_KEY, "key");
-	push_string(state, WJB_VALUE, e->id);
-	if (index >= 0)
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (int i = 0; i < n; i++)
 	{
-		push_string(state, WJB_KEY, "index");
-		v.type = jbvNumeric;
-		v.val.numeric = int64_to_numeric(index);
-		(void) pushJsonbValue(state, WJB_VALUE, &v);
-		push_string(state, WJB_KEY, "row");
-		(void) pushJsonbValue(state, WJB_VALUE, &e->row);
+		(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+		push_string(&state, WJB_KEY, "op");
+		push_string(&state, WJB_VALUE, ops[i].op);
+		push_string(&state, WJB_KEY, "key");
+		push_string(&state, WJB_VALUE, ops[i].e->id);
+		if (ops[i].index >= 0)
+		{
+			push_string(&state, WJB_KEY, "index");
+			v.type = jbvNumeric;
+			v.val.numeric = int64_to_numeric(ops[i].index);
+			(void) pushJsonbValue(&state, WJB_VALUE, &v);
+			push_string(&state, WJB_KEY, "row");
+			(void) pushJsonbValue(&state, WJB_VALUE, &ops[i].e->row);
+		}
+		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
 	}
-	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL));
+}
+
+/* A row as a consumer gets it: its json text when there is one, else its jsonb text. */
+static void
+append_row(StringInfo buf, Entry *e)
+{
+	if (e->json)
+		appendBinaryStringInfo(buf, VARDATA_ANY(e->json), VARSIZE_ANY_EXHDR(e->json));
+	else if (e->text)
+		appendBinaryStringInfo(buf, e->text, e->textlen);
+	else
+		(void) JsonbToCString(buf, e->row.val.binary.data, e->row.val.binary.len);
+}
+
+/* The ops as json text, each row as append_row writes it (pgr._diff). */
+static text *
+ops_text(Op *ops, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendStringInfo(&buf, "{\"op\":\"%s\",\"key\":", ops[i].op);
+		escape_json(&buf, ops[i].e->id);
+		if (ops[i].index >= 0)
+		{
+			appendStringInfo(&buf, ",\"index\":%d,\"row\":", ops[i].index);
+			append_row(&buf, ops[i].e);
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
 /*
- * pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) -> jsonb
- *
- * Ops, applied in order, turn prev into cur exactly: deletes first, then an insert or
- * update per row that is new, changed or out of place, ascending by its place in cur.
- * The rows that keep their relative order and content (a longest increasing run) are
- * not touched. Each index counts the rows present after that op's own removal.
+ * The ops that turn p into c, applied in order: deletes first, then an insert or update per
+ * row that is new, changed or out of place, ascending by its place in c. The rows that keep
+ * their relative order and content (a longest increasing run) are not touched. Each index
+ * counts the rows present after that op's own removal. Returns the number of ops.
  */
-Datum
-pgr_diff(PG_FUNCTION_ARGS)
+static int
+diff_ops(Entry *p, int np, Entry *c, int nc, Op *ops)
 {
-	Jsonb	   *prev = PG_GETARG_JSONB_P(0);
-	Jsonb	   *cur = PG_GETARG_JSONB_P(1);
-	KeyColumns	key = key_columns(fcinfo, 2);
-	int			np,
-				nc;
-	Entry	   *p = read_entries(prev, &key, &np);
-	Entry	   *c = read_entries(cur, &key, &nc);
 	int		   *pmatch = palloc(sizeof(int) * Max(np, 1));	/* index in c, or -1 */
 	int		   *cmatch = palloc(sizeof(int) * Max(nc, 1));	/* index in p, or -1 */
 	int		   *rank = palloc(sizeof(int) * Max(np, 1));	/* place among the kept rows of p */
 	bool	   *anchor = palloc0(sizeof(bool) * Max(nc, 1));
 	Named	   *all = palloc(sizeof(Named) * Max(np + nc, 1));
 	int			kept = 0;
-	JsonbParseState *state = NULL;
-	JsonbValue *result;
+	int			nops = 0;
 
 	for (int i = 0; i < np; i++)
 	{
@@ -336,16 +417,15 @@ pgr_diff(PG_FUNCTION_ARGS)
 			cmatch[all[k].at] = all[k - 1].at;
 		}
 
-	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
 	for (int i = 0; i < np; i++)
 	{
 		if (pmatch[i] < 0)
-			push_op(&state, "delete", &p[i], -1);
+			ops[nops++] = (Op) {"delete", &p[i], -1};
 		else
 			rank[i] = kept++;
 	}
 
-	/* anchors: a longest run of unchanged rows whose order cur keeps (patience sorting) */
+	/* anchors: a longest run of unchanged rows whose order c keeps (patience sorting) */
 	{
 		int		   *tail = palloc(sizeof(int) * Max(nc, 1));	/* c index ending a run of length k+1 */
 		int		   *link = palloc(sizeof(int) * Max(nc, 1));
@@ -380,8 +460,8 @@ pgr_diff(PG_FUNCTION_ARGS)
 
 	/*
 	 * Where each moved row lands: picture every row that is ever in the list — the kept rows
-	 * of prev in their order, and each new place inserted right after the place of the row
-	 * that precedes it in cur — then count the rows present before a place.
+	 * of p in their order, and each new place inserted right after the place of the row
+	 * that precedes it in c — then count the rows present before a place.
 	 */
 	{
 		int			size = kept + nc;
@@ -420,11 +500,47 @@ pgr_diff(PG_FUNCTION_ARGS)
 			if (cmatch[j] >= 0)
 				bit_add(bit, size, pos[rank[cmatch[j]]], -1);
 			bit_add(bit, size, pos[node[j]], 1);
-			push_op(&state, cmatch[j] >= 0 ? "update" : "insert", &c[j], bit_before(bit, pos[node[j]]));
+			ops[nops++] = (Op) {cmatch[j] >= 0 ? "update" : "insert", &c[j], bit_before(bit, pos[node[j]])};
 		}
 	}
-	result = pushJsonbValue(&state, WJB_END_ARRAY, NULL);
-	PG_RETURN_JSONB_P(JsonbValueToJsonb(result));
+	return nops;
+}
+
+/*
+ * pgr.diff(prev jsonb, cur jsonb, key text[] DEFAULT NULL) -> jsonb
+ *
+ * The ops (see diff_ops) as a jsonb array, rows as jsonb.
+ */
+Datum
+pgr_diff(PG_FUNCTION_ARGS)
+{
+	KeyColumns	key = key_columns(fcinfo, 2);
+	int			np,
+				nc;
+	Entry	   *p = read_entries(PG_GETARG_JSONB_P(0), &key, NULL, &np);
+	Entry	   *c = read_entries(PG_GETARG_JSONB_P(1), &key, NULL, &nc);
+	Op		   *ops = palloc(sizeof(Op) * Max(np + nc, 1));
+
+	PG_RETURN_JSONB_P(ops_jsonb(ops, diff_ops(p, np, c, nc, ops)));
+}
+
+/*
+ * pgr._diff(prev jsonb, cur jsonb, key text[], prev_texts text[], cur_texts text[]) -> json
+ *
+ * The ops as json text, each row as its json text (cur_texts); rows are compared by their
+ * texts when both lists have them. What the worker logs and sends.
+ */
+Datum
+pgr_diff_text(PG_FUNCTION_ARGS)
+{
+	KeyColumns	key = key_columns(fcinfo, 2);
+	int			np,
+				nc;
+	Entry	   *p = read_entries(PG_GETARG_JSONB_P(0), &key, PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3), &np);
+	Entry	   *c = read_entries(PG_GETARG_JSONB_P(1), &key, PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), &nc);
+	Op		   *ops = palloc(sizeof(Op) * Max(np + nc, 1));
+
+	PG_RETURN_TEXT_P(ops_text(ops, diff_ops(p, np, c, nc, ops)));
 }
 
 /*
@@ -440,7 +556,7 @@ pgr_apply(PG_FUNCTION_ARGS)
 	Jsonb	   *ops = PG_GETARG_JSONB_P(1);
 	KeyColumns	key = key_columns(fcinfo, 2);
 	int			n;
-	Entry	   *list = read_entries(rows, &key, &n);
+	Entry	   *list = read_entries(rows, &key, NULL, &n);
 	int			cap = n + Max((int) JB_ROOT_COUNT(ops), 1);
 	JsonbIterator *it;
 	JsonbValue	v;
@@ -500,7 +616,7 @@ pgr_apply(PG_FUNCTION_ARGS)
 			list = repalloc(list, sizeof(Entry) * cap);
 		}
 		memmove(&list[at + 1], &list[at], sizeof(Entry) * (n - at));
-		list[at] = (Entry) {*row, NULL, 0, id};
+		list[at] = (Entry) {*row, NULL, 0, id, NULL};
 		n++;
 	}
 	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
@@ -511,18 +627,19 @@ pgr_apply(PG_FUNCTION_ARGS)
 }
 
 /*
- * pgr.entries(rows jsonb, key text[] DEFAULT NULL) -> text
+ * pgr.entries(rows jsonb, key text[] DEFAULT NULL, texts text[] DEFAULT NULL) -> text
  *
  * The rows as a consumer's snapshot: [{"key": <name>, "row": <row>}, …] in their
- * order, each named as pgr.diff names it. Text, so the rows reach the consumer as
- * PostgreSQL printed them.
+ * order, each named as pgr.diff names it, each row its json text when texts are given
+ * (else its jsonb text). Text, so the rows reach the consumer as PostgreSQL printed them.
  */
 Datum
 pgr_entries(PG_FUNCTION_ARGS)
 {
 	KeyColumns	key = key_columns(fcinfo, 1);
 	int			n;
-	Entry	   *list = read_entries(PG_GETARG_JSONB_P(0), &key, &n);
+	Entry	   *list = read_entries(PG_GETARG_JSONB_P(0), &key,
+									PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_ARRAYTYPE_P(2) : NULL, &n);
 	StringInfoData buf;
 
 	initStringInfo(&buf);
@@ -534,10 +651,7 @@ pgr_entries(PG_FUNCTION_ARGS)
 		appendStringInfoString(&buf, "{\"key\":");
 		escape_json(&buf, list[i].id);
 		appendStringInfoString(&buf, ",\"row\":");
-		if (list[i].text != NULL)
-			appendBinaryStringInfo(&buf, list[i].text, list[i].textlen);
-		else
-			(void) JsonbToCString(&buf, list[i].row.val.binary.data, list[i].row.val.binary.len);
+		append_row(&buf, &list[i]);
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoChar(&buf, ']');

@@ -4,7 +4,8 @@
  * pgr._analyze() parses and rewrites a SELECT once at define time: the base tables
  * it reads (through views, subqueries, CTEs, inheritance), its parameter types,
  * whether it can change without a write, and a key it exposes. pgr._eval() runs it
- * with bound parameters as the current role and returns the rows as a jsonb array.
+ * with bound parameters as the current role and returns the rows as a jsonb array
+ * (pgr._evaluate() with each row's json text beside it, which is what it evaluates to).
  * Neither writes anything; the caller owns role, claims and search_path.
  */
 #include "pg_reactive.h"
@@ -19,6 +20,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "lib/stringinfo.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/optimizer.h"
 #include "parser/parsetree.h"
@@ -36,6 +38,8 @@
 
 PG_FUNCTION_INFO_V1(pgr_analyze);
 PG_FUNCTION_INFO_V1(pgr_eval);
+PG_FUNCTION_INFO_V1(pgr_evaluate);
+PG_FUNCTION_INFO_V1(pgr_rows);
 PG_FUNCTION_INFO_V1(pgr_enter);
 
 typedef struct AnalyzeState
@@ -501,19 +505,19 @@ pgr_eval_plan_get(const char *query, int ntypes, Oid *types)
 }
 
 /*
- * pgr._eval(sql text, param_types regtype[], params jsonb
- *           [, restrict_key text, restrict_to int8[]]) -> jsonb array of rows,
- * run as the current role with the current settings. With a restriction, only
- * the rows whose restrict_key is in restrict_to (the incremental path).
+ * Run a live query with its parameters (a jsonb array, one element per $n) as the current
+ * role with the current settings, restricted to the rows whose restrict_key is in
+ * restrict_to when restrict_key is not NULL (the incremental path). Returns each row's json
+ * text in the query's order (to_json, as PostgREST renders a row: columns in the query's
+ * order, json columns as written, floats as float8out writes them), allocated in the
+ * caller's context.
  */
-Datum
-pgr_eval(PG_FUNCTION_ARGS)
+ArrayType *
+pgr_eval_texts(const char *query_sql, ArrayType *param_types, Jsonb *params,
+			   const char *restrict_key, Datum restrict_to)
 {
-	char	   *sql;
-	ArrayType  *typarr;
-	Jsonb	   *params;
-	bool		restricted = PG_NARGS() >= 5 && !PG_ARGISNULL(3) && !PG_ARGISNULL(4);
 	MemoryContext outer = CurrentMemoryContext;
+	char	   *sql = pstrdup(query_sql);
 	Datum	   *typelems;
 	bool	   *typnulls;
 	int			ntypes;
@@ -522,22 +526,16 @@ pgr_eval(PG_FUNCTION_ARGS)
 	char	   *nulls;
 	int			len;
 	char	   *query;
-	Jsonb	   *result;
 	bool		isnull;
 	int			ret;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_NULL();
-	sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	typarr = PG_GETARG_ARRAYTYPE_P(1);
-	params = PG_GETARG_JSONB_P(2);
+	ArrayType  *texts;
 
 	/* a trailing semicolon would end the wrapping subquery early */
 	len = strlen(sql);
 	while (len > 0 && (sql[len - 1] == ';' || isspace((unsigned char) sql[len - 1])))
 		sql[--len] = '\0';
 
-	deconstruct_array(typarr, REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT, &typelems, &typnulls, &ntypes);
+	deconstruct_array(param_types, REGTYPEOID, sizeof(Oid), true, TYPALIGN_INT, &typelems, &typnulls, &ntypes);
 	if (!JB_ROOT_IS_ARRAY(params) || (int) JB_ROOT_COUNT(params) != ntypes)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -566,18 +564,17 @@ pgr_eval(PG_FUNCTION_ARGS)
 		nulls[i] = ' ';
 	}
 
-	if (restricted)
+	if (restrict_key != NULL)
 	{
-		query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q"
-						 " WHERE pgr_q.%s = ANY ($%d)", sql,
-						 quote_identifier(text_to_cstring(PG_GETARG_TEXT_PP(3))), ntypes + 1);
+		query = psprintf("SELECT " PGR_TEXTS " FROM (%s\n) pgr_q WHERE pgr_q.%s = ANY ($%d)",
+						 sql, quote_identifier(restrict_key), ntypes + 1);
 		types[ntypes] = INT8ARRAYOID;
-		values[ntypes] = PG_GETARG_DATUM(4);
+		values[ntypes] = restrict_to;
 		nulls[ntypes] = ' ';
 		ntypes++;
 	}
 	else
-		query = psprintf("SELECT coalesce(jsonb_agg(to_jsonb(pgr_q)), '[]'::jsonb) FROM (%s\n) pgr_q", sql);
+		query = psprintf("SELECT " PGR_TEXTS " FROM (%s\n) pgr_q", sql);
 
 	SPI_connect();
 	{
@@ -594,11 +591,90 @@ pgr_eval(PG_FUNCTION_ARGS)
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		MemoryContext old = MemoryContextSwitchTo(outer);
 
-		result = DatumGetJsonbPCopy(d);
+		texts = DatumGetArrayTypePCopy(d);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_finish();
-	PG_RETURN_JSONB_P(result);
+	return texts;
+}
+
+/*
+ * The rows whose json texts these are, as one jsonb array: to_jsonb's values (json parsed
+ * to jsonb gives what to_jsonb gives), in the same order. One parse of "[t1,t2,…]".
+ */
+Jsonb *
+pgr_texts_to_rows(ArrayType *texts)
+{
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	StringInfoData buf;
+
+	deconstruct_array(texts, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (int i = 0; i < n; i++)
+	{
+		text	   *t;
+
+		if (nulls[i])
+			elog(ERROR, "pg_reactive: a row's json text is null");
+		t = DatumGetTextPP(elems[i]);
+		if (i > 0)
+			appendStringInfoChar(&buf, ',');
+		appendBinaryStringInfo(&buf, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	}
+	appendStringInfoChar(&buf, ']');
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * pgr._eval(sql text, param_types regtype[], params jsonb
+ *           [, restrict_key text, restrict_to int8[]]) -> jsonb array of rows,
+ * run as the current role with the current settings. With a restriction, only
+ * the rows whose restrict_key is in restrict_to (the incremental path).
+ */
+Datum
+pgr_eval(PG_FUNCTION_ARGS)
+{
+	bool		restricted = PG_NARGS() >= 5 && !PG_ARGISNULL(3) && !PG_ARGISNULL(4);
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	PG_RETURN_JSONB_P(pgr_texts_to_rows(pgr_eval_texts(text_to_cstring(PG_GETARG_TEXT_PP(0)),
+													   PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_JSONB_P(2),
+													   restricted ? text_to_cstring(PG_GETARG_TEXT_PP(3)) : NULL,
+													   restricted ? PG_GETARG_DATUM(4) : (Datum) 0)));
+}
+
+/*
+ * pgr._evaluate(sql text, param_types regtype[], params jsonb, OUT rows jsonb, OUT texts text[]):
+ * the rows as pgr._eval() gives them and each row's json text, for a feed's first rows.
+ */
+Datum
+pgr_evaluate(PG_FUNCTION_ARGS)
+{
+	TupleDesc	tupdesc;
+	ArrayType  *texts;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "pgr._evaluate must return a composite type");
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	texts = pgr_eval_texts(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_ARRAYTYPE_P(1), PG_GETARG_JSONB_P(2),
+						   NULL, (Datum) 0);
+	values[0] = JsonbPGetDatum(pgr_texts_to_rows(texts));
+	values[1] = PointerGetDatum(texts);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
+}
+
+/* pgr._rows(texts text[]) -> jsonb: the jsonb array of the rows whose json texts these are. */
+Datum
+pgr_rows(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_JSONB_P(pgr_texts_to_rows(PG_GETARG_ARRAYTYPE_P(0)));
 }
 
 /*

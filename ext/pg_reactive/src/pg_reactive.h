@@ -11,6 +11,7 @@
 
 #include "executor/spi.h"
 #include "fmgr.h"
+#include "utils/array.h"
 #include "utils/jsonb.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -105,6 +106,31 @@ extern void pgr_capture_install(void);
  * params [, restrict_key, restrict_to]) and pgr._enter(role, claims, search_path).
  */
 extern Datum pgr_eval(PG_FUNCTION_ARGS);
+
+/*
+ * A live query's rows are evaluated as each row's json text (to_json of subquery pgr_q, in
+ * the query's order): what consumers receive, exactly as PostgREST renders a row. The jsonb
+ * array pg_reactive compares, keys and merges by is parsed from them, and only for a feed
+ * whose texts changed (pgr_texts_to_rows).
+ */
+#define PGR_TEXTS "coalesce(array_agg(to_json(pgr_q)::text), '{}'::text[])"
+/*
+ * A C function called through an older declaration of itself: a database that ran an
+ * earlier build of this (unreleased) version keeps that build's SQL.
+ */
+#define PGR_CHECK_DECLARATION(ok) \
+	do { \
+		if (!(ok)) \
+			ereport(ERROR, \
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE), \
+					 errmsg("pg_reactive's SQL in this database does not match its library"), \
+					 errhint("The database ran an earlier build of this pg_reactive version: recreate the extension."))); \
+	} while (0)
+/* Evaluate a live query as the current role, to its rows' json texts; see evaluate.c. */
+extern ArrayType *pgr_eval_texts(const char *sql, ArrayType *param_types, Jsonb *params,
+								 const char *restrict_key, Datum restrict_to);
+/* The jsonb array of rows whose json texts these are. */
+extern Jsonb *pgr_texts_to_rows(ArrayType *texts);
 /* A prepared plan of a wrapped live query, kept for the backend's life; NULL: run uncached. */
 extern SPIPlanPtr pgr_eval_plan_get(const char *query, int ntypes, Oid *types);
 /* Element i of a jsonb parameter array as its type's text input; NULL for json null. */

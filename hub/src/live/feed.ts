@@ -148,7 +148,7 @@ export class Feed {
       const stored = this.stored
       if (stored && stored.seq >= this.seqNow) return stored
       if (!this.reading) {
-        this.reading = this.deps.pgr.resync(this.subscriptionId, this.keyColumns).finally(() => (this.reading = null))
+        this.reading = this.deps.pgr.resync(this.subscriptionId).finally(() => (this.reading = null))
       }
       const read = await this.reading
       if (!this.stored || read.seq > this.stored.seq) this.stored = read
@@ -353,7 +353,7 @@ export class Feed {
   private async reload(): Promise<Outcome> {
     let snapshot: PgrSnapshot
     try {
-      snapshot = await this.deps.pgr.resync(this.subscriptionId, this.keyColumns)
+      snapshot = await this.deps.pgr.resync(this.subscriptionId)
     } catch (error) {
       const outcome = outcomeOf(error)
       return outcome.kind === 'logGone' ? { kind: 'failed', message: (error as Error).message } : outcome

@@ -18,7 +18,7 @@ export interface PgrSnapshot {
   seq: number
   /** Row count. */
   size: number
-  /** `[{"key": …, "row": …}, …]` in the query's order, from pgr.entries(). */
+  /** `[{"key": …, "row": …}, …]` in the query's order, each row its json text, from pgr.snapshot(). */
   entries: string
 }
 
@@ -43,7 +43,7 @@ export interface PgrClient {
   hold(subscriptionIds: string[], holder: number | null): Promise<string[]>
   changes(subscriptionId: string, afterSeq: number): Promise<PgrDelta[]>
   /** The feed's stored rows and their sequence, which may be ahead of the deltas the hub has seen. */
-  resync(subscriptionId: string, key: string[] | null): Promise<PgrSnapshot>
+  resync(subscriptionId: string): Promise<PgrSnapshot>
   /** When the PostgreSQL server started: a change means it restarted (and may have lost commits). */
   serverStartedAt(): Promise<string>
   /** The feed's sequence in PostgreSQL, or null when the subscription is gone. */
@@ -66,9 +66,12 @@ async function withRetry<T>(run: () => Promise<T>, alsoRetry: readonly string[] 
   }
 }
 
-/** What the hub reads of a subscribe: the rows as text with their names, never parsed. */
-const SUBSCRIBED =
-  's.subscription_id, s.feed_id, s.seq, s.key, jsonb_array_length(s.rows) AS size, pgr.entries(s.rows, s.key) AS entries'
+/**
+ * What the hub reads of a subscribe: the rows as text with their names (pgr.snapshot: each row
+ * its json text, in the query's column order), never parsed.
+ */
+const SUBSCRIBED = 's.subscription_id, s.feed_id, n.seq, s.key, n.size, n.entries'
+const SNAPSHOT = 'CROSS JOIN LATERAL pgr.snapshot(s.subscription_id) n'
 
 interface SubscribeRow {
   subscription_id: string
@@ -90,7 +93,7 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
   return {
     async subscribe(name, params, role, claims, holder) {
       const { rows } = await query<SubscribeRow>(
-        `SELECT ${SUBSCRIBED} FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb, $5) s`,
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe($1, $2::jsonb, $3, $4::jsonb, $5) s ${SNAPSHOT}`,
         [name, exactJson(params), role, JSON.stringify(claims), holder],
         // Two first subscribes on one table race to install its capture trigger in pg_reactive
         // 0.1 (duplicate_object / unique_violation); the loser's retry finds it installed.
@@ -100,7 +103,7 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
     },
     async subscribeSql(sql, params, role, claims, key, holder) {
       const { rows } = await query<SubscribeRow>(
-        `SELECT ${SUBSCRIBED} FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[], NULL, $6) s`,
+        `SELECT ${SUBSCRIBED} FROM pgr.subscribe_sql($1, $2::jsonb, $3, $4::jsonb, NULL, $5::text[], NULL, $6) s ${SNAPSHOT}`,
         [sql, exactJson(params), role, JSON.stringify(claims), key, holder],
         SUBSCRIBE_RACES,
       )
@@ -118,10 +121,10 @@ export function createPgrClient(pool: pg.Pool): PgrClient {
       )
       return rows.map((r) => ({ seq: Number(r.seq), size: r.size, ops: r.ops }))
     },
-    async resync(subscriptionId, key) {
+    async resync(subscriptionId) {
       const { rows } = await query<{ seq: string; size: number; entries: string }>(
-        'SELECT r.seq, jsonb_array_length(r.rows) AS size, pgr.entries(r.rows, $2::text[]) AS entries FROM pgr.resync($1) r',
-        [subscriptionId, key],
+        'SELECT seq, size, entries FROM pgr.snapshot($1)',
+        [subscriptionId],
       )
       const r = rows[0]!
       return { seq: Number(r.seq), size: r.size, entries: r.entries }
