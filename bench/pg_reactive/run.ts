@@ -3,13 +3,15 @@
 //
 //   node --conditions=@pgstack/source --import tsx bench/pg_reactive/run.ts
 //        [--only writer,latency,contexts,big,floor,capture] [--seconds 10] [--rounds 3]
-//        [--writes 200] [--cases user-1k,user-10k,room-1000,room-100] [--set name=value …] [--callgrind]
+//        [--writes 200] [--cases user-1k,user-10k,room-1000,room-100] [--set name=value …] [--callgrind [--keep]]
 //
 // writer, latency, contexts, big: wall-clock throughput and latency (throughput.ts) — noisy on a
 // shared machine, the load average is printed beside them. floor, capture: the worker's CPU per
 // cycle and a writer's CPU per statement (floor.ts), which the machine's load does not change;
 // with --callgrind (valgrind installed) the cluster runs under callgrind and they are also given
-// in instructions (floor, capture only; 50× slower: user-10k is left out unless named in --cases).
+// in instructions (floor, capture only; 50× slower: user-10k is left out unless named in --cases);
+// --keep keeps the dumps (cg.<pid>.<n>: a worker's cut at each cycle start and parse, a backend's at
+// each statement) for callgrind_annotate.
 import { spawn } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -27,6 +29,7 @@ const opt = (name: string, dflt: string) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : dflt
 }
 const CALLGRIND = args.includes('--callgrind')
+const KEEP = args.includes('--keep')
 const SECONDS = Number(opt('seconds', '10'))
 const ROUNDS = Number(opt('rounds', '3'))
 const WRITES = Number(opt('writes', CALLGRIND ? '50' : '200'))
@@ -94,5 +97,6 @@ try {
 } finally {
   await db.end().catch(() => {})
   await bench.dispose()
-  if (dumps) rmSync(dumps, { recursive: true, force: true })
+  if (dumps && KEEP) console.log(`callgrind dumps kept in ${dumps}`)
+  else if (dumps) rmSync(dumps, { recursive: true, force: true })
 }

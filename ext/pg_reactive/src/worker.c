@@ -215,9 +215,10 @@ static PgrWork *cycle_work = NULL;
 /*
  * Run pgr._process(dirty, full, key_rel, key_val, all, housekeeping) in one
  * transaction. Returns its result: seconds until the next refresh is due, 0 for
- * none, or -1 when the database has no feeds.
+ * none, or -1 when the database has no feeds. Never inlined: one cycle is one call, which
+ * callgrind can name (bench/pg_reactive --callgrind).
  */
-static double
+static pg_noinline double
 pgr_worker_process(PgrWork *work, bool housekeeping)
 {
 	Datum		args[6];
