@@ -480,9 +480,13 @@ BEGIN
                                       (SELECT r.result FROM pgr.feed_result r WHERE r.feed_id = x.id),
                                       fr.attnum, fr.hash)
                   ELSE false END AS skip
-        FROM unnest(cand) k(id) JOIN pgr.feed x ON x.id = k.id
+        -- each candidate's rows by index: a generic plan otherwise hashes cand (or the
+        -- candidates) and scans every feed or every route
+        FROM unnest(cand) k(id)
+        CROSS JOIN LATERAL (SELECT x.* FROM pgr.feed x WHERE x.id = k.id OFFSET 0) x
         JOIN pgr.live_query q ON q.id = x.query_id
-        LEFT JOIN pgr.feed_route fr ON fr.feed_id = x.id AND fr.relid = q.tables[1]
+        LEFT JOIN LATERAL (SELECT r.attnum, r.hash FROM pgr.feed_route r
+                            WHERE r.feed_id = x.id AND r.relid = q.tables[1] OFFSET 0) fr ON true
         LEFT JOIN changed c ON c.r = q.tables[1]
         LEFT JOIN pg_catalog.pg_class t ON t.oid = q.tables[1]),
     -- one sort puts each context's feeds next to each other, for multiplexing (correct in
