@@ -3,7 +3,7 @@
 // Reads by shape: a GET or HEAD that differs from an earlier one only in the values of its
 // top-level `column=eq.value` filters reuses that request's plan and SQL, with its own values
 // bound in their places — a GET by key is parsed, planned and built once per shape, not once per
-// request (that was ~20% of the hub's CPU for `GET /items?id=eq.N`). The SQL text stays the same,
+// request (that cut the compiled hub's CPU per `GET /items?id=eq.N` by ~15%, 39 → 31–34 µs). The SQL text stays the same,
 // so PostgreSQL runs the statement prepared on each connection.
 // A shape is learnt only when building the request again with marker values proves that the
 // values are bound as they are and nowhere else; the shapes live with the schema cache they were
@@ -82,6 +82,14 @@ function decodeValue(raw: string): string {
   return raw.includes('%') || raw.includes('+') ? new URLSearchParams(`v=${raw}`).get('v')! : raw
 }
 
+/** The column of a top-level `column=eq.value` pair, whose value a shape leaves out; else undefined. */
+function maskedColumn(pair: string): string | undefined {
+  const eq = pair.indexOf('=')
+  if (eq <= 0 || !pair.startsWith('eq.', eq + 1)) return undefined
+  const name = pair.slice(0, eq)
+  return SIMPLE_KEY.test(name) && !RESERVED.has(name) ? name : undefined
+}
+
 /**
  * The shape of a GET/HEAD without a body: method, path, the headers a read depends on and the
  * raw query string with each top-level `column=eq.value` value cut out. Anything else (another
@@ -95,16 +103,12 @@ export function shapeKey(req: RestHttpRequest): ShapeKey | undefined {
   const values: string[] = []
   if (req.query !== '') {
     for (const pair of req.query.split('&')) {
-      const eq = pair.indexOf('=')
-      if (eq > 0 && pair.startsWith('eq.', eq + 1)) {
-        const name = pair.slice(0, eq)
-        if (SIMPLE_KEY.test(name) && !RESERVED.has(name)) {
-          key += `${name}=eq.\u0001&`
-          values.push(decodeValue(pair.slice(eq + 4)))
-          continue
-        }
+      const name = maskedColumn(pair)
+      if (name === undefined) key += `${pair}&`
+      else {
+        key += `${name}=eq.\u0001&`
+        values.push(decodeValue(pair.slice(name.length + 4)))
       }
-      key += `${pair}&`
     }
   }
   return { key, values }
@@ -114,12 +118,8 @@ export function shapeKey(req: RestHttpRequest): ShapeKey | undefined {
 function withValues(req: RestHttpRequest, values: string[]): RestHttpRequest {
   let i = 0
   const query = req.query.split('&').map((pair) => {
-    const eq = pair.indexOf('=')
-    if (eq > 0 && pair.startsWith('eq.', eq + 1)) {
-      const name = pair.slice(0, eq)
-      if (SIMPLE_KEY.test(name) && !RESERVED.has(name)) return `${name}=eq.${encodeURIComponent(values[i++]!)}`
-    }
-    return pair
+    const name = maskedColumn(pair)
+    return name === undefined ? pair : `${name}=eq.${encodeURIComponent(values[i++]!)}`
   })
   return { ...req, query: query.join('&') }
 }
