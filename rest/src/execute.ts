@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto'
 import type pg from 'pg'
 import Cursor from 'pg-cursor'
 import type { VerifiedToken } from '@pgstack/common'
-import { Batch, isServerError, Pipeline } from './pipeline.ts'
+import { Pipeline } from './pipeline.ts'
+import { send } from './scheduler.ts'
 import type { BatchTransaction } from './batch.ts'
 import type { BuiltQuery } from './sql/build-statement.ts'
 
@@ -50,7 +51,6 @@ export interface ExecuteOptions {
 const TIMEZONE_SQL = "SELECT set_config('timezone', $1, true)"
 
 const GUCS_SQL = "SELECT current_setting('response.headers', true), current_setting('response.status', true)"
-
 
 export interface ExecuteResult {
   total: number | null
@@ -100,48 +100,6 @@ function cookiesJson(header: string): string {
   return JSON.stringify(cookies)
 }
 
-/** Most Pipelines sent together on one connection. */
-const MAX_BATCH = 8
-const queues = new WeakMap<pg.Pool, Pipeline[]>()
-
-/**
- * Small requests that arrive together (one turn of the event loop) share a connection and one
- * write: each keeps its own Sync, so its own transaction, settings and errors.
- */
-function enqueue(pool: pg.Pool, pipeline: Pipeline): void {
-  let queue = queues.get(pool)
-  if (!queue) {
-    const q: Pipeline[] = (queue = [])
-    queues.set(pool, q)
-    setImmediate(() => {
-      queues.delete(pool)
-      for (let i = 0; i < q.length; i += MAX_BATCH) void runBatch(pool, q.slice(i, i + MAX_BATCH))
-    })
-  }
-  queue.push(pipeline)
-}
-
-async function runBatch(pool: pg.Pool, pipelines: Pipeline[]): Promise<void> {
-  let client: pg.PoolClient
-  try {
-    client = await pool.connect()
-  } catch (error) {
-    for (const p of pipelines) p.handleError(error as Error)
-    return
-  }
-  try {
-    client.query(pipelines.length === 1 ? pipelines[0]! : new Batch(client, pipelines))
-  } catch (error) {
-    for (const p of pipelines) p.handleError(error as Error)
-    client.release(error as Error)
-    return
-  }
-  const settled = await Promise.allSettled(pipelines.map((p) => p.done))
-  // A server error leaves the connection usable; anything else (a dropped socket) discards it.
-  const broken = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !isServerError(s.reason))
-  client.release(broken ? (broken.reason as Error) : undefined)
-}
-
 async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
   const pipeline = new Pipeline([
     { name: options.readOnly ? 'pgrst_settings_ro' : 'pgrst_settings', text: options.readOnly ? SETTINGS_RO_SQL : SETTINGS_SQL, values: settingsValues(options) },
@@ -149,10 +107,8 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
     { name: statementName(query.text), text: query.text, values: query.values },
     ...(options.responseGucs ? [{ name: 'pgrst_gucs', text: GUCS_SQL, values: [] }] : []),
   ])
-  // Only reads are batched: a function or a write may wait (on a lock, or for long), and would
-  // hold up the requests batched behind it.
-  if (options.readOnly && !options.responseGucs) enqueue(pool, pipeline)
-  else void runBatch(pool, [pipeline])
+  // Only reads share a connection: a function or a write may wait (on a lock, or for long).
+  send(pool, pipeline, options.readOnly && !options.responseGucs)
   const results = await pipeline.done
   const at = options.timezone !== undefined ? 2 : 1
   const rows = results[at] ?? []
