@@ -37,12 +37,8 @@ class CountingWebSocket extends WebSocket {
 const transport = websocketTransport({
   WebSocket: CountingWebSocket as unknown as WebSocketConstructor,
 })
-const canon = (rows: readonly unknown[]) =>
-  JSON.stringify(
-    rows.map((row) =>
-      Object.fromEntries(Object.entries(row as object).sort(([a], [b]) => a.localeCompare(b))),
-    ),
-  )
+/** Rows as JSON, keys in the order they came (the SELECT's column order), as reconnect.ts writes them. */
+const canon = (rows: readonly unknown[]) => JSON.stringify(rows)
 
 interface Client {
   user: string

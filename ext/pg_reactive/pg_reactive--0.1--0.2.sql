@@ -812,7 +812,7 @@ $$;
 
 DROP FUNCTION pgr.changes(bigint, bigint);
 -- Deltas of a subscription after a sequence, for resume. Raises when the log no longer
--- reaches back that far (SQLSTATE PR001): call pgr.resync() then.
+-- reaches back that far (SQLSTATE PR001): call pgr.snapshot() then.
 CREATE FUNCTION pgr.changes(subscription_id bigint, after_seq bigint)
   RETURNS TABLE (seq bigint, ops json, created_at timestamptz, size integer)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
@@ -826,7 +826,7 @@ BEGIN
   SELECT min(d.seq) INTO oldest FROM pgr.delta_log d WHERE d.feed_id = s.feed_id;
   IF after_seq < cur AND (oldest IS NULL OR oldest > after_seq + 1) THEN
     RAISE EXCEPTION 'deltas after sequence % are no longer in the log', after_seq
-      USING ERRCODE = 'PR001', HINT = 'Call pgr.resync() for the full current rows.';
+      USING ERRCODE = 'PR001', HINT = 'Call pgr.snapshot() for the full current rows.';
   END IF;
   RETURN QUERY SELECT d.seq, d.ops, d.created_at, d.size FROM pgr.delta_log d
     WHERE d.feed_id = s.feed_id AND d.seq > after_seq ORDER BY d.seq;

@@ -64,20 +64,15 @@ async function fresh(config: ProbeConfig): Promise<string> {
       [claims.role, JSON.stringify(claims)],
     )
     const { rows } = await admin.query<{ rows: object[] }>(
-      `SELECT coalesce(jsonb_agg(to_jsonb(q)), '[]') AS rows FROM (${sql}) q`,
+      `SELECT coalesce(json_agg(q), '[]') AS rows FROM (${sql}) q`,
     )
     return canon(rows[0]!.rows)
   } finally {
     await admin.query('ROLLBACK')
   }
 }
-/** Rows as JSON with sorted keys (jsonb reorders keys). */
-const canon = (rows: unknown[] | undefined) =>
-  JSON.stringify(
-    (rows ?? []).map((row) =>
-      Object.fromEntries(Object.entries(row as object).sort(([a], [b]) => a.localeCompare(b))),
-    ),
-  )
+/** Rows as JSON, keys as they came: a fresh SELECT's json_agg and the live rows, both in the SELECT's column order. */
+const canon = (rows: unknown[] | undefined) => JSON.stringify(rows ?? [])
 type Of<K extends ProbeEvent['type']> = Extract<ProbeEvent, { type: K }>
 const lastState = (probe: Probe) =>
   probe.events.findLast((e): e is Of<'state'> => e.type === 'state')
