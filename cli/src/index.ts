@@ -1,3 +1,4 @@
-// @pgstack/cli: the commands behind `npm run dev` and, later, init, migrate, gen types.
-export { dev } from './dev.ts'
+// @pgstack/cli: the `pgstack` command line (bin: bin/pgstack.mjs → src/main.ts or dist/main.js).
+// Exported for the repository's own scripts and tests; apps run the bin.
 export { loadSecrets, writeStackInfo, type StackInfo, type ProjectSecrets } from './project-state.ts'
+export { loadProject, type Project } from './project.ts'

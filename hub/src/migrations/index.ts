@@ -6,7 +6,7 @@ import { adminMigrations } from './admin.ts'
 import { coreMigrations } from './core.ts'
 import type { Migration } from './runner.ts'
 
-export { applyMigrations, MigrationError, type Migration } from './runner.ts'
+export { applyMigrations, MigrationError, MIGRATION_LOCK_KEY, type Migration } from './runner.ts'
 
 export function productMigrations(extra: Migration[] = []): Migration[] {
   return [...coreMigrations, ...restMigrations, ...authMigrations, ...adminMigrations, ...extra]

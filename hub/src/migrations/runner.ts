@@ -16,7 +16,9 @@ export class MigrationError extends Error {
   override name = 'MigrationError'
 }
 
-const LOCK_KEY = 7_405_114_102 // any constant; identifies pgStack's migration lock
+/** Any constant; identifies pgStack's migration lock (the CLI's app migrations take it too). */
+export const MIGRATION_LOCK_KEY = 7_405_114_102
+const LOCK_KEY = MIGRATION_LOCK_KEY
 
 const checksum = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16)
 

@@ -1,7 +1,9 @@
-// `pgstack dev`: the whole stack on the embedded default — builds pg_reactive when needed,
-// starts the local cluster under .pgstack/ (or wherever clusterHome puts it), starts the server,
-// prints the URLs and keys. Ctrl-C stops everything; a PostgreSQL that dies underneath stops the
-// stack with a clear message.
+// `pgstack dev`: the whole stack for an app folder on the embedded default — builds pg_reactive when
+// needed, starts the folder's cluster under .pgstack/ (or wherever clusterHome puts it), applies
+// the app's migrations/ and live/ (at start and again whenever they change: a broken file is
+// reported and the stack keeps serving), starts the server, prints the URLs and keys. Ctrl-C stops
+// everything; a PostgreSQL that dies underneath stops the stack with a clear message.
+import { watch } from 'chokidar'
 import {
   clusterHome,
   ensureExtensionInstalled,
@@ -13,22 +15,27 @@ import {
 } from '@pgstack/infra'
 import { loadConfig, startHub, type Hub } from '@pgstack/hub'
 import { ensureStudioBuilt } from '@pgstack/studio'
-import { loadSecrets, stateDir, writeStackInfo } from './project-state.ts'
+import { applyProject, describeLive } from '../apply-project.ts'
+import { errorLine } from '../errors.ts'
+import { envKeysIssuedAt, type Project } from '../project.ts'
+import { loadSecrets, stateDir, writeStackInfo } from '../project-state.ts'
 
 const DEFAULT_DB_PORT = 54322
 
-export async function dev(projectDir: string): Promise<void> {
+export async function dev(project: Project): Promise<void> {
   const say = (line: string) => console.log(line)
-  const dir = stateDir(projectDir)
-  const secrets = loadSecrets(projectDir)
-  const env = { ...process.env }
+  const dir = stateDir(project.dir)
+  const secrets = loadSecrets(project.dir)
+  const env = project.env
   let cluster: RunningCluster | undefined
   let hub: Hub | undefined
+  let watcher: { close(): Promise<void> } | undefined
   let stopping = false
 
   const shutdown = async (code: number) => {
     if (stopping) return
     stopping = true
+    await watcher?.close().catch(() => {})
     await hub?.close().catch(() => {})
     await cluster?.stop().catch(() => {})
     if (code === 0) console.log('pgStack stopped.')
@@ -38,10 +45,11 @@ export async function dev(projectDir: string): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0))
   process.on('exit', () => cluster && stopClusterSync(cluster))
 
+  let adminUrl = env.PGSTACK_ADMIN_DATABASE_URL
   try {
     let databaseUrl = env.DATABASE_URL
-    let adminUrl = env.PGSTACK_ADMIN_DATABASE_URL
-    let printableDbUrl = adminUrl ?? databaseUrl
+    adminUrl ??= databaseUrl
+    let printableDbUrl = adminUrl
     if (!databaseUrl) {
       const bins = findPgBinaries()
       if (ensureExtensionInstalled(bins, say)) say('pg_reactive built and installed.')
@@ -65,12 +73,14 @@ export async function dev(projectDir: string): Promise<void> {
       PGSTACK_ADMIN_DATABASE_URL: adminUrl,
       PGSTACK_JWT_SECRET: env.PGSTACK_JWT_SECRET || secrets.jwtSecret,
     })
+    // The app's schema before the server reads it; a broken migration is reported, not fatal.
+    await applyApp(project, adminUrl!, say)
     // A Studio that fails to build must not keep the API down: say so and serve without it.
     await ensureStudioBuilt({ log: say }).catch((error: Error) => say(`The Studio did not build (${error.message}); /studio will say so.`))
-    hub = await startHub({ config, log: say, apiKeysIssuedAt: secrets.keysIssuedAt })
+    hub = await startHub({ config, log: say, apiKeysIssuedAt: envKeysIssuedAt(env) ?? secrets.keysIssuedAt })
     // the current secret's keys: after a rotation (admin API) they are no longer the environment's
     const keys = await hub.apiKeys()
-    const stackFile = writeStackInfo(projectDir, {
+    const stackFile = writeStackInfo(project.dir, {
       url: hub.url,
       databaseUrl: printableDbUrl!,
       anonKey: keys.anonKey,
@@ -90,10 +100,12 @@ export async function dev(projectDir: string): Promise<void> {
       ].join('\n'),
     )
   } catch (error) {
-    console.error(`pgstack dev: ${(error as Error).message}`)
+    console.error(`pgstack dev: ${errorLine(error)}`)
     await shutdown(1)
     return
   }
+
+  watcher = watchApp(project, () => applyApp(project, adminUrl!, say))
 
   if (cluster) {
     const watched = cluster
@@ -105,5 +117,36 @@ export async function dev(projectDir: string): Promise<void> {
       )
       void shutdown(1)
     }, 500)
+  }
+}
+
+/** Applies migrations/ and live/; every problem is one line, and the stack keeps serving. */
+async function applyApp(project: Project, adminUrl: string, say: (line: string) => void): Promise<void> {
+  try {
+    const { live } = await applyProject(project, { url: adminUrl, source: 'pgstack dev' }, say)
+    for (const line of describeLive(live)) say(line)
+  } catch (error) {
+    say(`Migration failed: ${errorLine(error)}`)
+  }
+}
+
+/** Calls `apply` once the app's SQL files stop changing for a moment; one run at a time. */
+function watchApp(project: Project, apply: () => Promise<void>): { close(): Promise<void> } {
+  const watcher = watch([project.migrationsDir, project.liveDir], { ignoreInitial: true, depth: 0 })
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  watcher.on('all', (_event, path) => {
+    if (!path.endsWith('.sql')) return
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      running = running.then(apply)
+    }, 200)
+  })
+  return {
+    close: async () => {
+      clearTimeout(timer)
+      await watcher.close()
+      await running
+    },
   }
 }
