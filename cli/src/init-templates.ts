@@ -58,7 +58,7 @@ PGSTACK_AUTHENTICATOR_PASSWORD=${v.authenticatorPassword}
 # Values come from .env. Run: docker compose up --build
 services:
   db:
-    build: { context: node_modules/@pgstack/cli/docker, dockerfile: postgres.Dockerfile }
+    build: { context: node_modules/@pgstack/cli, dockerfile: docker/postgres.Dockerfile }
     environment:
       POSTGRES_PASSWORD: \${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}
       PGSTACK_AUTHENTICATOR_PASSWORD: \${PGSTACK_AUTHENTICATOR_PASSWORD:?set PGSTACK_AUTHENTICATOR_PASSWORD in .env}

@@ -622,7 +622,7 @@ BEGIN
     END;
     PERFORM pgr._resync_capture();
     retention := coalesce(current_setting('pg_reactive.log_retention', true), '1h')::interval;
-    DELETE FROM pgr.delta_log WHERE created_at < now() - retention;
+    PERFORM pgr._prune_log(retention);
     -- subscriptions whose holding session is gone, past their grace (their feeds may go too)
     PERFORM pgr._reap(coalesce(current_setting('pg_reactive.orphan_grace', true), '1min')::interval);
     IF pgr._release_capture() = 0 AND NOT EXISTS (SELECT FROM pgr.feed) THEN
@@ -1140,3 +1140,47 @@ $$;
 
 REVOKE EXECUTE ON FUNCTION pgr._eval_batch(text, regtype[], text, text, int8[], int8[], name[], text[], jsonb[])
   FROM PUBLIC;
+
+-- A feed's rows at the oldest sequence its delta log still reaches: the rows it started with
+-- (seq 0), then the pruned deltas folded in. With the log after it, a feed's whole retained
+-- history can be replayed step by step and checked against the stored rows and a fresh
+-- SELECT (`pgstack replay --verify`). Written once per feed and at pruning, never by a writer.
+CREATE TABLE pgr.feed_base (
+  feed_id       bigint PRIMARY KEY REFERENCES pgr.feed ON DELETE CASCADE,
+  seq           bigint NOT NULL,
+  rows          jsonb NOT NULL
+);
+
+CREATE FUNCTION pgr._keep_base() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog
+  AS $$
+BEGIN
+  INSERT INTO pgr.feed_base (feed_id, seq, rows) VALUES (NEW.feed_id, 0, NEW.result) ON CONFLICT DO NOTHING;
+  RETURN NULL;
+END
+$$;
+-- a feed's first rows are the one INSERT into feed_result (pgr._attach); later passes UPDATE
+CREATE TRIGGER keep_base AFTER INSERT ON pgr.feed_result FOR EACH ROW EXECUTE FUNCTION pgr._keep_base();
+
+-- Drops deltas older than the retention, folding each into its feed's base first, in order
+-- (pgr.apply, delta by delta, as a consumer applies them); a base that does not reach the
+-- delta (a feed from before feed_base existed) is left as it is.
+CREATE FUNCTION pgr._prune_log(retention interval) RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog
+  AS $$
+DECLARE
+  d record;
+BEGIN
+  FOR d IN
+    SELECT l.feed_id, l.seq, l.ops, q.key
+      FROM pgr.delta_log l JOIN pgr.feed x ON x.id = l.feed_id JOIN pgr.live_query q ON q.id = x.query_id
+     WHERE l.created_at < now() - retention
+     ORDER BY l.feed_id, l.seq
+  LOOP
+    UPDATE pgr.feed_base b SET rows = pgr.apply(b.rows, d.ops, d.key), seq = d.seq
+     WHERE b.feed_id = d.feed_id AND b.seq = d.seq - 1;
+    DELETE FROM pgr.delta_log l WHERE l.feed_id = d.feed_id AND l.seq = d.seq;
+  END LOOP;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION pgr._prune_log(interval), pgr._keep_base() FROM PUBLIC;

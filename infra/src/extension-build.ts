@@ -20,10 +20,14 @@ import { fileURLToPath } from 'node:url'
 import { InfraError, type PgBinaries } from './pg-binaries.ts'
 import { aptInstall, runSetupCommand } from './apt.ts'
 
-export const EXTENSION_SOURCE_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../ext/pg_reactive',
-)
+const here = dirname(fileURLToPath(import.meta.url))
+/**
+ * The extension's source: ext/pg_reactive in a checkout; in an installed @pgstack/cli, the copy
+ * scripts/pack-cli.mjs puts in this package (`<infra>/pg_reactive`).
+ */
+export const EXTENSION_SOURCE_DIR = [resolve(here, '../pg_reactive'), resolve(here, '../../ext/pg_reactive')].find((dir) =>
+  existsSync(join(dir, 'pg_reactive.control')),
+) ?? resolve(here, '../../ext/pg_reactive')
 
 type Log = (line: string) => void
 

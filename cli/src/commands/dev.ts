@@ -3,6 +3,8 @@
 // the app's migrations/ and live/ (at start and again whenever they change: a broken file is
 // reported and the stack keeps serving), starts the server, prints the URLs and keys. Ctrl-C stops
 // everything; a PostgreSQL that dies underneath stops the stack with a clear message.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { watch } from 'chokidar'
 import {
   clusterHome,
@@ -14,7 +16,7 @@ import {
   type RunningCluster,
 } from '@pgstack/infra'
 import { loadConfig, startHub, type Hub } from '@pgstack/hub'
-import { ensureStudioBuilt } from '@pgstack/studio'
+import { ensureStudioBuilt, STUDIO_ROOT } from '@pgstack/studio'
 import { applyProject, describeLive } from '../apply-project.ts'
 import { errorLine } from '../errors.ts'
 import { envKeysIssuedAt, type Project } from '../project.ts'
@@ -75,8 +77,11 @@ export async function dev(project: Project): Promise<void> {
     })
     // The app's schema before the server reads it; a broken migration is reported, not fatal.
     await applyApp(project, adminUrl!, say)
-    // A Studio that fails to build must not keep the API down: say so and serve without it.
-    await ensureStudioBuilt({ log: say }).catch((error: Error) => say(`The Studio did not build (${error.message}); /studio will say so.`))
+    // A Studio that fails to build must not keep the API down: say so and serve without it. An
+    // installed pgstack has the Studio built and no sources to build it from.
+    if (existsSync(join(STUDIO_ROOT, 'src'))) {
+      await ensureStudioBuilt({ log: say }).catch((error: Error) => say(`The Studio did not build (${error.message}); /studio will say so.`))
+    }
     hub = await startHub({ config, log: say, apiKeysIssuedAt: envKeysIssuedAt(env) ?? secrets.keysIssuedAt })
     // the current secret's keys: after a rotation (admin API) they are no longer the environment's
     const keys = await hub.apiKeys()
