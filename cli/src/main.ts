@@ -2,7 +2,7 @@
 // failure ends as one line on stderr ("pgstack <command>: what — how to fix it") and a non-zero
 // exit code: 1 for a failure, 2 for bad usage.
 import { readFileSync } from 'node:fs'
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { CliError, errorLine } from './errors.ts'
 import { createOutput, type Output } from './output.ts'
 import { loadProject, type Project } from './project.ts'
@@ -33,8 +33,8 @@ function commandPath(command: Command): string {
   return names.join(' ')
 }
 
-const int = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new CliError(`${name} must be a whole number, not "${value}"`, undefined, 2)
+const int = (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('it must be a whole number.')
   return Number(value)
 }
 
@@ -44,7 +44,10 @@ export function buildProgram(): Command {
     .version(version, '-v, --version', 'print the version')
     .option('-C, --cwd <dir>', 'run in this app folder instead of the current one')
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'pgstack: ')) })
+    .configureOutput({
+      // one line: commander puts its suggestion on a line of its own
+      outputError: (text, write) => write(`${text.replace(/^error: /, 'pgstack: ').replace(/\n\(Did you mean (.*)\)/, ' (did you mean $1)').trimEnd()}\n`),
+    })
     .exitOverride((error: CommanderError) => {
       // --help and --version end with 0; usage errors (one line already printed) with 2
       process.exit(error.exitCode === 0 ? 0 : 2)
@@ -115,7 +118,7 @@ export function buildProgram(): Command {
     .command('keys')
     .description('show the anon and service keys of the current JWT secret; --rotate makes a new secret, the old one accepted for a grace period')
     .option('--rotate', 'generate a new secret (every hub of the database takes it at once)')
-    .option('--grace <seconds>', 'how long tokens of the old secret stay valid after --rotate', int('--grace'), 86_400)
+    .option('--grace <seconds>', 'how long tokens of the old secret stay valid after --rotate', int, 86_400)
     .addOption(dbUrl())
     .option('--json', 'print the keys as JSON')
     .action(async (_opts, command: Command) =>
@@ -129,9 +132,9 @@ export function buildProgram(): Command {
     .option('--params <json>', 'its parameters, a JSON array (default: every feed of the query)')
     .option('--role <role>', 'only the feeds of this role')
     .option('--claims <json>', 'only the feeds with these JWT claims (a JSON object)')
-    .option('--feed <id>', 'only this feed', int('--feed'))
-    .option('--from <seq>', 'first sequence number to show', int('--from'))
-    .option('--to <seq>', 'last sequence number to show', int('--to'))
+    .option('--feed <id>', 'only this feed', int)
+    .option('--from <seq>', 'first sequence number to show', int)
+    .option('--to <seq>', 'last sequence number to show', int)
     .option('--follow', 'keep printing new deltas as they are logged (Ctrl-C stops)')
     .option('--verify', 'rebuild the rows from the snapshot plus every delta and compare them with a fresh SELECT; exit 1 on a difference')
     .addOption(dbUrl())

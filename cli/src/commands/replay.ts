@@ -56,10 +56,12 @@ export async function replay(project: Project, name: string, options: ReplayOpti
       throw new CliError(`${feeds.length} feeds of ${name} match (${feeds.map((f) => f.id).join(', ')})`, 'pick one with --feed, --params, --role or --claims to follow', 2)
     }
     let failures = 0
+    const results: unknown[] = []
+    const collect: Output = { ...out, result: (value) => results.push(value) }
     for (const feed of feeds) {
       let history = await readHistory(client, feed)
       if (!options.verify) {
-        printHistory(history, options, out)
+        printHistory(history, options, collect)
         continue
       }
       let verdict = await verify(client, history)
@@ -69,9 +71,10 @@ export async function replay(project: Project, name: string, options: ReplayOpti
         history = await readHistory(client, feed)
         verdict = await verify(client, history)
       }
-      printVerdict(history, verdict, out)
+      printVerdict(history, verdict, collect)
       if (!verdict.ok) failures++
     }
+    if (!options.follow || results.length) out.result({ query: name, feeds: results })
     if (options.follow) await follow(client, feeds[0]!, options, out)
     if (failures) throw new CliError(`${failures} of ${feeds.length} feed${feeds.length > 1 ? 's' : ''} of ${name} failed verification`)
   } finally {
@@ -79,8 +82,15 @@ export async function replay(project: Project, name: string, options: ReplayOpti
   }
 }
 
+/** The claims a reader tells users apart by; the rest counted (--json has them all). */
+function describeClaims(claims: Record<string, unknown>): string {
+  const shown = Object.fromEntries(['sub', 'email', 'role'].filter((k) => k in claims).map((k) => [k, claims[k]]))
+  const more = Object.keys(claims).length - Object.keys(shown).length
+  return `${JSON.stringify(shown)}${more ? ` (+${more} more)` : ''}`
+}
+
 function describeFeed(feed: FeedInfo): string {
-  return `feed ${feed.id} of ${feed.query} — role ${feed.role}, params ${JSON.stringify(feed.params)}, claims ${JSON.stringify(feed.claims)}`
+  return `feed ${feed.id} of ${feed.query} — role ${feed.role}, params ${JSON.stringify(feed.params)}, claims ${describeClaims(feed.claims)}`
 }
 
 function inRange(seq: number, options: ReplayOptions): boolean {

@@ -8,7 +8,7 @@ import { applyProject } from '../apply-project.ts'
 import { withDatabase, type DatabaseTarget } from '../database.ts'
 import { CliError } from '../errors.ts'
 import { fromJsonText } from '../live-test/exact-json.ts'
-import { FormatError, parseLiveTest, recordObserved } from '../live-test/format.ts'
+import { FormatError, parseLiveTest, recordObserved, type LiveTest } from '../live-test/format.ts'
 import { runLiveTest } from '../live-test/run.ts'
 import { TapWriter } from '../live-test/tap.ts'
 import type { Output } from '../output.ts'
@@ -32,16 +32,30 @@ function databaseUrl(url: string, database: string): string {
 export async function test(project: Project, args: string[], options: { update?: boolean; dbUrl?: string }, out: Output): Promise<void> {
   const files = args.length ? args.map((file) => resolve(process.cwd(), file)) : findTestFiles(project.testsDir)
   if (!files.length) throw new CliError(`no test files: none given and no *.live.yaml under ${relative(process.cwd(), project.testsDir) || '.'}/`, 'write one (docs/live-tests.md) or name the files')
-  for (const file of files) {
+  // every file read before any database starts: a malformed one is one line, at once
+  const tests = files.map((file) => {
+    const name = relative(project.dir, file)
     if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`${file} is not a file`, undefined, 2)
-  }
+    try {
+      return { file, name, test: parseLiveTest(readFileSync(file, 'utf8')) }
+    } catch (error) {
+      if (!(error instanceof FormatError)) throw error
+      throw new CliError(`${name} is not a valid test file: ${error.message}`, 'see docs/live-tests.md for the format', 2)
+    }
+  })
   // never DATABASE_URL or dev's cluster by default: test databases go only where asked
   const target = options.dbUrl ? { url: options.dbUrl, source: '--db-url' } : null
-  const failed = target ? await runAll(project, target, files, options, out) : await withThrowawayCluster(out.progress, (cluster) => runAll(project, { url: cluster.adminUrl(), source: 'a throwaway PostgreSQL' }, files, options, out))
+  const failed = target ? await runAll(project, target, tests, options, out) : await withThrowawayCluster(out.progress, (cluster) => runAll(project, { url: cluster.adminUrl(), source: 'a throwaway PostgreSQL' }, tests, options, out))
   if (failed) throw new CliError(`${failed} check${failed > 1 ? 's' : ''} failed`)
 }
 
-async function runAll(project: Project, server: DatabaseTarget, files: string[], options: { update?: boolean }, out: Output): Promise<number> {
+interface TestFile {
+  file: string
+  name: string
+  test: LiveTest
+}
+
+async function runAll(project: Project, server: DatabaseTarget, tests: TestFile[], options: { update?: boolean }, out: Output): Promise<number> {
   const run = `pgstack_test_${randomBytes(4).toString('hex')}`
   const template = `${run}_template`
   const admin = (sql: string) => withDatabase(server, (client) => client.query(sql))
@@ -52,16 +66,7 @@ async function runAll(project: Project, server: DatabaseTarget, files: string[],
     const applied = await applyProject(project, templateTarget, out.progress)
     const broken = applied.live.filter((o) => o.action === 'failed')
     for (const b of broken) tap.comment(`live query ${b.name} is not defined: ${b.error}`)
-    for (const [i, file] of files.entries()) {
-      const name = relative(project.dir, file)
-      let parsed
-      try {
-        parsed = parseLiveTest(readFileSync(file, 'utf8'))
-      } catch (error) {
-        if (!(error instanceof FormatError)) throw error
-        tap.fileFailed(name, `${name} is not a valid test file: ${error.message} (format: docs/live-tests.md)`)
-        continue
-      }
+    for (const [i, { file, name, test: parsed }] of tests.entries()) {
       const database = `${run}_${i + 1}`
       await admin(`CREATE DATABASE ${database} TEMPLATE ${template}`)
       await admin(`ALTER DATABASE ${database} SET timezone TO 'UTC'`)

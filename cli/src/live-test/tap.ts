@@ -48,10 +48,6 @@ export class TapWriter {
     this.write(block.join('\n'))
   }
 
-  fileFailed(file: string, message: string): void {
-    this.point(file, { name: 'the file', ok: false, expected: null, actual: '', error: message })
-  }
-
   end(): void {
     this.write(`1..${this.count}`)
     this.write(`# ${this.passed} passed, ${this.failed} failed`)
