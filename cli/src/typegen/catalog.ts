@@ -118,7 +118,7 @@ SELECT n.nspname AS schema, p.proname AS name, pg_temp.type_ref(p.prorettype) AS
  ORDER BY n.nspname, p.proname, p.oid`
 
 const ENUMS = `
-SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
+SELECT n.nspname AS schema, t.typname AS name, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_enum e ON e.enumtypid = t.oid
  WHERE n.nspname = ANY ($1) GROUP BY n.nspname, t.typname ORDER BY 1, 2`
 

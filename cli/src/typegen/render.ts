@@ -27,6 +27,9 @@ export function renderTypes(catalog: Catalog, schemas: string[]): string {
     if (type.kind === 'c' && compositeNames.has(`${type.schema}.${type.name}`)) {
       return `Database[${JSON.stringify(type.schema)}]["CompositeTypes"][${JSON.stringify(type.name)}]`
     }
+    // a table's or view's row type (RETURNS SETOF books): its Row
+    const relation = type.kind === 'c' && included.has(type.schema) && catalog.relations.find((r) => r.schema === type.schema && r.name === type.name)
+    if (relation) return `Database[${JSON.stringify(type.schema)}][${JSON.stringify(relation.kind === 'table' ? 'Tables' : 'Views')}][${JSON.stringify(type.name)}]["Row"]`
     if (type.name === 'bool') return 'boolean'
     if (NUMBER.has(type.name)) return 'number'
     if (STRING.has(type.name) || type.kind === 'r' || type.kind === 'm') return 'string'
