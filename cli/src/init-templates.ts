@@ -146,9 +146,9 @@ const arrived = new Promise((resolve, reject) => {
 const inserted = await pgstack.from('todos').insert({ title }).select().single()
 if (inserted.error) throw new Error(\`insert failed: \${inserted.error.message}\`)
 const rows = await arrived
-console.log(JSON.stringify({ email, todo: inserted.data, live: rows }))
 active.close()
 pgstack.close()
+console.log(JSON.stringify({ email, todo: inserted.data, live: rows }))
 `,
     'web/index.html': `<!doctype html>
 <html lang="en">
