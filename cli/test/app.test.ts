@@ -117,7 +117,7 @@ t.test('dev, a client that sees its todo arrive live, and the rest of the comman
 
   // the feed lingers after the client left: its history checks out against a fresh SELECT
   const verify = await npx(['replay', 'active_todos', '--verify'])
-  t.match(verify.stdout, /^ok  feed \d+ of active_todos — role authenticated, params \[false\], claims \{"sub":"[0-9a-f-]+","email":"new-user@example\.com","role":"authenticated"\}/)
+  t.match(verify.stdout, /^ok {2}feed \d+ of active_todos — role authenticated, params \[false\], claims \{"sub":"[0-9a-f-]+","email":"new-user@example\.com","role":"authenticated"\}/)
 
   // a new migration while dev runs is applied; a broken live query is reported and the stack serves on
   writeFileSync(join(app, 'migrations', '99990101000000_tags.sql'), 'create table public.tags (id int primary key, name text not null);\n')
@@ -152,7 +152,7 @@ await pgstack.from('tags').insert({ id: 1, name: 'home' })
   writeFileSync(join(app, 'tests', 'broken.live.yaml'), readFileSync(join(app, 'tests', 'active_todos.live.yaml'), 'utf8').replace('title: "ann: milk"', 'title: "ann: bread"'))
   const failed = await npx(['test'], { ok: false })
   t.equal(failed.code, 1)
-  t.match(failed.stdout, /not ok \d+ - tests\/broken\.live\.yaml: step 1: .* → rows\n  ---\n  diff: \|\n    --- expected\n    \+\+\+ actual\n    @@ -1,1 \+1,1 @@\n    -\{"id": 1, "done": false, "title": "ann: bread", "created_at": "2026-01-01T00:00:00\+00:00"\}\n    \+\{"id": 1, "done": false, "title": "ann: milk", "created_at": "2026-01-01T00:00:00\+00:00"\}/)
+  t.match(failed.stdout, /not ok \d+ - tests\/broken\.live\.yaml: step 1: .* → rows\n {2}---\n {2}diff: \|\n {4}--- expected\n {4}\+\+\+ actual\n {4}@@ -1,1 \+1,1 @@\n {4}-\{"id": 1, "done": false, "title": "ann: bread", "created_at": "2026-01-01T00:00:00\+00:00"\}\n {4}\+\{"id": 1, "done": false, "title": "ann: milk", "created_at": "2026-01-01T00:00:00\+00:00"\}/)
 
   // keys: the same as .env; a rotation keeps the old key valid for its grace, new keys in .env
   const shown = JSON.parse((await npx(['keys', '--json'])).stdout) as { anon_key: string }

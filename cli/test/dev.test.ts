@@ -94,7 +94,7 @@ t.test('PostgreSQL killed under dev: a clear message, and the next dev recovers'
   await until(run, 'pgStack is up')
   process.kill(postmasterPid(dir), 'SIGKILL')
   t.equal(await run.exited, 1)
-  t.match(run.output(), /PostgreSQL stopped unexpectedly .*Run `npm run dev` again/)
+  t.match(run.output(), /PostgreSQL stopped unexpectedly .*Run the same command again to restart it/)
 
   const next = startDev(dir)
   t.teardown(() => next.child.kill('SIGKILL'))

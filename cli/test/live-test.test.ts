@@ -72,7 +72,7 @@ t.test('a good file passes: TAP, every check ok', async (t) => {
 t.test('a broken file fails with its diff; the good one beside it still passes', async (t) => {
   const ran = await run()
   t.equal(ran.code, 1)
-  t.match(ran.stdout, /not ok 2 - tests\/broken\.live\.yaml: step 1: insert into ledger .* → rows\n  ---\n  diff: \|\n    --- expected\n    \+\+\+ actual\n    @@ -1,2 \+1,2 @@\n     \{"id": 9007199254740993, "memo": "ünïcødé", "amount": 1234567890123456789012345\.50\}\n    -\{"id": 2, "memo": "too", "amount": 2\}\n    \+\{"id": 2, "memo": "two", "amount": 2\}\n  \.\.\.\n/)
+  t.match(ran.stdout, /not ok 2 - tests\/broken\.live\.yaml: step 1: insert into ledger .* → rows\n {2}---\n {2}diff: \|\n {4}--- expected\n {4}\+\+\+ actual\n {4}@@ -1,2 \+1,2 @@\n {5}\{"id": 9007199254740993, "memo": "ünïcødé", "amount": 1234567890123456789012345\.50\}\n {4}-\{"id": 2, "memo": "too", "amount": 2\}\n {4}\+\{"id": 2, "memo": "two", "amount": 2\}\n {2}\.\.\.\n/)
   t.match(ran.stdout, /# 7 passed, 1 failed\n$/)
   t.match(ran.stderr, /pgstack test: 1 check failed\n$/)
 })
@@ -95,6 +95,6 @@ t.test('a step whose SQL fails, and a query that does not exist, are failures wi
   writeFileSync(join(app, 'tests', 'step.live.yaml'), 'query: { sql: select id from ledger order by id }\nsteps:\n  - sql: insert into nowhere values (1)\n    rows: []\n')
   const ran = await run('tests/errors.live.yaml', 'tests/step.live.yaml')
   t.equal(ran.code, 1)
-  t.match(ran.stdout, /not ok 1 - tests\/errors\.live\.yaml: subscribe\n  ---\n  error: "subscribing failed: live query \\"no_such_query\\" does not exist"/)
-  t.match(ran.stdout, /not ok 3 - tests\/step\.live\.yaml: step 1: insert into nowhere values \(1\)\n  ---\n  error: "the step's SQL failed: relation \\"nowhere\\" does not exist"/)
+  t.match(ran.stdout, /not ok 1 - tests\/errors\.live\.yaml: subscribe\n {2}---\n {2}error: "subscribing failed: live query \\"no_such_query\\" does not exist"/)
+  t.match(ran.stdout, /not ok 3 - tests\/step\.live\.yaml: step 1: insert into nowhere values \(1\)\n {2}---\n {2}error: "the step's SQL failed: relation \\"nowhere\\" does not exist"/)
 })

@@ -56,7 +56,7 @@ t.test('a failing statement rolls its whole file back and is named with its posi
   t.match(up.stderr, /^Applying migrations\/20_broken\.sql\npgstack migrate up: migrations\/20_broken\.sql, statement 3 \(line 5\): function frob\(integer\) does not exist \[42883\] at line 5, column 17: rolled back, nothing of this file was applied; fix it and run again\n$/)
   t.same(await sql("SELECT to_regclass('half') AS half"), [{ half: null }], 'the first statement was rolled back')
   const status = await run('migrate', 'status')
-  t.match(status.stdout, /pending  migrations\/20_broken\.sql/)
+  t.match(status.stdout, /pending {2}migrations\/20_broken\.sql/)
   t.match(status.stdout, /1 pending: run `pgstack migrate up`/)
 
   write('20_broken.sql', 'create table half (id int;\n')

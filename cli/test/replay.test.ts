@@ -49,8 +49,8 @@ t.test('the history of one feed, step by step, with the rows after each', async 
   t.match(text.stdout, '"amount": 1234567890123456789012345.50')
   t.match(text.stdout, /seq 3 — .* — 1 update\n/)
   // the order moved: 0.5 now sorts after 2, by the query's ORDER BY
-  t.match(text.stdout, /seq 3 .*\n.*\n    rows: \[\{"id": 3, .*\}, \{"id": 9007199254740993, .*"amount": 0\.5\}\] \(2\)/)
-  t.match(text.stdout, /seq 4 — .* — 1 delete\n    ops:  \[\{"op": "delete", "key": "\[3\]"\}\]\n    rows: \[\{"id": 9007199254740993, "body": "ünï", "amount": 0\.5\}\] \(1\)/)
+  t.match(text.stdout, /seq 3 .*\n.*\n {4}rows: \[\{"id": 3, .*\}, \{"id": 9007199254740993, .*"amount": 0\.5\}\] \(2\)/)
+  t.match(text.stdout, /seq 4 — .* — 1 delete\n {4}ops: {2}\[\{"op": "delete", "key": "\[3\]"\}\]\n {4}rows: \[\{"id": 9007199254740993, "body": "ünï", "amount": 0\.5\}\] \(1\)/)
   const window = await run('replay', 'notes', '--claims', JSON.stringify({ sub: ann }), '--from', '2', '--to', '3', '--json')
   t.same(JSON.parse(window.stdout).feeds[0].steps.map((s: { seq: number }) => s.seq), [2, 3])
   const both = await run('replay', 'notes', '--json')
@@ -60,8 +60,8 @@ t.test('the history of one feed, step by step, with the rows after each', async 
 t.test('--verify: consistent feeds pass', async (t) => {
   const ran = await run('replay', 'notes', '--verify')
   t.equal(ran.code, 0, ran.stdout + ran.stderr)
-  t.match(ran.stdout, /^ok  feed \d+ of notes — role authenticated, params \[\], claims \{"sub":"[0-]+a","role":"authenticated"\}: base seq 0 \+ 4 deltas = seq 4, 1 rows$/m)
-  t.match(ran.stdout, /^ok  feed \d+ of notes .*0000000b".*: base seq 0 \+ 1 deltas = seq 1, 1 rows$/m)
+  t.match(ran.stdout, /^ok {2}feed \d+ of notes — role authenticated, params \[\], claims \{"sub":"[0-]+a","role":"authenticated"\}: base seq 0 \+ 4 deltas = seq 4, 1 rows$/m)
+  t.match(ran.stdout, /^ok {2}feed \d+ of notes .*0000000b".*: base seq 0 \+ 1 deltas = seq 1, 1 rows$/m)
 })
 
 t.test('pruned deltas are folded into the base, and the history still verifies', async (t) => {
@@ -83,10 +83,10 @@ t.test('--verify fails on a corrupted delta and names the rows that differ', asy
   await admin.query(`UPDATE pgr.delta_log SET ops = '[]' WHERE feed_id = $1 AND seq = 4`, [feedId])
   const ran = await run('replay', 'notes', '--verify')
   t.equal(ran.code, 1)
-  t.match(ran.stdout, /^FAILED  feed \d+ of notes .*0000000a"/m)
+  t.match(ran.stdout, /^FAILED {2}feed \d+ of notes .*0000000a"/m)
   t.match(ran.stdout, /the rows rebuilt from the base \(seq 2\) and 2 deltas differ from the feed's stored rows at seq 4/)
   t.match(ran.stdout, /\+ extra: {3}\{"id": 3, "body": "second", "amount": 2\}/)
-  t.match(ran.stdout, /^ok  feed \d+ of notes .*0000000b"/m, 'the other feed still passes')
+  t.match(ran.stdout, /^ok {2}feed \d+ of notes .*0000000b"/m, 'the other feed still passes')
   t.match(ran.stderr, /^pgstack replay: 1 of 2 feeds of notes failed verification\n$/)
 })
 

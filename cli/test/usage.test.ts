@@ -12,12 +12,9 @@ t.teardown(() => rmSync(work, { recursive: true, force: true }))
 const noDatabase = { DATABASE_URL: undefined, PGSTACK_ADMIN_DATABASE_URL: undefined, PGSTACK_JWT_SECRET: undefined }
 const run = (args: string[], cwd = work, env: Record<string, string | undefined> = {}) => pgstack(args, { cwd, env: { ...noDatabase, ...env } })
 
-/** Exactly one line on stderr, nothing on stdout. */
-interface Asserts {
-  equal(found: unknown, wanted: unknown, message?: string): boolean
-  match(found: unknown, pattern: unknown, message?: string): boolean
-}
+type Asserts = Pick<typeof t, 'equal' | 'match'>
 
+/** Exactly one line on stderr, nothing on stdout. */
 function oneLine(t: Asserts, ran: { stdout: string; stderr: string }, pattern: RegExp) {
   t.equal(ran.stdout, '', 'nothing on stdout')
   t.equal(ran.stderr.trim().split('\n').length, 1, `one line: ${ran.stderr.trim()}`)

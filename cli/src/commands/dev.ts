@@ -31,6 +31,7 @@ export async function dev(project: Project): Promise<void> {
   const env = project.env
   let cluster: RunningCluster | undefined
   let hub: Hub | undefined
+  // eslint-disable-next-line prefer-const -- set once the stack is up; shutdown reads it before that
   let watcher: { close(): Promise<void> } | undefined
   let stopping = false
 
