@@ -95,7 +95,7 @@ export async function requireReactive(client: pg.Client, target: DatabaseTarget)
   const status = await reactiveStatus(client)
   const where = `the database from ${target.source}`
   if (!status.available && !status.installed) {
-    throw new CliError(`${where} has no pg_reactive extension`, 'install it on that server (docs/installation.md: "An existing PostgreSQL") or use the pgstack-postgres image')
+    throw new CliError(`${where} has no pg_reactive extension`, 'install it on that server (docs/installation.md: "An existing PostgreSQL") or use the db container of the compose.yml that pgstack init writes')
   }
   if (!status.preloaded) {
     throw new CliError(`${where} has pg_reactive but does not preload it`, "add pg_reactive to shared_preload_libraries in postgresql.conf and restart PostgreSQL")

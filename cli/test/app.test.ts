@@ -39,6 +39,9 @@ async function sh(file: string, args: string[], options: { cwd?: string; env?: R
   }
 }
 const npx = (args: string[], options: { env?: Record<string, string | undefined>; ok?: boolean } = {}) => sh('npx', ['--no', '--', 'pgstack', ...args], options)
+// The long-running commands run from the bin npx resolves to, so that Ctrl-C (SIGINT) reaches
+// pgstack itself: npm exec does not pass a signal sent to it alone on to its child.
+const bin = () => join(app, 'node_modules', '.bin', 'pgstack')
 
 function spawnInApp(file: string, args: string[], extra: Record<string, string | undefined> = {}) {
   const [command, argv] = userCommand(file, args)
@@ -97,10 +100,12 @@ t.test('init in an empty folder, then npm install', async (t) => {
   await sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', cliTarball, sdkTarball])
   t.same(readdirSync(join(app, 'node_modules', '@pgstack')).sort(), ['cli', 'sdk'])
   t.equal((await npx(['--version'])).stdout.trim(), JSON.parse(readFileSync(join(root, 'cli', 'package.json'), 'utf8')).version)
+  const help = (await npx(['--help'])).stdout
+  for (const command of ['init', 'dev', 'start', 'migrate', 'gen', 'keys', 'replay', 'test']) t.match(help, new RegExp(`^  ${command}\\b`, 'm'), `--help lists ${command}`)
 })
 
 t.test('dev, a client that sees its todo arrive live, and the rest of the commands', async (t) => {
-  const dev = spawnInApp('npx', ['--no', '--', 'pgstack', 'dev'], { PORT: '0' })
+  const dev = spawnInApp(bin(), ['dev'], { PORT: '0' })
   t.teardown(() => dev.child.kill('SIGKILL'))
   const [, url] = await dev.until(/API URL: +(http:\S+)/)
   await dev.until(/pgStack is up/)
@@ -168,7 +173,7 @@ await pgstack.from('tags').insert({ id: 1, name: 'home' })
 
   // production mode against the same database: the compiled server
   const { databaseUrl } = JSON.parse(readFileSync(join(app, '.pgstack', 'stack.json'), 'utf8')) as { databaseUrl: string }
-  const start = spawnInApp('npx', ['--no', '--', 'pgstack', 'start'], {
+  const start = spawnInApp(bin(), ['start'], {
     DATABASE_URL: databaseUrl,
     PORT: '0',
     PGSTACK_AUTH_SITE_URL: 'http://localhost:5173',

@@ -119,7 +119,7 @@ export async function dev(project: Project): Promise<void> {
       if (watched.isAlive() || stopping) return
       clearInterval(watch)
       console.error(
-        `pgstack dev: PostgreSQL stopped unexpectedly (see ${watched.logFile}); the stack is shutting down. Run \`npm run dev\` again to restart it.`,
+        `pgstack dev: PostgreSQL stopped unexpectedly (see ${watched.logFile}); the stack is shutting down. Run the same command again to restart it.`,
       )
       void shutdown(1)
     }, 500)
