@@ -6,12 +6,13 @@
 // `start` serves the compiled server against the same database. No command runs from this
 // checkout: everything comes from the installed @pgstack/cli.
 import t from 'tap'
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { userCommand, userEnv } from '@pgstack/infra/testing'
+import { spawnCommand, type Running } from './pgstack-process.ts'
 
 t.setTimeout(1_200_000)
 const root = join(import.meta.dirname, '..', '..')
@@ -43,29 +44,12 @@ const npx = (args: string[], options: { env?: Record<string, string | undefined>
 // pgstack itself: npm exec does not pass a signal sent to it alone on to its child.
 const bin = () => join(app, 'node_modules', '.bin', 'pgstack')
 
-function spawnInApp(file: string, args: string[], extra: Record<string, string | undefined> = {}) {
-  const [command, argv] = userCommand(file, args)
-  const child = spawn(command, argv, { cwd: app, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk))
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code: number | null) => resolve(code)))
-  let done = false
-  void exited.then(() => (done = true))
-  return {
-    child,
-    output: () => output,
-    exited,
-    async until(pattern: RegExp, ms = 180_000): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + ms
-      for (;;) {
-        const match = output.match(pattern)
-        if (match) return match
-        if (done || Date.now() > deadline) throw new Error(`no ${pattern} from ${file} ${args.join(' ')}:\n${output}`)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    },
-  }
+const spawnInApp = (file: string, args: string[], extra: Record<string, string | undefined> = {}) => spawnCommand(file, args, { cwd: app, env: { ...noDatabase, ...extra } })
+
+/** Waits for `pattern` in a running command's output and returns its match. */
+async function waitFor(running: Running, pattern: RegExp, ms = 180_000): Promise<RegExpMatchArray> {
+  await running.until(pattern, ms)
+  return running.output().match(pattern)!
 }
 
 const readEnv = () =>
@@ -107,8 +91,8 @@ t.test('init in an empty folder, then npm install', async (t) => {
 t.test('dev, a client that sees its todo arrive live, and the rest of the commands', async (t) => {
   const dev = spawnInApp(bin(), ['dev'], { PORT: '0' })
   t.teardown(() => dev.child.kill('SIGKILL'))
-  const [, url] = await dev.until(/API URL: +(http:\S+)/)
-  await dev.until(/pgStack is up/)
+  const [, url] = await waitFor(dev, /API URL: +(http:\S+)/)
+  await waitFor(dev, /pgStack is up/)
   t.match(dev.output(), /Applying migrations\/\d+_create_todos\.sql\nLive query active_todos defined \(live\/active_todos\.sql\)/)
   const keys = readEnv()
   t.match(dev.output(), `anon key:     ${keys.PGSTACK_ANON_KEY}`, 'dev prints the keys of .env')
@@ -126,9 +110,9 @@ t.test('dev, a client that sees its todo arrive live, and the rest of the comman
 
   // a new migration while dev runs is applied; a broken live query is reported and the stack serves on
   writeFileSync(join(app, 'migrations', '99990101000000_tags.sql'), 'create table public.tags (id int primary key, name text not null);\n')
-  await dev.until(/Applying migrations\/99990101000000_tags\.sql/)
+  await waitFor(dev, /Applying migrations\/99990101000000_tags\.sql/)
   writeFileSync(join(app, 'live', 'broken.sql'), 'select id, nope from public.todos')
-  await dev.until(/Live query broken not defined: live\/broken\.sql: column "nope" does not exist \[42703\]/)
+  await waitFor(dev, /Live query broken not defined: live\/broken\.sql: column "nope" does not exist \[42703\]/)
   t.equal((await fetch(`${url}/health`)).status, 200, 'still serving')
   rmSync(join(app, 'live', 'broken.sql'))
 
@@ -180,7 +164,7 @@ await pgstack.from('tags').insert({ id: 1, name: 'home' })
     PGSTACK_AUTH_EXTERNAL_URL: 'http://localhost/auth/v1',
   })
   t.teardown(() => start.child.kill('SIGKILL'))
-  const [, startUrl] = await start.until(/pgStack listening on (http:\S+)/)
+  const [, startUrl] = await waitFor(start, /pgStack listening on (http:\S+)/)
   t.match(start.output(), /Production mode/)
   const health = (await (await fetch(`${startUrl}/health`)).json()) as { status: string; pg_reactive: string }
   t.equal(health.status, 'ok')

@@ -35,9 +35,14 @@ export interface Running {
 }
 
 export function spawnPgstack(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Running {
+  return spawnCommand(process.execPath, [PGSTACK_BIN, ...args], options)
+}
+
+/** Any long-running command, run as a user runs it (no NODE_OPTIONS of the test run). */
+export function spawnCommand(command: string, args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Running {
   const env = userEnv({ ...process.env, ...options.env })
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key]
-  const [file, argv] = userCommand(process.execPath, [PGSTACK_BIN, ...args])
+  const [file, argv] = userCommand(command, args)
   const child = spawn(file, argv, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout!.on('data', (chunk) => (output += chunk))
@@ -53,7 +58,7 @@ export function spawnPgstack(args: string[], options: { cwd: string; env?: Recor
       const deadline = Date.now() + ms
       const seen = () => (typeof text === 'string' ? output.includes(text) : text.test(output))
       while (!seen()) {
-        if (done || Date.now() > deadline) throw new Error(`no ${String(text)} from pgstack ${args.join(' ')}:\n${output}`)
+        if (done || Date.now() > deadline) throw new Error(`no ${String(text)} from ${command} ${args.join(' ')}:\n${output}`)
         await new Promise((r) => setTimeout(r, 100))
       }
     },
