@@ -136,8 +136,9 @@ const signedUp = await pgstack.auth.signUp({ email, password })
 if (signedUp.error) throw new Error(\`sign-up failed: \${signedUp.error.message}\`)
 
 const active = pgstack.live('active_todos', { params: [false] })
+let stop = () => {}
 const arrived = new Promise((resolve, reject) => {
-  active.subscribe((q) => {
+  stop = active.subscribe((q) => {
     if (q.state === 'error') reject(new Error(q.error?.message))
     console.log(\`[\${q.state}] \${q.rows.map((r) => r.title).join(', ') || '(no todos)'}\`)
     if (q.state === 'live' && q.rows.some((r) => r.title === title)) resolve(q.rows)
@@ -146,6 +147,7 @@ const arrived = new Promise((resolve, reject) => {
 const inserted = await pgstack.from('todos').insert({ title }).select().single()
 if (inserted.error) throw new Error(\`insert failed: \${inserted.error.message}\`)
 const rows = await arrived
+stop()
 active.close()
 pgstack.close()
 console.log(JSON.stringify({ email, todo: inserted.data, live: rows }))
@@ -180,7 +182,11 @@ function render(q) {
     const li = document.createElement('li')
     li.textContent = todo.title
     li.className = todo.done ? 'done' : ''
-    li.onclick = () => pgstack.from('todos').update({ done: true }).eq('id', todo.id)
+    li.onclick = async () => {
+      // a query builder sends its request when awaited
+      const { error } = await pgstack.from('todos').update({ done: true }).eq('id', todo.id)
+      if (error) $('state').textContent = error.message
+    }
     return li
   }))
 }
@@ -222,8 +228,7 @@ const context = await esbuild.context({
     build.onLoad({ filter: /.*/, namespace: 'config' }, () => ({ contents: \`export const config = \${JSON.stringify(config)}\`, loader: 'js' }))
   } }],
 })
-const port = Number(env.WEB_PORT ?? 5173)
-const { hosts } = await context.serve({ servedir: new URL('.', import.meta.url).pathname, host: '127.0.0.1', port })
+const { hosts, port } = await context.serve({ servedir: new URL('.', import.meta.url).pathname, host: '127.0.0.1', port: Number(env.WEB_PORT ?? 5173) })
 console.log(\`The page: http://\${hosts[0]}:\${port}/ (API \${config.url})\`)
 `,
     'tests/active_todos.live.yaml': `# A live-query test (pgstack test): setup SQL, a live query with the role and claims it runs

@@ -1,6 +1,7 @@
 // The whole path a new user takes, from packed tarballs and an empty folder: `pgstack init`,
 // `npm install`, `pgstack dev`; the app's client signs up, inserts a todo and sees it arrive on the
-// live query active_todos; dev applies a new migration and reports a broken live query while it
+// live query active_todos; the app's page in Chromium lists a todo as it is added, in a second
+// window too, and drops it when it is done; dev applies a new migration and reports a broken live query while it
 // keeps serving; `gen types` output compiles; `replay --verify` passes; `test` passes the scaffold's
 // file and fails a broken one with its diff; `keys --rotate` keeps the old key valid for its grace;
 // `start` serves the compiled server against the same database. No command runs from this
@@ -12,6 +13,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { userCommand, userEnv } from '@pgstack/infra/testing'
+import { launchBrowser } from '@pgstack/infra/browser'
+import type { Page } from 'playwright-core'
 import { spawnCommand, type Running } from './pgstack-process.ts'
 
 t.setTimeout(1_200_000)
@@ -103,6 +106,40 @@ t.test('dev, a client that sees its todo arrive live, and the rest of the comman
   const seen = JSON.parse(client.stdout.trim().split('\n').pop()!) as { todo: { id: number; title: string }; live: Array<{ title: string }> }
   t.equal(seen.todo.title, 'buy oat milk ✓')
   t.same(seen.live.map((row) => row.title), ['buy oat milk ✓'], 'the todo arrived on the live query')
+
+  // the page (npm run web): sign up, add a todo and see it listed; a second window of the same
+  // user adds one and the first shows it; marking one done takes it off both lists
+  const web = spawnInApp(process.execPath, ['web/serve.mjs'], { PGSTACK_URL: url, WEB_PORT: '0' })
+  t.teardown(() => web.child.kill('SIGKILL'))
+  const [, pageUrl] = await waitFor(web, /The page: (http:\S+)/)
+  const browser = await launchBrowser()
+  t.teardown(() => browser.close())
+  const titles = (page: Page) => page.$$eval('#todos li', (items) => items.map((li) => li.textContent))
+  const open = async () => {
+    const page = await browser.newPage()
+    await page.goto(pageUrl!)
+    await page.fill('#auth input[name=email]', 'page-user@example.com')
+    await page.fill('#auth input[name=password]', 'a long password')
+    await page.click('#auth button')
+    await page.waitForFunction(() => document.getElementById('state')!.textContent === 'live')
+    return page
+  }
+  const first = await open()
+  await first.fill('#add input[name=title]', 'from the page ✓')
+  await first.click('#add button')
+  await first.waitForFunction(() => document.querySelectorAll('#todos li').length === 1)
+  t.same(await titles(first), ['from the page ✓'], 'the new todo is listed')
+  const second = await open()
+  t.same(await titles(second), ['from the page ✓'], 'a second window of the same user lists it')
+  await second.fill('#add input[name=title]', 'from the second window')
+  await second.click('#add button')
+  await first.waitForFunction(() => document.querySelectorAll('#todos li').length === 2)
+  t.same(await titles(first), ['from the second window', 'from the page ✓'], "the second window's todo arrives in the first, newest first")
+  await first.click('#todos li:has-text("from the page ✓")')
+  await second.waitForFunction(() => document.querySelectorAll('#todos li').length === 1)
+  t.same(await titles(second), ['from the second window'], 'a todo marked done leaves the other window too')
+  await browser.close()
+  web.child.kill('SIGINT')
 
   // the feed lingers after the client left: its history checks out against a fresh SELECT
   const verify = await npx(['replay', 'active_todos', '--verify'])
