@@ -16,3 +16,10 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
     server.listen(port, host, () => server.close(() => resolve()))
   })
 }
+
+/** The server's PORT and HOST as the hub reads them (8080 on 127.0.0.1 by default), checked free. */
+export async function ensureServerPortFree(env: Record<string, string | undefined>): Promise<void> {
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT)
+  // a PORT that is not a port is the configuration's error to report, in its own words
+  if (Number.isInteger(port)) await ensurePortFree(env.HOST || '127.0.0.1', port)
+}

@@ -4,6 +4,7 @@
 import t from 'tap'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
 import { createTestDatabase } from '@pgstack/infra/testing'
@@ -114,4 +115,17 @@ t.test('a broken live query is named with its position; the others are defined',
   t.equal(redefined.code, 0, redefined.stderr)
   t.equal(JSON.parse(redefined.stdout).live[0].action, 'redefined')
   t.match(await sql("SELECT sql FROM pgr.live_queries WHERE name = 'notes'"), [{ sql: /length\(body\)/ }])
+})
+
+t.test('start: a port in use is one line, before any migration', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const { port } = taken.address() as AddressInfo
+  write('99_never.sql', 'create table never_applied (id int);\n')
+  const ran = await pgstack(['start'], { cwd: app, env: { ...env, PORT: String(port) } })
+  t.equal(ran.code, 1)
+  t.equal(ran.stderr.trim(), `pgstack start: port ${port} on 127.0.0.1 is in use: stop what listens there, or set PORT to another port`)
+  t.same(await sql("SELECT to_regclass('never_applied') IS NULL AS absent"), [{ absent: true }], 'nothing was applied')
+  rmSync(join(app, 'migrations', '99_never.sql'))
 })

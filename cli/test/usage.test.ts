@@ -3,6 +3,7 @@
 import t from 'tap'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { decodeJwt, jwtVerify } from 'jose'
 import { pgstack } from './pgstack-process.ts'
@@ -138,4 +139,16 @@ t.test('a malformed live-query test file: one line naming the problem', async (t
   }
   const none = await run(['test'], app)
   oneLine(t, none, /no test files: none given and no \*\.live\.yaml under/)
+})
+
+t.test('a port in use: dev says so in one line before PostgreSQL starts', async (t) => {
+  const taken = createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const { port } = taken.address() as AddressInfo
+  const app = mkdtempSync(join(work, 'port-'))
+  const ran = await run(['dev'], app, { PORT: String(port) })
+  t.equal(ran.code, 1)
+  oneLine(t, ran, new RegExp(`^pgstack dev: port ${port} on 127\\.0\\.0\\.1 is in use: stop what listens there, or set PORT to another port`))
+  t.notOk(readdirSync(app).includes('.pgstack') && readdirSync(join(app, '.pgstack')).some((entry) => /^(data|cluster)/.test(entry)), 'no cluster was created')
 })

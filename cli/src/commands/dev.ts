@@ -20,6 +20,7 @@ import { ensureStudioBuilt, STUDIO_ROOT } from '@pgstack/studio'
 import { applyProject, describeLive } from '../apply-project.ts'
 import { errorLine } from '../errors.ts'
 import { envKeysIssuedAt, type Project } from '../project.ts'
+import { ensureServerPortFree } from '../port.ts'
 import { loadSecrets, stateDir, writeStackInfo } from '../project-state.ts'
 
 const DEFAULT_DB_PORT = 54322
@@ -50,6 +51,8 @@ export async function dev(project: Project): Promise<void> {
 
   let adminUrl = env.PGSTACK_ADMIN_DATABASE_URL
   try {
+    // before PostgreSQL starts: a port in use is the first line, not the last after a minute
+    await ensureServerPortFree(env)
     let databaseUrl = env.DATABASE_URL
     adminUrl ??= databaseUrl
     let printableDbUrl = adminUrl

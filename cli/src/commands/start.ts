@@ -10,7 +10,7 @@ import { applyProject, describeLive } from '../apply-project.ts'
 import { connect, requireReactive } from '../database.ts'
 import { CliError } from '../errors.ts'
 import type { Output } from '../output.ts'
-import { ensurePortFree } from '../port.ts'
+import { ensureServerPortFree } from '../port.ts'
 import type { Project } from '../project.ts'
 
 export async function start(project: Project, options: { skipMigrations?: boolean }, out: Output): Promise<void> {
@@ -25,8 +25,7 @@ export async function start(project: Project, options: { skipMigrations?: boolea
   } finally {
     await client.end().catch(() => {})
   }
-  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT)
-  if (Number.isInteger(port)) await ensurePortFree(env.HOST || '127.0.0.1', port)
+  await ensureServerPortFree(env)
   if (!options.skipMigrations) {
     const { live } = await applyProject(project, admin, out.progress)
     for (const line of describeLive(live)) out.progress(line)
