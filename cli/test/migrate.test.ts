@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { createServer, type AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import pg from 'pg'
+import { startThrowawayCluster } from '@pgstack/infra'
 import { createTestDatabase } from '@pgstack/infra/testing'
 import { pgstack } from './pgstack-process.ts'
 
@@ -128,4 +129,16 @@ t.test('start: a port in use is one line, before any migration', async (t) => {
   t.equal(ran.stderr.trim(), `pgstack start: port ${port} on 127.0.0.1 is in use: stop what listens there, or set PORT to another port`)
   t.same(await sql("SELECT to_regclass('never_applied') IS NULL AS absent"), [{ absent: true }], 'nothing was applied')
   rmSync(join(app, 'migrations', '99_never.sql'))
+})
+
+t.test('start against a PostgreSQL that has pg_reactive installed but not preloaded: one line saying how to fix it', async (t) => {
+  const plain = await startThrowawayCluster('pgstack-no-preload-', { superuserPassword: 'no-preload', preloadLibraries: [] })
+  t.teardown(() => plain.dispose())
+  const ran = await pgstack(['start'], { cwd: app, env: { DATABASE_URL: plain.cluster.adminUrl(), PGSTACK_ADMIN_DATABASE_URL: undefined, PORT: '0' } })
+  t.equal(ran.code, 1)
+  t.equal(
+    ran.stderr.trim(),
+    'pgstack start: the database from DATABASE_URL has pg_reactive but does not preload it: add pg_reactive to shared_preload_libraries in postgresql.conf and restart PostgreSQL',
+  )
+  t.equal(ran.stdout, '')
 })
