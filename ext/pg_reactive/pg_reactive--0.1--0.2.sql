@@ -1162,25 +1162,24 @@ $$;
 -- a feed's first rows are the one INSERT into feed_result (pgr._attach); later passes UPDATE
 CREATE TRIGGER keep_base AFTER INSERT ON pgr.feed_result FOR EACH ROW EXECUTE FUNCTION pgr._keep_base();
 
--- Drops deltas older than the retention, folding each into its feed's base first, in order
--- (pgr.apply, delta by delta, as a consumer applies them); a base that does not reach the
--- delta (a feed from before feed_base existed) is left as it is.
+-- Drops deltas older than the retention and folds them into their feeds' bases: per feed, one
+-- pgr.apply of all its pruned ops in order (what a consumer applying them delta by delta gets),
+-- so a housekeeping pass costs one rebuild of each base, not one per delta. A base that does not
+-- reach the first pruned delta (a feed from before feed_base existed) is left as it is.
 CREATE FUNCTION pgr._prune_log(retention interval) RETURNS void
-  LANGUAGE plpgsql SET search_path = pg_catalog
+  LANGUAGE sql SET search_path = pg_catalog
   AS $$
-DECLARE
-  d record;
-BEGIN
-  FOR d IN
-    SELECT l.feed_id, l.seq, l.ops, q.key
-      FROM pgr.delta_log l JOIN pgr.feed x ON x.id = l.feed_id JOIN pgr.live_query q ON q.id = x.query_id
-     WHERE l.created_at < now() - retention
-     ORDER BY l.feed_id, l.seq
-  LOOP
-    UPDATE pgr.feed_base b SET rows = pgr.apply(b.rows, d.ops, d.key), seq = d.seq
-     WHERE b.feed_id = d.feed_id AND b.seq = d.seq - 1;
-    DELETE FROM pgr.delta_log l WHERE l.feed_id = d.feed_id AND l.seq = d.seq;
-  END LOOP;
-END
+  WITH pruned AS (
+    DELETE FROM pgr.delta_log WHERE created_at < now() - retention
+    RETURNING feed_id, seq, ops
+  ), folded AS (
+    SELECT p.feed_id, min(p.seq) AS first_seq, max(p.seq) AS last_seq,
+           coalesce(jsonb_agg(e.op ORDER BY p.seq, e.n) FILTER (WHERE e.op IS NOT NULL), '[]') AS ops
+      FROM pruned p LEFT JOIN LATERAL jsonb_array_elements(p.ops) WITH ORDINALITY e(op, n) ON true
+     GROUP BY p.feed_id
+  )
+  UPDATE pgr.feed_base b SET rows = pgr.apply(b.rows, f.ops, q.key), seq = f.last_seq
+    FROM folded f JOIN pgr.feed x ON x.id = f.feed_id JOIN pgr.live_query q ON q.id = x.query_id
+   WHERE b.feed_id = f.feed_id AND b.seq = f.first_seq - 1;
 $$;
 REVOKE EXECUTE ON FUNCTION pgr._prune_log(interval), pgr._keep_base() FROM PUBLIC;
