@@ -82,9 +82,10 @@ volumes:
   db-data:
 `,
     Dockerfile: `# This app's server: the compiled pgStack server from @pgstack/cli, with migrations/ and live/.
+# (*.tgz: packages installed from tarballs in this folder, \`npm install ./pgstack-cli-….tgz\`.)
 FROM node:20-bookworm-slim
 WORKDIR /app
-COPY package.json package-lock.json* ./
+COPY package.json package-lock.json* *.tgz ./
 RUN npm install --omit=dev --no-audit --no-fund
 COPY migrations migrations
 COPY live live

@@ -44,7 +44,7 @@ const types = join(work, 'database.types.ts')
 const generated = await pgstack(['gen', 'types', '--db-url', db.adminUrl, '--out', types], { cwd: work })
 
 t.test('the generated file has Supabase’s shape', async (t) => {
-  t.equal(generated.code, 0, generated.stderr)
+  t.equal(generated.code, 0, `exit 0`, { stdout: generated.stdout, stderr: generated.stderr })
   const text = readFileSync(types, 'utf8')
   t.match(text, /mood: "happy" \| "sad" \| "ok"/)
   t.match(text, /address: \{\n\s+street: string \| null\n\s+zip: number \| null/)

@@ -64,7 +64,7 @@ async function databases(): Promise<string[]> {
 
 t.test('a good file passes: TAP, every check ok', async (t) => {
   const ran = await run('tests/good.live.yaml')
-  t.equal(ran.code, 0, ran.stdout + ran.stderr)
+  t.equal(ran.code, 0, `exit 0`, { stdout: ran.stdout, stderr: ran.stderr })
   t.match(ran.stdout, /^TAP version 14\n# tests\/good\.live\.yaml\nok 1 - tests\/good\.live\.yaml: rows after subscribing\nok 2 - tests\/good\.live\.yaml: step 1: insert into ledger .* → rows\nok 3 - .*step 2: update ledger .* → deltas\nok 4 - .*step 3: insert into ledger .* → rows\n1\.\.4\n# 4 passed, 0 failed\n$/)
   t.same(await databases(), [], 'the test databases are gone')
 })
@@ -79,7 +79,7 @@ t.test('a broken file fails with its diff; the good one beside it still passes',
 
 t.test('--update writes what was observed, and the file passes after', async (t) => {
   const updated = await run('tests/broken.live.yaml', '--update')
-  t.equal(updated.code, 0, updated.stdout)
+  t.equal(updated.code, 0, `exit 0`, { stdout: updated.stdout, stderr: updated.stderr })
   const text = readFileSync(join(app, 'tests', 'broken.live.yaml'), 'utf8')
   t.match(text, /^# ann's entries of at least 1, biggest first\n/, 'comments kept')
   t.match(text, '{ id: 2, memo: two, amount: 2 }')
@@ -87,7 +87,7 @@ t.test('--update writes what was observed, and the file passes after', async (t)
   t.match(text, 'id: 9007199254740993')
   t.match(text, /deltas:\n\s+- \{ op: delete, key: "\[9007199254740993\]" \}/)
   const after = await run('tests/broken.live.yaml')
-  t.equal(after.code, 0, after.stdout)
+  t.equal(after.code, 0, `exit 0`, { stdout: after.stdout, stderr: after.stderr })
 })
 
 t.test('a step whose SQL fails, and a query that does not exist, are failures with the reason', async (t) => {

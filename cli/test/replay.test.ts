@@ -39,7 +39,7 @@ const run = (...args: string[]) => pgstack([...args, '--db-url', db.adminUrl], {
 
 t.test('the history of one feed, step by step, with the rows after each', async (t) => {
   const ran = await run('replay', 'notes', '--claims', JSON.stringify({ sub: ann }), '--json')
-  t.equal(ran.code, 0, ran.stderr)
+  t.equal(ran.code, 0, `exit 0`, { stdout: ran.stdout, stderr: ran.stderr })
   const [feed] = JSON.parse(ran.stdout).feeds as Array<{ base: { seq: number; rows: unknown[] }; steps: Array<{ seq: number; ops: unknown[]; rows: unknown[] }> }>
   t.same(feed!.base, { seq: 0, rows: [] })
   t.same(feed!.steps.map((s) => s.seq), [1, 2, 3, 4])
@@ -59,7 +59,7 @@ t.test('the history of one feed, step by step, with the rows after each', async 
 
 t.test('--verify: consistent feeds pass', async (t) => {
   const ran = await run('replay', 'notes', '--verify')
-  t.equal(ran.code, 0, ran.stdout + ran.stderr)
+  t.equal(ran.code, 0, `exit 0`, { stdout: ran.stdout, stderr: ran.stderr })
   t.match(ran.stdout, /^ok {2}feed \d+ of notes — role authenticated, params \[\], claims \{"sub":"[0-]+a","role":"authenticated"\}: base seq 0 \+ 4 deltas = seq 4, 1 rows$/m)
   t.match(ran.stdout, /^ok {2}feed \d+ of notes .*0000000b".*: base seq 0 \+ 1 deltas = seq 1, 1 rows$/m)
 })
@@ -74,7 +74,7 @@ t.test('pruned deltas are folded into the base, and the history still verifies',
   t.equal(feed.base.rows.length, 2)
   t.same(feed.steps.map((s: { seq: number }) => s.seq), [3, 4])
   const verified = await run('replay', 'notes', '--feed', String(feedId), '--verify')
-  t.equal(verified.code, 0, verified.stdout)
+  t.equal(verified.code, 0, `exit 0`, { stdout: verified.stdout, stderr: verified.stderr })
   t.match(verified.stdout, /base seq 2 \+ 2 deltas = seq 4/)
 })
 

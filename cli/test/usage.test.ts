@@ -71,7 +71,7 @@ t.test('commands that need a database say which setting is missing', async (t) =
 
 t.test('init scaffolds an empty folder, refuses a non-empty one without --force', async (t) => {
   const ran = await run(['init', 'my-app', '--json'])
-  t.equal(ran.code, 0, ran.stderr)
+  t.equal(ran.code, 0, `exit 0`, { stdout: ran.stdout, stderr: ran.stderr })
   const made = JSON.parse(ran.stdout) as { dir: string; files: string[]; anonKey: string }
   const app = join(work, 'my-app')
   t.equal(made.dir, app)
