@@ -1174,8 +1174,8 @@ CREATE FUNCTION pgr._prune_log(retention interval) RETURNS void
     RETURNING feed_id, seq, ops
   ), folded AS (
     SELECT p.feed_id, min(p.seq) AS first_seq, max(p.seq) AS last_seq,
-           coalesce(jsonb_agg(e.op ORDER BY p.seq, e.n) FILTER (WHERE e.op IS NOT NULL), '[]') AS ops
-      FROM pruned p LEFT JOIN LATERAL jsonb_array_elements(p.ops) WITH ORDINALITY e(op, n) ON true
+           coalesce(jsonb_agg(e.op::jsonb ORDER BY p.seq, e.n) FILTER (WHERE e.op IS NOT NULL), '[]') AS ops
+      FROM pruned p LEFT JOIN LATERAL json_array_elements(p.ops) WITH ORDINALITY e(op, n) ON true
      GROUP BY p.feed_id
   )
   UPDATE pgr.feed_base b SET rows = pgr.apply(b.rows, f.ops, q.key), seq = f.last_seq

@@ -82,9 +82,9 @@ export async function readHistory(client: pg.Client, feed: FeedInfo): Promise<Hi
       `WITH RECURSIVE log AS (
          SELECT d.seq, d.ops, d.created_at FROM pgr.delta_log d WHERE d.feed_id = $1 AND d.seq > $2),
        walk AS (
-         SELECT l.seq, l.created_at, l.ops, pgr.apply($3::jsonb, l.ops, $4::text[]) AS rows FROM log l WHERE l.seq = $2 + 1
+         SELECT l.seq, l.created_at, l.ops, pgr.apply($3::jsonb, l.ops::jsonb, $4::text[]) AS rows FROM log l WHERE l.seq = $2 + 1
          UNION ALL
-         SELECT l.seq, l.created_at, l.ops, pgr.apply(w.rows, l.ops, $4::text[]) FROM walk w JOIN log l ON l.seq = w.seq + 1)
+         SELECT l.seq, l.created_at, l.ops, pgr.apply(w.rows, l.ops::jsonb, $4::text[]) FROM walk w JOIN log l ON l.seq = w.seq + 1)
        SELECT seq::int AS seq, to_json(created_at)#>>'{}' AS "createdAt", ops::text AS ops, rows::text AS rows, jsonb_array_length(rows) AS count
          FROM walk ORDER BY seq`,
       [feed.id, base?.seq ?? 0, base?.rows ?? '[]', feed.key],
