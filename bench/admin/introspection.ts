@@ -5,15 +5,9 @@
 // Loopback only; a throwaway cluster.
 // Run: node --conditions=@pgstack/source --import tsx bench/admin/introspection.ts
 // Env: PHASE_SECONDS (default 10), ACTORS (default 1000), RATE (writes/s, default 20).
-import { fork } from 'node:child_process'
 import { loadavg } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
 import WebSocket from 'ws'
-import { ensureExtensionInstalled, findPgBinaries } from '@pgstack/infra'
-import { signApiKeys } from '@pgstack/hub'
-import { startBenchCluster } from '../lib/bench-cluster.ts'
-import { startBenchHub } from '../lib/bench-hub.ts'
+import { startActorWorkload } from '../lib/actor-workload.ts'
 
 const PHASE_SECONDS = Number(process.env.PHASE_SECONDS ?? 10)
 const ACTORS = Number(process.env.ACTORS ?? 1000)
@@ -21,37 +15,12 @@ const RATE = Number(process.env.RATE ?? 20)
 const GROUPS = 100
 const ROWS = 1000
 
-const bins = findPgBinaries()
-ensureExtensionInstalled(bins, (line) => console.error(line))
-const bench = await startBenchCluster('introspection', { preloadLibraries: ['pg_reactive'], settings: { max_worker_processes: 16 } })
-const cleanups: Array<() => Promise<unknown>> = []
+const workload = await startActorWorkload({ name: 'introspection', actors: ACTORS, rate: RATE, groups: GROUPS, rows: ROWS })
+const { cleanups, serviceKey } = workload
 try {
-  const { hub, secret } = await startBenchHub(bench.cluster, { PGSTACK_LIVE_MAX_SUBSCRIPTIONS: '1000' })
-  cleanups.push(() => hub.close())
-  const { serviceKey, anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
-  const adminUrl = bench.cluster.adminUrl('bench')
-  const db = new pg.Client({ connectionString: adminUrl })
-  await db.connect()
-  await db.query(`
-    CREATE TABLE item (id int PRIMARY KEY, grp int NOT NULL, n int NOT NULL DEFAULT 0, label text NOT NULL);
-    INSERT INTO item SELECT g, g % ${GROUPS}, 0, 'item ' || g FROM generate_series(1, ${ROWS}) g;
-    GRANT SELECT ON item TO anon;
-    SELECT pgr.define('group_items', 'SELECT id, grp, n, label FROM item WHERE grp = $1 ORDER BY id');
-  `)
-  await db.end()
-
-  const load = fork(join(import.meta.dirname, '..', 'studio', 'load.mjs'), [
-    JSON.stringify({ wsUrl: hub.url.replace(/^http/, 'ws'), token: anonKey, adminUrl, sockets: 10, subscriptions: ACTORS, groups: GROUPS, rows: ROWS, rate: RATE }),
-  ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  cleanups.push(async () => load.exitCode === null && load.kill())
-  await new Promise((resolve) => {
-    load.once('message', resolve)
-    load.send({ type: 'start' })
-  })
-
   // the reader: a service-role socket that counts what the stream sends
   const reader = { messages: 0, bytes: 0, fullBytes: 0, fullMs: 0, diffs: [] as number[], actor: '' }
-  const ws = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/live/v1?apikey=${serviceKey}`)
+  const ws = new WebSocket(`${workload.hubUrl.replace(/^http/, 'ws')}/live/v1?apikey=${serviceKey}`)
   cleanups.push(async () => ws.close())
   await new Promise((resolve) => ws.once('open', resolve))
   let askedAt = 0
@@ -97,8 +66,7 @@ try {
   const diffs = [...reader.diffs].sort((a, b) => a - b)
   console.log(`  full message: ${(reader.fullBytes / 1024).toFixed(1)} KiB, ${reader.fullMs.toFixed(1)} ms from introspect to received`)
   console.log(`  diff messages: median ${((diffs[Math.floor(diffs.length / 2)] ?? 0) / 1024).toFixed(1)} KiB, max ${((diffs[diffs.length - 1] ?? 0) / 1024).toFixed(1)} KiB`)
-  load.send({ type: 'stop' })
+  await workload.ask({ type: 'stop' })
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
-  await bench.dispose()
+  await workload.close()
 }

@@ -8,16 +8,10 @@
 // Run: node --conditions=@pgstack/source --import tsx bench/studio/run.ts
 // Env: SECONDS (default 30), ACTORS (default 1000), RATE (writes/s, default 20), DEBUG=1 (print
 // each long task's and each slow apply's start time, to line them up).
-import { fork } from 'node:child_process'
 import { availableParallelism, loadavg } from 'node:os'
-import { join } from 'node:path'
-import pg from 'pg'
-import { ensureExtensionInstalled, findPgBinaries } from '@pgstack/infra'
 import { launchBrowser } from '@pgstack/infra/browser'
 import { ensureStudioBuilt } from '@pgstack/studio'
-import { signApiKeys } from '@pgstack/hub'
-import { startBenchCluster } from '../lib/bench-cluster.ts'
-import { startBenchHub } from '../lib/bench-hub.ts'
+import { startActorWorkload } from '../lib/actor-workload.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 30)
 const ACTORS = Number(process.env.ACTORS ?? 1000)
@@ -45,41 +39,14 @@ function mainThreadTasks(trace: { traceEvents: TraceEvent[] }): Array<{ wallMs: 
     .map((e) => ({ wallMs: (e.dur ?? 0) / 1000, cpuMs: (e.tdur ?? e.dur ?? 0) / 1000 }))
 }
 
-const bins = findPgBinaries()
-ensureExtensionInstalled(bins, (line) => console.error(line))
 await ensureStudioBuilt({ log: (line) => console.error(line) })
-const bench = await startBenchCluster('studio', { preloadLibraries: ['pg_reactive'], settings: { max_worker_processes: 16 } })
-const cleanups: Array<() => Promise<unknown>> = []
+const workload = await startActorWorkload({ name: 'studio', actors: ACTORS, rate: RATE, groups: GROUPS, rows: ROWS, hubLog: (line) => console.error(`hub: ${line}`) })
+const { cleanups, serviceKey, ask } = workload
 try {
-  const { hub, secret } = await startBenchHub(bench.cluster, { PGSTACK_LIVE_MAX_SUBSCRIPTIONS: '1000' }, (line) => console.error(`hub: ${line}`))
-  cleanups.push(() => hub.close())
-  const { serviceKey, anonKey } = await signApiKeys(secret, Math.floor(Date.now() / 1000))
-  const adminUrl = bench.cluster.adminUrl('bench')
-  const db = new pg.Client({ connectionString: adminUrl })
-  await db.connect()
-  await db.query(`
-    CREATE TABLE item (id int PRIMARY KEY, grp int NOT NULL, n int NOT NULL DEFAULT 0, label text NOT NULL);
-    INSERT INTO item SELECT g, g % ${GROUPS}, 0, 'item ' || g FROM generate_series(1, ${ROWS}) g;
-    GRANT SELECT ON item TO anon;
-    SELECT pgr.define('group_items', 'SELECT id, grp, n, label FROM item WHERE grp = $1 ORDER BY id');
-  `)
-  await db.end()
-
-  const load = fork(join(import.meta.dirname, 'load.mjs'), [
-    JSON.stringify({ wsUrl: hub.url.replace(/^http/, 'ws'), token: anonKey, adminUrl, sockets: 10, subscriptions: ACTORS, groups: GROUPS, rows: ROWS, rate: RATE }),
-  ], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  cleanups.push(async () => load.exitCode === null && load.kill())
-  const ask = (message: { type: string }) => {
-    const answered = new Promise<Record<string, unknown>>((resolve) => load.once('message', resolve))
-    load.send(message)
-    return answered
-  }
-  await ask({ type: 'start' })
-
   const browser = await launchBrowser()
   cleanups.push(() => browser.close())
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  await page.goto(`${hub.url}/studio/`)
+  await page.goto(`${workload.hubUrl}/studio/`)
   await page.getByLabel('Service key').fill(serviceKey)
   await page.getByRole('button', { name: 'Sign in' }).click()
   // every actor listed: the stat shows the count
@@ -149,6 +116,5 @@ try {
   )
   console.log(`  target: ${TARGET}`)
 } finally {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {})
-  await bench.dispose()
+  await workload.close()
 }
