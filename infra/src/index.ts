@@ -9,6 +9,7 @@ export {
   type ClusterOptions,
   type RunningCluster,
 } from './cluster.ts'
+export { aptInstall } from './apt.ts'
 export { isRoot, serverOsUser } from './os-user.ts'
 export { clusterHome, clustersDir, removeOrphanClusters, type ClusterHome } from './cluster-home.ts'
 export { startThrowawayCluster, type ThrowawayCluster } from './throwaway.ts'

@@ -180,7 +180,7 @@ export async function runOperations(
       if (api.resource.kind === 'root') throw opError.rootInBatch(index)
       const plan: Plan = planRequest(api, cache)
       const step: BatchStep = {
-        query: buildStatement(plan),
+        query: buildStatement(plan, { whole: true }), // a step's rows are read in one go
         method: op.method,
         path: `/rest/v1${req.routePath}`,
         readOnly: plan.readOnly,

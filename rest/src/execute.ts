@@ -66,6 +66,16 @@ type Row = [string | null, string | null, string | null]
 
 const toNumber = (v: string | null | undefined): number | null => (v === null || v === undefined ? null : Number(v))
 
+/**
+ * The page size: the statement's pgrst_page, or, for a statement built to be read whole with no
+ * total (pgrst_page NULL, see build-statement.ts), its number of rows.
+ */
+const pageSize = (rows: Row[]): number => {
+  const head = rows[0]
+  if (!head) return 0
+  return head[1] === null ? rows.length : Number(head[1])
+}
+
 const names = new Map<string, string>()
 function statementName(text: string): string {
   let name = names.get(text)
@@ -111,9 +121,9 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
   send(pool, pipeline, options.readOnly && !options.responseGucs)
   const results = await pipeline.done
   const at = options.timezone !== undefined ? 2 : 1
-  const rows = results[at] ?? []
+  const rows = (results[at] ?? []) as Row[]
   const head = rows[0]
-  const page = Number(head?.[1] ?? 0)
+  const page = pageSize(rows)
   const total = toNumber(head?.[0])
   options.inspect?.(page, total)
   const out: string[] = []
@@ -124,8 +134,15 @@ async function executePipelined(pool: pg.Pool, query: BuiltQuery, options: Execu
   return result
 }
 
-export async function execute(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
+// Not itself async: an async function returning another's promise costs the caller extra turns
+// of the microtask queue, on every small read.
+export function execute(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
   if (options.pipelined && !query.countStatement && !options.rollback) return executePipelined(pool, query, options)
+  return executeInTransaction(pool, query, options)
+}
+
+/** BEGIN, settings, the statement through a cursor (streamed when large), COMMIT or ROLLBACK. */
+async function executeInTransaction(pool: pg.Pool, query: BuiltQuery, options: ExecuteOptions): Promise<ExecuteResult> {
   const client = await pool.connect()
   let released = false
   const release = (error?: Error) => {
@@ -148,7 +165,9 @@ export async function execute(pool: pg.Pool, query: BuiltQuery, options: Execute
     cursor = client.query(new Cursor<Row>(query.text, values, { rowMode: 'array' }))
     const first = await cursor.read(BATCH)
     const head = first[0]
-    const page = Number(head?.[1] ?? 0)
+    // A statement built to be read whole never comes here (prepare.ts sends it pipelined).
+    if (head && head[1] === null) throw new Error('a statement built to be read whole was read through a cursor')
+    const page = pageSize(first)
     const total = toNumber(head?.[0])
     options.inspect?.(page, total)
     const rows = bodies(first)
@@ -236,8 +255,7 @@ export async function inTransaction<T>(pool: pg.Pool, options: BatchOptions, bod
         if (step.timezone !== undefined) await client.query(TIMEZONE_SQL, [step.timezone])
         if (step.responseGucs) await client.query("SELECT set_config('response.headers', '', true), set_config('response.status', '', true)")
         const result = await client.query<Row>({ text: step.query.text, values: await withPlannedCount(client, step.query), rowMode: 'array' })
-        const head = result.rows[0]
-        const out: ExecuteResult = { total: toNumber(head?.[0]), page: Number(head?.[1] ?? 0), rows: bodies(result.rows) }
+        const out: ExecuteResult = { total: toNumber(result.rows[0]?.[0]), page: pageSize(result.rows), rows: bodies(result.rows) }
         if (step.responseGucs) {
           const g = await client.query<[string | null, string | null]>({ text: GUCS_SQL, rowMode: 'array' })
           out.gucs = { headers: g.rows[0]?.[0] || null, status: g.rows[0]?.[1] || null }

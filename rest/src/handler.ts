@@ -43,9 +43,11 @@ async function serveBatch(deps: HandlerDeps, req: RestHttpRequest, api: ApiReque
 
 export function createHandler(deps: HandlerDeps): (req: RestHttpRequest) => Promise<RestHttpResponse> {
   const handle = serve(deps)
-  return async (req) => {
+  // Not async on the common path: a same-origin request's promise is the handler's own.
+  return (req) => {
     if (req.headers.origin === undefined) return handle(req) // not cross-origin: nothing to add
-    return isPreflight(req.method, req.headers) ? preflight(req.headers) : withCors(await handle(req), req.headers)
+    if (isPreflight(req.method, req.headers)) return Promise.resolve(preflight(req.headers))
+    return handle(req).then((response) => withCors(response, req.headers))
   }
 }
 

@@ -99,3 +99,19 @@ t.test('a reloaded schema cache starts with no shapes', async (t) => {
   t.ok(shapes.find(before, shapeKey(get('/books', 'id=eq.2'))!))
   t.equal(shapes.find(testCache(), shapeKey(get('/books', 'id=eq.2'))!), undefined)
 })
+
+t.test('only a result read through a cursor counts its page in PostgreSQL', async (t) => {
+  const window = /count\(\*\) OVER \(\)/
+  const byKey = full(get('/books', 'id=eq.1'))
+  t.ok(byKey.small, 'by key: read whole')
+  t.notMatch(byKey.query.text, window, 'by key: the page is the number of rows, no window aggregate')
+  t.match(byKey.query.text, /NULL::bigint AS pgrst_page/)
+  t.notMatch(full(get('/books', 'limit=20')).query.text, window, 'a small limit: read whole')
+  const all = full(get('/books', ''))
+  t.notOk(all.small, 'unbounded: streamed')
+  t.match(all.query.text, window, 'streamed: the page size comes with the first rows')
+  const rollback = full(get('/books', 'id=eq.1', { prefer: 'tx=rollback' }))
+  t.notOk(rollback.small, 'tx=rollback goes through a transaction of its own')
+  t.match(rollback.query.text, window)
+  t.match(full(get('/books', 'id=eq.1', { prefer: 'count=exact' })).query.text, /count\(pgrst_t\.pgrst_r\) OVER \(\)/, 'a total keeps the one-row LEFT JOIN')
+})

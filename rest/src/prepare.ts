@@ -38,6 +38,7 @@ function byUniqueKey(node: ReadNode): boolean {
  * is needed) and nothing must be checked between the statement and the commit.
  */
 function isSmall(plan: Plan): boolean {
+  if (plan.rollback) return false // tx=rollback: execute.ts ends it with an explicit ROLLBACK
   if (plan.kind === 'read') return (plan.node.limit !== undefined && plan.node.limit <= SMALL) || byUniqueKey(plan.node)
   if (plan.kind === 'call') {
     if (!plan.readOnly && (plan.accept === 'object' || plan.maxAffected !== undefined)) return false
@@ -50,7 +51,8 @@ function isSmall(plan: Plan): boolean {
 /** The full path for a parsed request (not the root): plan and statement. */
 export function prepareRequest(api: ApiRequest, cache: SchemaCache): Prepared {
   const plan = planRequest(api, cache)
-  return { plan, query: buildStatement(plan), small: isSmall(plan), profile: api.negotiatedSchema ? api.schema : undefined }
+  const small = isSmall(plan)
+  return { plan, query: buildStatement(plan, { whole: small }), small, profile: api.negotiatedSchema ? api.schema : undefined }
 }
 
 interface Shape {
