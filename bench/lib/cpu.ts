@@ -53,3 +53,24 @@ export function clusterCpu(postmasterPid: number): number {
   }
   return total
 }
+
+/** How many processes `postmasterPid` has now (backends, background workers). */
+export function childCount(postmasterPid: number): number {
+  let count = 0
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry)
+    if (pid > 0 && parentOf(pid) === postmasterPid) count++
+  }
+  return count
+}
+
+/**
+ * Waits (at most `ms`) until the cluster has no more than `count` processes: the backends of a
+ * client that just disconnected are reaped, so their CPU is in the postmaster's cutime and counts
+ * for that client's run, not the next one's.
+ */
+export function settleCluster(postmasterPid: number, count: number, ms = 2000): void {
+  const deadline = Date.now() + ms
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  while (childCount(postmasterPid) > count && Date.now() < deadline) Atomics.wait(pause, 0, 0, 10)
+}

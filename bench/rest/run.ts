@@ -25,7 +25,7 @@ import pg from 'pg'
 import { aptInstall, findPgBinaries, freePort } from '@pgstack/infra'
 import { startBenchCluster } from '../lib/bench-cluster.ts'
 import { startBenchHub, spawnBenchHub } from '../lib/bench-hub.ts'
-import { clusterCpu, processCpu, reapedChildrenCpu } from '../lib/cpu.ts'
+import { childCount, clusterCpu, processCpu, reapedChildrenCpu, settleCluster } from '../lib/cpu.ts'
 
 const SECONDS = Number(process.env.SECONDS ?? 10)
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 32)
@@ -174,9 +174,11 @@ try {
   const pgbench = (mode: string): Run => {
     const client = reapedChildrenCpu()
     const server = clusterCpu(cluster.pid)
+    const before = childCount(cluster.pid)
     const out = execFileSync('nice', ['-n', String(NICE), pgbenchBin, '-n', '-M', mode, '-c', String(CONNECTIONS), '-j', '2', '-T', String(SECONDS), '-f', script, cluster.adminUrl('bench')], { encoding: 'utf8' })
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? 0)
     const count = Number(/number of transactions actually processed: (\d+)/.exec(out)?.[1] ?? tps * SECONDS)
+    settleCluster(cluster.pid, before)
     return { tps, client: perRequest(reapedChildrenCpu() - client, count), hub: 0, pg: perRequest(clusterCpu(cluster.pid) - server, count) }
   }
   const select = readFileSync(script, 'utf8')
