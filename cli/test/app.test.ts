@@ -92,7 +92,7 @@ t.test('init in an empty folder, then npm install', async (t) => {
 })
 
 t.test('dev, a client that sees its todo arrive live, and the rest of the commands', async (t) => {
-  const dev = spawnInApp(bin(), ['dev'], { PORT: '0' })
+  const dev = spawnInApp(bin(), ['dev'], { PORT: '0', PGSTACK_DB_PORT: '0' })
   t.teardown(() => dev.child.kill('SIGKILL'))
   const [, url] = await waitFor(dev, /API URL: +(http:\S+)/)
   await waitFor(dev, /pgStack is up/)

@@ -24,7 +24,7 @@ function startDev(projectDir: string, env: Record<string, string> = {}): DevRun 
   let output = ''
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main, 'dev'], {
     cwd: projectDir,
-    env: withoutKeys({ ...process.env, PORT: '0', ...env }, ['DATABASE_URL', 'PGSTACK_ADMIN_DATABASE_URL', 'PGSTACK_JWT_SECRET']),
+    env: withoutKeys({ ...process.env, PORT: '0', PGSTACK_DB_PORT: '0', ...env }, ['DATABASE_URL', 'PGSTACK_ADMIN_DATABASE_URL', 'PGSTACK_JWT_SECRET']),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (chunk) => (output += chunk))

@@ -152,3 +152,11 @@ t.test('a port in use: dev says so in one line before PostgreSQL starts', async 
   oneLine(t, ran, new RegExp(`^pgstack dev: port ${port} on 127\\.0\\.0\\.1 is in use: stop what listens there, or set PORT to another port`))
   t.notOk(readdirSync(app).includes('.pgstack') && readdirSync(join(app, '.pgstack')).some((entry) => /^(data|cluster)/.test(entry)), 'no cluster was created')
 })
+
+t.test('a PGSTACK_DB_PORT that is not a port: dev says so in one line before PostgreSQL starts', async (t) => {
+  const app = mkdtempSync(join(work, 'db-port-'))
+  const ran = await run(['dev'], app, { PORT: '0', PGSTACK_DB_PORT: '5432x' })
+  t.equal(ran.code, 1)
+  oneLine(t, ran, /^pgstack dev: PGSTACK_DB_PORT must be a port number, not "5432x": set it to 1–65535, or 0 for any free port/)
+  t.notOk(readdirSync(app).includes('.pgstack') && readdirSync(join(app, '.pgstack')).some((entry) => /^(data|cluster)/.test(entry)), 'no cluster was created')
+})

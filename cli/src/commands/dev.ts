@@ -18,12 +18,24 @@ import {
 import { loadConfig, startHub, type Hub } from '@pgstack/hub'
 import { ensureStudioBuilt, STUDIO_ROOT } from '@pgstack/studio'
 import { applyProject, describeLive } from '../apply-project.ts'
-import { errorLine } from '../errors.ts'
+import { CliError, errorLine } from '../errors.ts'
 import { envKeysIssuedAt, type Project } from '../project.ts'
 import { ensureServerPortFree } from '../port.ts'
 import { loadSecrets, stateDir, writeStackInfo } from '../project-state.ts'
 
 const DEFAULT_DB_PORT = 54322
+
+/**
+ * The port the embedded cluster asks for: PGSTACK_DB_PORT, else 54322 (Supabase's local one);
+ * any free port when that one is taken, or when it is 0.
+ */
+function preferredDbPort(env: Record<string, string | undefined>): number {
+  const raw = env.PGSTACK_DB_PORT
+  if (raw === undefined || raw === '') return DEFAULT_DB_PORT
+  const port = Number(raw)
+  if (!/^\d+$/.test(raw) || port > 65535) throw new CliError(`PGSTACK_DB_PORT must be a port number, not "${raw}"`, 'set it to 1–65535, or 0 for any free port')
+  return port
+}
 
 export async function dev(project: Project): Promise<void> {
   const say = (line: string) => console.log(line)
@@ -57,6 +69,7 @@ export async function dev(project: Project): Promise<void> {
     adminUrl ??= databaseUrl
     let printableDbUrl = adminUrl
     if (!databaseUrl) {
+      const dbPort = preferredDbPort(env) // a bad value stops dev before anything slow starts
       const bins = findPgBinaries()
       if (ensureExtensionInstalled(bins, say)) say('pg_reactive built and installed.')
       const home = clusterHome(dir, serverOsUser(), say)
@@ -65,7 +78,7 @@ export async function dev(project: Project): Promise<void> {
         socketDir: home.socketDir,
         logFile: home.logFile,
         superuserPassword: secrets.postgresPassword,
-        preferredPort: DEFAULT_DB_PORT,
+        preferredPort: dbPort,
         preloadLibraries: ['pg_reactive'],
         log: say,
       })
