@@ -2,7 +2,7 @@
 // the project's setup when it is missing (apt-get as root; otherwise one line saying what to
 // install), driven with playwright-core. Never a browser download of Playwright's own.
 // A browser test never skips itself: without Chromium, launchBrowser() throws and the test fails.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { aptInstall } from './apt.ts'
 import { InfraError } from './pg-binaries.ts'
@@ -46,5 +46,38 @@ export async function launchBrowser(): Promise<Browser> {
     )
   }
   const { chromium } = await import('playwright-core')
-  return chromium.launch({ executablePath, headless: true, args: BROWSER_FLAGS })
+  const before = new Set(childPids())
+  const browser = await chromium.launch({ executablePath, headless: true, args: BROWSER_FLAGS })
+  const launched = childPids().filter((pid) => !before.has(pid))
+  const close = browser.close.bind(browser)
+  // A test file whose tests all passed once stayed alive until tap's timeout (a land run under
+  // full load): the close of the browser is bounded, and Chromium killed when it does not end.
+  browser.close = async (options) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const closed = await Promise.race([
+      close(options).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CLOSE_TIMEOUT_MS))),
+    ]).finally(() => clearTimeout(timer))
+    if (closed) return
+    console.error(`# chromium did not close within ${CLOSE_TIMEOUT_MS} ms: killing it (pids ${launched.join(', ')})`)
+    for (const pid of launched) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+  return browser
+}
+
+const CLOSE_TIMEOUT_MS = 15_000
+
+/** This process's children (Linux /proc; empty elsewhere). */
+function childPids(): number[] {
+  try {
+    return readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
 }
