@@ -72,6 +72,11 @@ export async function spawnBenchHub(cluster: RunningCluster, env: Record<string,
     stdio: ['ignore', 'ignore', 'inherit'],
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  // A bench ended from outside takes its server with it (bench-cluster.ts exits on the signal).
+  const killNow = () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  }
+  process.once('exit', killNow)
   const url = `http://127.0.0.1:${port}`
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the compiled server exited with ${child.exitCode}`)
@@ -86,6 +91,7 @@ export async function spawnBenchHub(cluster: RunningCluster, env: Record<string,
     secret,
     anonKey,
     async close() {
+      process.off('exit', killNow)
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited
     },

@@ -108,6 +108,10 @@ async function startFloor(databaseUrl: string, anonKey: string): Promise<{ pid: 
   })
   raise(child.pid)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const killNow = () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+  }
+  process.once('exit', killNow) // a bench ended from outside takes the floor server with it
   await new Promise<void>((resolve, reject) => {
     child.stdout.once('data', () => resolve())
     void exited.then(() => reject(new Error('floor-server.ts exited before listening')))
@@ -116,6 +120,7 @@ async function startFloor(databaseUrl: string, anonKey: string): Promise<{ pid: 
     pid: child.pid!,
     port,
     async stop() {
+      process.off('exit', killNow)
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited
     },
