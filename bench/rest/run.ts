@@ -9,7 +9,8 @@
 // pgbench is one (installed with apt-get when missing, as root); load.mjs is our own, in Node,
 // which spends ~5 µs more CPU per request than wrk on this machine's shared two cores.
 // FLOOR (default 1; 0 skips it): also load floor-server.ts, the least a server on uWS and
-// node-postgres does for the same request (see there), so the REST layer's own cost shows.
+// node-postgres does for the same request (see there), so the REST layer's own cost shows;
+// FLOOR=raw loads floor-raw.ts instead (the same with the wire protocol written by hand).
 // Each round runs pgbench (simple protocol), the REST load (each client in turn), the floor and pgbench
 // (prepared, what an application's driver does) back to back; each ratio is the median over the rounds, because this
 // VM's speed drifts by ±20% within minutes, so a baseline measured once and a REST run measured
@@ -33,7 +34,7 @@ const ROWS = Number(process.env.ROWS ?? 10000)
 const POOL = Number(process.env.POOL ?? CONNECTIONS)
 const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 3))
 const LOAD = join(import.meta.dirname, 'load.mjs')
-const FLOOR = join(import.meta.dirname, 'floor-server.ts')
+const FLOOR = join(import.meta.dirname, process.env.FLOOR === 'raw' ? 'floor-raw.ts' : 'floor-server.ts')
 // The two statements the hub sends for `GET /rest/v1/items?id=eq.N` as the anon key (mirrors
 // rest/src/execute.ts and sql/build-statement.ts; update both when those change): pgbench runs
 // them, and so does the floor server (floor-server.ts).
@@ -99,11 +100,11 @@ function runWrk(bin: string, url: string, script: string, seconds: number): Prom
 }
 
 /** floor-server.ts in its own process on a free port, listening. */
-async function startFloor(databaseUrl: string, anonKey: string): Promise<{ pid: number; port: number; stop: () => Promise<void> }> {
+async function startFloor(databaseUrl: string, socketFile: string, anonKey: string): Promise<{ pid: number; port: number; stop: () => Promise<void> }> {
   const port = await freePort()
   const claims = Buffer.from(anonKey.split('.')[1]!, 'base64url').toString()
   const child = spawn(process.execPath, ['--conditions=@pgstack/source', '--import', 'tsx', FLOOR], {
-    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), POOL: String(POOL), FLOOR_SETTINGS_SQL: SETTINGS_SQL, FLOOR_ITEM_SQL: ITEM_SQL, FLOOR_CLAIMS: claims },
+    env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, PORT: String(port), POOL: String(POOL), FLOOR_SETTINGS_SQL: SETTINGS_SQL, FLOOR_ITEM_SQL: ITEM_SQL, FLOOR_CLAIMS: claims, FLOOR_SOCKET: socketFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   raise(child.pid)
@@ -208,7 +209,7 @@ try {
     cpu: () => number
   }
   const hubTarget: Target = { port, cpu: hubCpu }
-  const floor = WITH_FLOOR ? await startFloor(cluster.socketUrl('authenticator', 'bench'), anonKey) : undefined
+  const floor = WITH_FLOOR ? await startFloor(cluster.socketUrl('authenticator', 'bench'), join(cluster.socketDir, `.s.PGSQL.${cluster.port}`), anonKey) : undefined
   const stopFloor = () => floor?.stop()
   const rest = async (client: 'wrk' | 'node', target: Target = hubTarget): Promise<RestRun> => {
     const clientCpu = reapedChildrenCpu()
@@ -301,7 +302,7 @@ try {
   }
   if (rounds[0]!.floor) {
     const pick = (r: (typeof rounds)[number]) => r.floor!
-    console.log(`  floor (floor-server.ts: uWS + node-postgres, no REST layer), ${clients[0] === 'wrk' ? 'wrk' : 'load.mjs'}: ${med((r) => pick(r).tps).toFixed(0)} TPS  (p50 ${med((r) => pick(r).p50).toFixed(2)} ms, ${rounds.reduce((n, r) => n + pick(r).failed, 0)} failed)`)
+    console.log(`  floor (${process.env.FLOOR === 'raw' ? 'floor-raw.ts: uWS + a hand-written wire client' : 'floor-server.ts: uWS + node-postgres'}, no REST layer), ${clients[0] === 'wrk' ? 'wrk' : 'load.mjs'}: ${med((r) => pick(r).tps).toFixed(0)} TPS  (p50 ${med((r) => pick(r).p50).toFixed(2)} ms, ${rounds.reduce((n, r) => n + pick(r).failed, 0)} failed)`)
     console.log(`    ratio floor / pgbench (prepared):       ${range(rounds.map((r) => pick(r).tps / r.prepared.tps))}`)
     console.log(`    ratio REST / floor:                     ${median(rounds.map((r) => r.rest[clients[0]!]!.tps / pick(r).tps)).toFixed(2)}×`)
   }
