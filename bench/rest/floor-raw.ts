@@ -7,17 +7,7 @@
 // Env: FLOOR_SOCKET (the server's socket file), PORT, POOL, FLOOR_SETTINGS_SQL, FLOOR_ITEM_SQL,
 // FLOOR_CLAIMS. Prints "listening" once it listens.
 import net from 'node:net'
-import uWS from 'uWebSockets.js'
-
-const env = (name: string): string => {
-  const value = process.env[name]
-  if (value === undefined) throw new Error(`${name} is not set`)
-  return value
-}
-const SETTINGS_SQL = env('FLOOR_SETTINGS_SQL')
-const ITEM_SQL = env('FLOOR_ITEM_SQL')
-const CLAIMS = env('FLOOR_CLAIMS')
-const MAX_BATCH = 8 // as rest/src/scheduler.ts
+import { env, ITEM_SQL, serveItems, SETTINGS_SQL, type ItemRequest } from './floor-http.ts'
 
 const cstring = (s: string) => Buffer.from(`${s}\0`)
 const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff])
@@ -52,19 +42,13 @@ function bind(statement: string, values: string[]): Buffer {
   return b
 }
 
-interface Request {
-  values: string[]
-  id: string
-  answer: (rows: string[]) => void
-}
-
 const idle: Connection[] = []
-const backlog: Request[][] = []
+const backlog: ItemRequest[][] = []
 
 class Connection {
   private readonly socket: net.Socket
   private buffer: Buffer = Buffer.alloc(0)
-  private readonly waiting: Request[] = []
+  private readonly waiting: ItemRequest[] = []
   private rows: string[] = []
   private phase: 'startup' | 'parse' | 'ready' = 'startup'
   readonly ready: Promise<void>
@@ -80,10 +64,10 @@ class Connection {
     this.socket.on('data', (chunk: Buffer) => this.read(chunk))
   }
 
-  send(batch: Request[]): void {
+  send(batch: ItemRequest[]): void {
     const parts: Buffer[] = []
     for (const r of batch) {
-      parts.push(bind('floor_settings', r.values), EXECUTE, bind('floor_item', [r.id]), EXECUTE, SYNC)
+      parts.push(bind('floor_settings', r.settings), EXECUTE, bind('floor_item', [r.id]), EXECUTE, SYNC)
       this.waiting.push(r)
     }
     this.socket.write(Buffer.concat(parts))
@@ -138,49 +122,8 @@ const connections = Array.from({ length: Number(process.env.POOL ?? 32) }, () =>
 await Promise.all(connections.map((c) => c.ready))
 idle.push(...connections)
 
-let queue: Request[] | undefined
-function send(request: Request): void {
-  if (!queue) {
-    const q: Request[] = (queue = [])
-    setImmediate(() => {
-      queue = undefined
-      for (let i = 0; i < q.length; i += MAX_BATCH) {
-        const batch = q.slice(i, i + MAX_BATCH)
-        const connection = idle.pop()
-        if (connection) connection.send(batch)
-        else backlog.push(batch)
-      }
-    })
-  }
-  queue.push(request)
-}
-
-const app = uWS.App()
-app.get('/rest/v1/items', (res, req) => {
-  const headers: Record<string, string> = {}
-  req.forEach((name, value) => {
-    headers[name] = value
-  })
-  const id = new URLSearchParams(req.getQuery() ?? '').get('id')?.replace(/^eq\./, '') ?? ''
-  let aborted = false
-  res.onAborted(() => {
-    aborted = true
-  })
-  send({
-    values: ['anon', CLAIMS, 'GET', '/rest/v1/items', JSON.stringify(headers), '{}'],
-    id,
-    answer: (rows) => {
-      if (aborted) return
-      res.cork(() => {
-        res.writeStatus('200 OK')
-        res.writeHeader('Content-Range', rows.length ? `0-${rows.length - 1}/*` : '*/*')
-        res.writeHeader('Content-Type', 'application/json; charset=utf-8')
-        res.end(`[${rows.join(',')}]`)
-      })
-    },
-  })
-})
-app.listen('127.0.0.1', Number(env('PORT')), (socket) => {
-  if (!socket) process.exit(1)
-  console.log('listening')
+serveItems((batch) => {
+  const connection = idle.pop()
+  if (connection) connection.send(batch)
+  else backlog.push(batch)
 })
